@@ -1,0 +1,163 @@
+"""The app factory and the runtime object plugins receive as ``hs``.
+
+Start-up, in order: read the config sources, find and register plugins (the
+enabled ones), validate the config against everyone's schema, open the
+database and apply pending migrations (after a backup), build the Flask app
+with every plugin's blueprints, then call ``hearthside_startup``. The
+scheduler is started only by ``hearthside serve`` (or a test that asks), so an
+app built for tests or a CLI command never runs jobs behind your back.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from flask import Flask, current_app, g
+
+from . import __version__
+from .config import Config, ConfigError, RawConfig, Setting, coerce, read_sources, validate
+from .errors import install_error_handlers
+from .hub import Hub
+from .keys import load_or_create_secret_key
+from .plugin_manager import Candidate, PluginManager, discover
+from .scheduler import Scheduler
+from .storage import Database, Storage
+
+log = logging.getLogger(__name__)
+
+
+class Hearthside:
+    """Everything a running server holds: config, plugins, storage, live hub.
+
+    Plugins get it as the ``hs`` argument of their hooks and, inside a request,
+    from :func:`current_hs`.
+    """
+
+    def __init__(self, config: Config, plugins: PluginManager):
+        self.config = config
+        self.plugins = plugins
+        self.hub = Hub()
+        self.storage = Storage(config.data_dir, config["database.busy_timeout_ms"], after_commit=self._after_commit)
+        self.scheduler: Scheduler | None = None
+        self.flask: Flask | None = None
+
+    def _after_commit(self, db: Database, events: list) -> None:
+        """Hand committed events to the live hub first (a pause must be quick), then to plugins."""
+        for event in events:
+            self.hub.publish(event)
+            self.plugins.call("hearthside_event", hs=self, db=db, event=event)
+
+    def migrate(self) -> list[str]:
+        migration_sets = self.plugins.call("hearthside_migrations")
+        return self.storage.apply_migrations(migration_sets, keep_backups=self.config["backups.keep"])
+
+    def start_scheduler(self, clock=None) -> Scheduler:
+        jobs = [job for jobs in self.plugins.call("hearthside_scheduled_jobs", hs=self) for job in jobs]
+        self.scheduler = Scheduler(self, jobs, clock=clock)
+        self.scheduler.start()
+        return self.scheduler
+
+    def shutdown(self) -> None:
+        """Stop cleanly: scheduler first (no job mid-write), then plugins' teardown."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+            self.scheduler = None
+        self.plugins.call("hearthside_shutdown", hs=self)
+
+
+def load_plugins_and_config(
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    extra_plugins: Mapping[str, Any] | None = None,
+    discover_installed: bool = True,
+) -> tuple[Config, PluginManager]:
+    """Read the config, load the enabled plugins and validate against their schemas.
+
+    ``extra_plugins`` maps names to plugin modules/objects registered exactly as
+    if they came from the entry-point group (used by tests and the author kit).
+    Raises :class:`ConfigError` listing every problem.
+    """
+    raw = read_sources(config_file, env, flags)
+    candidates = discover() if discover_installed else [c for c in discover() if c.name == "core"]
+    for name, plugin in (extra_plugins or {}).items():
+        candidates.append(Candidate(name, getattr(plugin, "__version__", "0"), lambda plugin=plugin: plugin))
+    plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False))
+    plugins.load(candidates, lambda name: _early_bool(raw, f"plugins.{name}.enabled", True))
+    config = validate(raw, _schemas(plugins))
+    plugins.trace = config["trace_plugins"]
+    return config, plugins
+
+
+def _early_bool(raw: RawConfig, key: str, default: bool) -> bool:
+    """A switch needed before validation (which plugins to load); validate() reports bad values."""
+    try:
+        return coerce(Setting("bool", default, ""), raw.values.get(key, default))
+    except (ValueError, TypeError):
+        return default
+
+
+def _schemas(plugins: PluginManager) -> dict[str, dict[str, Setting] | None]:
+    """Each plugin's declared settings; None for a disabled or failed plugin (not checked)."""
+    schemas: dict[str, dict[str, Setting] | None] = {
+        name: ({} if info.state == "loaded" else None) for name, info in plugins.plugins.items()
+    }
+    for name, schema in plugins.call_by_plugin("hearthside_config_schema"):
+        schemas[name] = dict(schema)
+    return schemas
+
+
+def create_app(
+    config_file: str | Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    extra_plugins: Mapping[str, Any] | None = None,
+    discover_installed: bool = True,
+) -> Flask:
+    """Build a ready app. ``flags`` override everything (e.g. ``{"data_dir": ...}``)."""
+    config, plugins = load_plugins_and_config(config_file, env, flags, extra_plugins, discover_installed)
+    return build_app(config, plugins)
+
+
+def build_app(config: Config, plugins: PluginManager) -> Flask:
+    hs = Hearthside(config, plugins)
+    applied = hs.migrate()
+    if applied:
+        log.info("Applied %d migration(s)", len(applied))
+    app = Flask("hearthside.web")
+    app.secret_key = load_or_create_secret_key(config.data_dir)
+    app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # no member types a megabyte
+    app.extensions["hearthside"] = hs
+    hs.flask = app
+    install_error_handlers(app)
+    app.teardown_appcontext(_close_db)
+    for blueprints in plugins.call("hearthside_blueprints", hs=hs):
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+    plugins.call("hearthside_startup", hs=hs)
+    return app
+
+
+def current_hs() -> Hearthside:
+    """The runtime of the app handling the current request."""
+    return current_app.extensions["hearthside"]
+
+
+def get_db() -> Database:
+    """The request's own database connection, opened on first use, closed at teardown."""
+    if "hearthside_db" not in g:
+        g.hearthside_db = current_hs().storage.connect()
+    return g.hearthside_db
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    db = g.pop("hearthside_db", None)
+    if db is not None:
+        db.close()
+
+
+__all__ = ["Hearthside", "ConfigError", "create_app", "build_app", "current_hs", "get_db", "__version__"]

@@ -1,0 +1,153 @@
+"""The ``hearthside`` command line.
+
+``serve`` runs everything; ``plugins``, ``check-config``, ``backup`` and
+``restore`` look after an installation. Plugins add commands through the
+``hearthside_cli_commands`` hook. Every command takes ``--config`` and
+``--data-dir``; a problem is printed as one plain line each and the command
+exits non-zero.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError
+
+config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                             help="YAML config file (optional; see config.example.yaml).")
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
+                               help="Folder for the database, backups and the secret key.")
+
+
+def _setup_logging(level: str = "info") -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level.upper())
+
+
+def _load(config_file, flags):
+    from .app import load_plugins_and_config
+
+    try:
+        return load_plugins_and_config(config_file, flags=flags)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"Config error: {problem}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hearthside")
+def cli() -> None:
+    """Hearthside: a private, self-hosted companion for couples."""
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default 0.0.0.0: the home network).")
+@click.option("--port", type=int, help="Port (default 8321).")
+@data_dir_option
+@config_option
+def serve(host, port, data_dir, config_file) -> None:
+    """Start the server: web app, API, live stream and scheduler."""
+    from .app import build_app
+    from .serve import serve as run_server
+
+    config, plugins = _load(config_file, {"host": host, "port": port, "data_dir": data_dir})
+    _setup_logging(config["log_level"])
+    logging.getLogger(__name__).info("Data folder: %s", config.data_dir)
+    run_server(build_app(config, plugins))
+
+
+@cli.command("plugins")
+@config_option
+def list_plugins(config_file) -> None:
+    """List every plugin found: version, enabled, loaded or failed (and why)."""
+    _setup_logging("critical")  # failures are shown in the table, not as log noise
+    _config, plugins = _load(config_file, {})
+    rows = plugins.report()
+    width = max(len(row["name"]) for row in rows)
+    click.echo(f"{'PLUGIN':<{width}}  {'VERSION':<10} {'ENABLED':<8} STATE")
+    for row in rows:
+        state = row["state"] + (f": {row['error']}" if row["error"] else "")
+        click.echo(f"{row['name']:<{width}}  {row['version']:<10} {'yes' if row['enabled'] else 'no':<8} {state}")
+
+
+@cli.command("check-config")
+@config_option
+def check_config(config_file) -> None:
+    """Validate the config, plugins' own settings included, without starting."""
+    _setup_logging("critical")
+    config, plugins = _load(config_file, {})
+    failed = [info for info in plugins.plugins.values() if info.state == "failed"]
+    for info in failed:
+        click.echo(f"Plugin {info.name} failed: {info.error}", err=True)
+    source = config.file or "built-in defaults"
+    click.echo(f"Config OK ({source}); data folder {config.data_dir}")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Where to write the backup file.")
+@data_dir_option
+@config_option
+def backup(out, data_dir, config_file) -> None:
+    """Write a consistent backup of the database, even while the server runs."""
+    from .storage import Storage
+
+    config, _plugins = _load(config_file, {"data_dir": data_dir})
+    storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
+    if storage.is_empty():
+        click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
+        sys.exit(1)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = storage.backup(Path(out) if out else storage.backups_dir / f"hearthside-{stamp}-manual.db")
+    click.echo(f"Backup written to {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing database (it is kept in backups/).")
+@data_dir_option
+@config_option
+def restore(file, force, data_dir, config_file) -> None:
+    """Replace the database with a backup FILE. Stop the server first."""
+    from .storage import Storage, validate_database_file
+
+    problem = validate_database_file(Path(file))
+    if problem:
+        click.echo(f"Not restoring: {problem}.", err=True)
+        sys.exit(1)
+    config, _plugins = _load(config_file, {"data_dir": data_dir})
+    storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
+    if not storage.is_empty() and not force:
+        click.echo(f"Not restoring: {storage.path} already holds data. "
+                   "Run again with --force to replace it (the current database is kept in backups/).", err=True)
+        sys.exit(1)
+    kept = storage.restore_from(Path(file), keep=config["backups.keep"])
+    if kept:
+        click.echo(f"The previous database was kept as {kept}")
+    click.echo(f"Restored {file} into {storage.path}")
+
+
+def main() -> None:
+    _add_plugin_commands()
+    cli()
+
+
+def _add_plugin_commands() -> None:
+    """Let plugins add commands; a broken plugin never breaks the CLI itself."""
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    if first in cli.commands or first == "--version":
+        return  # a core command: no need to import every plugin
+    from .app import load_plugins_and_config
+
+    try:
+        _config, plugins = load_plugins_and_config()
+    except ConfigError:
+        return  # the core commands report config errors themselves
+    plugins.call("hearthside_cli_commands", cli=cli)

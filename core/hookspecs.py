@@ -1,0 +1,160 @@
+"""Every hook a Hearthside plugin can implement.
+
+A plugin is a module (or object) with functions decorated ``@hookimpl`` whose
+names match the specs below; it is found through the ``hearthside.plugins``
+entry-point group, exactly like the built-in plugins and the core's own.
+Implement only the hooks you need, and accept only the arguments you use:
+pluggy passes arguments by name.
+
+Every hook is called through the core's isolating caller: if an
+implementation raises, the error is logged with the plugin's name, that plugin
+is marked *failed* (``hearthside plugins`` shows why), its later hook calls are
+skipped, and every other plugin's results still come back. The reference with
+examples is ``docs/hooks.md``; a test keeps it in step with this file.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "hearthside"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def hearthside_config_schema():
+    """Declare this plugin's settings.
+
+    Called once at start and by ``hearthside check-config``, before the config
+    is validated. Return a dict mapping setting names to
+    :class:`hearthside.config.Setting`; users set them under
+    ``plugins.<plugin name>.<setting>`` in the config file or as
+    ``HEARTHSIDE_PLUGINS__<PLUGIN>__<SETTING>``. Read the validated values with
+    ``hs.config.plugin("<plugin name>")``. Every plugin also gets ``enabled``.
+    Not first-result: each plugin answers for itself.
+    """
+
+
+@hookspec
+def hearthside_migrations():
+    """Return this plugin's :class:`sqlite_utils.migrations.Migrations` set.
+
+    Called at start. The set's name must be unique (use the plugin's name); each
+    migration is a function taking the database, applied once, in order, each in
+    its own transaction, after an automatic backup. Never edit a migration that
+    has shipped: add a new one. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_startup(hs):
+    """Set up: called once the database is migrated and before requests arrive.
+
+    ``hs`` is the :class:`hearthside.app.Hearthside` runtime (config, storage,
+    emit, plugin manager). Use it for work that needs the database at start.
+    The matching teardown is :func:`hearthside_shutdown`. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_shutdown(hs):
+    """Tear down: called once on a clean stop (Ctrl-C, SIGTERM), before the
+    database is closed. Release what :func:`hearthside_startup` acquired.
+    Not first-result.
+    """
+
+
+@hookspec
+def hearthside_blueprints(hs):
+    """Return a list of Flask blueprints to register: API routes and pages.
+
+    Called once while the app is built. API routes live under ``/api/v1/``
+    and fail with :func:`hearthside.errors.api_error`; pages render templates
+    kept beside the plugin. Not first-result: all blueprints are registered.
+    """
+
+
+@hookspec
+def hearthside_nav_items(hs, member):
+    """Return navigation entries for the web app's menu, for this member.
+
+    Each entry is a dict ``{"label": str, "endpoint": str, "order": int}``
+    where ``endpoint`` is a Flask endpoint of the plugin's blueprint. Called on
+    every page render; keep it cheap. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_dashboard_cards(hs, db, couple_id):
+    """Return the cards this plugin shows on the couple's shared wall screen.
+
+    A card is a dict ``{"id": str, "title": str, "body": dict}``; everything in
+    it is seen by anyone in the room, so put only what both agreed to show. The
+    core shows a plugin's cards only while its ``dashboard.<plugin>`` consent
+    scope is active, and calls this with a read connection ``db``. Return a
+    list (empty when there is nothing to show). Not first-result.
+    """
+
+
+@hookspec
+def hearthside_scheduled_jobs(hs):
+    """Return a list of :class:`hearthside.scheduler.ScheduledJob` to run.
+
+    Called once at start when the scheduler is enabled. Rebuild what the job
+    needs from your own tables when it runs: the scheduler keeps no state but
+    each job's last run, so a job missed while the Pi was off runs once at
+    start. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_event(hs, db, event):
+    """React to an event after the transaction that wrote it has committed.
+
+    ``event`` is a :class:`hearthside.events.Event`; ``db`` is a connection the
+    reaction may write through (``with db.atomic(): ...``). Events emitted here
+    are delivered in turn. Keep it quick: it runs on the request's thread.
+    Not first-result; the return value is ignored.
+    """
+
+
+@hookspec
+def hearthside_consent_scopes(hs):
+    """Declare the consent scopes this plugin checks.
+
+    Return a list of :class:`hearthside.consent.Scope` (name, plain-language
+    description, whether every member must grant it). Names are
+    ``<plugin>.<what>``; a plugin with dashboard cards declares
+    ``dashboard.<plugin>``. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_export(hs, db, member_id):
+    """Return a JSON-serialisable dict of everything this plugin holds that
+    the member wrote or may read, for their personal export. Never include the
+    other member's private data. Return None when the plugin holds nothing.
+    Not first-result; results are keyed by plugin name.
+    """
+
+
+@hookspec
+def hearthside_forget(hs, db, member_id):
+    """Delete what this member owns, inside the caller's open transaction.
+
+    Called when a member confirms "forget me". ``db`` is already inside
+    ``db.atomic()``: raise to abort the whole forget. Shared, append-only
+    records (a transparency chain) keep a tombstone instead of the text.
+    Not first-result.
+    """
+
+
+@hookspec
+def hearthside_cli_commands(cli):
+    """Add commands to the ``hearthside`` command line.
+
+    ``cli`` is the :class:`click.Group`; add with ``cli.add_command(...)``.
+    Called when the command line starts. Not first-result.
+    """

@@ -1,0 +1,148 @@
+"""Scheduled jobs: APScheduler 3.x in-process, with catch-up after downtime.
+
+Plugins return :class:`ScheduledJob` objects from ``hearthside_scheduled_jobs``.
+APScheduler keeps its jobs in memory only; what must survive a restart lives in
+the app's own tables, and each recurring job's last run is kept in
+``scheduler_runs``. At start every job whose next fire time after its last run
+is already past runs *once* (not once per missed slot, and not never): a Pi
+that was off for a weekend catches up sensibly.
+
+A heartbeat job compares the wall clock with the monotonic clock. A Pi has no
+real-time clock and sets its time from the network after boot; when the wall
+clock jumps, the heartbeat runs the catch-up again and wakes the scheduler so
+no job sleeps through its slot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+CLOCK_JUMP_SECONDS = 30
+_started_in_pid: int | None = None  # one scheduler per process, whatever creates apps
+
+
+@dataclass
+class ScheduledJob:
+    """A recurring job a plugin asks the scheduler to run.
+
+    ``id`` is unique across plugins (``<plugin>.<job>``); ``func`` takes the
+    :class:`hearthside.app.Hearthside` runtime; ``trigger`` is any APScheduler 3
+    trigger, e.g. ``IntervalTrigger(minutes=5)`` or ``CronTrigger(hour=3)``.
+    With ``catch_up`` a slot missed while the server was off runs once at start.
+    """
+
+    id: str
+    func: Callable
+    trigger: BaseTrigger
+    catch_up: bool = True
+
+
+class Scheduler:
+    def __init__(self, hs, jobs: list[ScheduledJob], clock: Callable[[], datetime] | None = None):
+        self.hs = hs
+        self.jobs = {job.id: job for job in jobs}
+        self.tz = ZoneInfo(hs.config["time_zone"])
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.grace = hs.config["scheduler.misfire_grace_seconds"]
+        self._aps: BackgroundScheduler | None = None
+        self._last_beat = (time.time(), time.monotonic())
+
+    # -- bookkeeping in the app's own table ---------------------------------
+
+    def last_run(self, job_id: str) -> datetime | None:
+        with self.hs.storage.connection() as db:
+            rows = list(db.query("SELECT last_run_at FROM scheduler_runs WHERE job_id = ?", [job_id]))
+        return datetime.fromisoformat(rows[0]["last_run_at"]) if rows else None
+
+    def _record_run(self, job_id: str, when: datetime) -> None:
+        with self.hs.storage.connection() as db, db.atomic():
+            db["scheduler_runs"].upsert({"job_id": job_id, "last_run_at": when.isoformat()}, pk="job_id")
+
+    def run_job(self, job_id: str) -> None:
+        """Run one job now and record it; a failing job is logged, never fatal."""
+        job = self.jobs[job_id]
+        started = self.clock()
+        try:
+            job.func(self.hs)
+        except Exception:
+            log.exception("Scheduled job %s failed", job_id)
+        self._record_run(job_id, started)
+
+    # -- catch-up -----------------------------------------------------------
+
+    def missed(self, job: ScheduledJob, now: datetime) -> bool:
+        last = self.last_run(job.id)
+        if last is None:
+            return False
+        next_fire = job.trigger.get_next_fire_time(last.astimezone(self.tz), last.astimezone(self.tz))
+        return next_fire is not None and next_fire <= now
+
+    def catch_up(self) -> list[str]:
+        """Run once every job that missed a slot; first-seen jobs start their record now."""
+        now = self.clock()
+        ran = []
+        for job in self.jobs.values():
+            if self.last_run(job.id) is None:
+                self._record_run(job.id, now)
+            elif job.catch_up and self.missed(job, now):
+                log.info("Job %s missed a run while the server was off; running it once now", job.id)
+                self.run_job(job.id)
+                ran.append(job.id)
+        return ran
+
+    # -- the heartbeat --------------------------------------------------------
+
+    def heartbeat(self) -> float:
+        """Return how far the wall clock jumped since the last beat (seconds)."""
+        wall, mono = time.time(), time.monotonic()
+        jump = (wall - self._last_beat[0]) - (mono - self._last_beat[1])
+        self._last_beat = (wall, mono)
+        if abs(jump) >= CLOCK_JUMP_SECONDS:
+            log.warning("The wall clock jumped by %+.0f s; catching up scheduled jobs", jump)
+            self.catch_up()
+            if self._aps is not None:
+                self._aps.wakeup()
+        return jump
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start(self) -> None:
+        global _started_in_pid
+        if _started_in_pid == os.getpid():
+            raise RuntimeError("the scheduler is already running in this process")
+        self.catch_up()
+        self._aps = BackgroundScheduler(
+            timezone=self.tz,
+            job_defaults={"misfire_grace_time": self.grace, "coalesce": True, "max_instances": 1},
+        )
+        for job in self.jobs.values():
+            self._aps.add_job(self.run_job, job.trigger, args=[job.id], id=job.id, name=job.id)
+        beat = self.hs.config["scheduler.heartbeat_seconds"]
+        self._aps.add_job(self.heartbeat, IntervalTrigger(seconds=beat), id="core.heartbeat")
+        self._aps.start()
+        _started_in_pid = os.getpid()
+        log.info("Scheduler started with %d job(s) in %s", len(self.jobs), self.tz.key)
+
+    def shutdown(self) -> None:
+        global _started_in_pid
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=True)
+            _started_in_pid = None
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        if self._aps is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._aps.get_jobs()}
+

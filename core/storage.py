@@ -1,0 +1,204 @@
+"""The database: one SQLite file in the data folder, reached through sqlite-utils.
+
+Choices, and why:
+
+* **WAL journal** so the wall tablet's reads never wait for a phone's write.
+* **synchronous=FULL**: a Raspberry Pi gets unplugged. In WAL mode ``NORMAL``
+  survives a killed process but can lose the last commits on power loss;
+  ``FULL`` adds one fsync per commit (well under a millisecond on an SSD, a few
+  on an SD card) and keeps every commit the member saw succeed.
+* **foreign_keys=ON** and a **busy timeout** on every connection.
+* **One connection per thread**: a request gets its own (see
+  :func:`hearthside.app.get_db`), jobs and scripts open theirs with
+  :meth:`Storage.connection`. Connections are never shared across threads.
+* **Every write transaction starts with BEGIN IMMEDIATE.** A plain ``BEGIN``
+  takes the write lock only at the first write; if another connection wrote in
+  between, SQLite cannot wait and fails at once with "database is locked".
+  :meth:`Database.atomic` is the one helper that opens transactions, and
+  sqlite-utils' own writes go through it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "hearthside.db"
+
+
+class Database(sqlite_utils.Database):
+    """A sqlite-utils database whose outermost transaction is ``BEGIN IMMEDIATE``.
+
+    Events emitted inside a transaction are queued on the connection and handed
+    to ``after_commit`` once the COMMIT succeeded, never before and never after
+    a rollback, so nobody is told about a change that did not happen.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, after_commit: Callable[["Database", list], None] | None = None):
+        super().__init__(conn, execute_plugins=False)
+        self.after_commit = after_commit
+        self.pending_events: list = []
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator["Database"]:
+        if self.conn.in_transaction:
+            with super().atomic():  # a savepoint inside the outer transaction
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.pending_events.clear()
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.pending_events.clear()
+            self.rollback()
+            raise
+        self._deliver_committed_events()
+
+    def _deliver_committed_events(self) -> None:
+        events, self.pending_events = self.pending_events, []
+        if events and self.after_commit is not None:
+            self.after_commit(self, events)
+
+
+class Storage:
+    """Opens connections to the database file with the project's pragmas."""
+
+    def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, after_commit: Callable | None = None):
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DATABASE_NAME
+        self.backups_dir = self.data_dir / "backups"
+        self.busy_timeout_ms = busy_timeout_ms
+        self.after_commit = after_commit
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept in the file
+
+    def connect(self) -> Database:
+        """A new connection for the calling thread; the caller closes it."""
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout_ms / 1000,
+            isolation_level=None,  # no implicit BEGINs: atomic() opens every transaction
+        )
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        return Database(conn, after_commit=self.after_commit)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Database]:
+        db = self.connect()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def is_empty(self) -> bool:
+        with self.connection() as db:
+            return not db.table_names()
+
+    def backup(self, destination: Path) -> Path:
+        """Write a consistent copy while the server runs (SQLite's online backup API)."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".partial")
+        with self.connection() as db:
+            target = sqlite3.connect(partial)
+            try:
+                db.conn.backup(target)
+            finally:
+                target.close()
+        partial.replace(destination)  # a half-written backup never carries the real name
+        return destination
+
+    def automatic_backup(self, reason: str, keep: int) -> Path:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.backup(self.backups_dir / f"{DATABASE_NAME[:-3]}-{stamp}-{reason}.db")
+        self._prune_backups(keep)
+        return path
+
+    def _prune_backups(self, keep: int) -> None:
+        automatic = sorted(self.backups_dir.glob(f"{DATABASE_NAME[:-3]}-*.db"))
+        for old in automatic[:-keep]:
+            old.unlink(missing_ok=True)
+
+    def restore_from(self, source: Path, keep: int) -> Path | None:
+        """Copy a validated backup over the database; the current one is kept first.
+
+        Uses the backup API in reverse, so the WAL and the live file stay
+        consistent. Returns where the previous database was kept, if it had data.
+        """
+        kept = None if self.is_empty() else self.automatic_backup("before-restore", keep)
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            with self.connection() as db:
+                origin.backup(db.conn)
+        finally:
+            origin.close()
+        return kept
+
+    def pending_migrations(self, migration_sets: Iterable[Migrations]) -> list[tuple[Migrations, str]]:
+        with self.connection() as db:
+            return [(migrations, m.name) for migrations in migration_sets for m in migrations.pending(db)]
+
+    def apply_migrations(self, migration_sets: Iterable[Migrations], keep_backups: int = 10) -> list[str]:
+        """Apply every pending migration, each in its own transaction.
+
+        When anything is pending and the database already holds data, an online
+        backup is taken first, so an upgrade that goes wrong can be undone with
+        ``hearthside restore``. Returns ``"set:name"`` for each migration applied.
+        """
+        migration_sets = list(migration_sets)
+        pending = self.pending_migrations(migration_sets)
+        if not pending:
+            return []
+        if not self.is_empty():
+            backup = self.automatic_backup("before-migrations", keep_backups)
+            log.info("Backed up the database to %s before applying %d migration(s)", backup, len(pending))
+        applied = []
+        with self.connection() as db:
+            for migrations, name in pending:
+                later = [m.name for m in migrations.pending(db) if m.name != name]
+                started = time.perf_counter()
+                with db.atomic():
+                    migrations.apply(db, stop_before=later)
+                applied.append(f"{migrations.name}:{name}")
+                log.info("Applied migration %s:%s in %.0f ms", migrations.name, name,
+                         (time.perf_counter() - started) * 1000)
+        return applied
+
+
+def validate_database_file(path: Path) -> str | None:
+    """Why ``path`` is not a usable Hearthside database, or None if it is."""
+    if not Path(path).is_file():
+        return f"{path} does not exist or is not a file"
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is not a SQLite database ({exc})"
+    if result != "ok":
+        return f"{path} failed SQLite's integrity check: {result}"
+    if "_sqlite_migrations" not in tables:
+        return f"{path} is a SQLite database but not a Hearthside one (it has no migrations table)"
+    return None

@@ -1,0 +1,106 @@
+"""Shared fixtures: apps on a temporary data folder, and a real server process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from hearthside.app import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def make_app(data_dir):
+    """Build apps on the test's data folder, isolated from the caller's environment."""
+    built = []
+
+    def factory(extra_plugins=None, flags=None, config_file=None, env=None):
+        app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
+                         extra_plugins=extra_plugins)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        app.extensions["hearthside"].shutdown()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ServerProcess:
+    """A real ``hearthside serve`` on a loopback port."""
+
+    def __init__(self, data_dir: Path, extra_args=(), env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        clean_env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTHSIDE_")}
+        clean_env.update(env or {})
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hearthside", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data-dir", str(data_dir), *extra_args],
+            stdout=self.log, stderr=subprocess.STDOUT, env=clean_env,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+
+@pytest.fixture
+def server(data_dir):
+    process = ServerProcess(data_dir)
+    yield process
+    process.stop()

@@ -1,0 +1,1 @@
+"""The web side: the core's REST API, pages, templates and static files."""
