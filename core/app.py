@@ -21,6 +21,7 @@ from .config import Config, ConfigError, RawConfig, Setting, coerce, read_source
 from .errors import install_error_handlers
 from .hub import Hub
 from .keys import load_or_create_secret_key
+from .ratelimit import LoginLimiter
 from .plugin_manager import Candidate, PluginManager, discover
 from .scheduler import Scheduler
 from .storage import Database, Storage
@@ -41,6 +42,7 @@ class Hearthside:
         self.hub = Hub()
         self.storage = Storage(config.data_dir, config["database.busy_timeout_ms"], after_commit=self._after_commit)
         self.scheduler: Scheduler | None = None
+        self.login_limiter = LoginLimiter(config["auth.login_attempts"], config["auth.login_window_seconds"])
         self.flask: Flask | None = None
 
     def _after_commit(self, db: Database, events: list) -> None:

@@ -80,6 +80,12 @@ CORE_SETTINGS: dict[str, Setting] = {
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
     ),
     "backups.keep": Setting("int", 10, "Automatic backups kept in data_dir/backups (oldest removed first).", 1, 1000),
+    "auth.invite_hours": Setting("int", 72, "How long an invite code stays valid.", 1, 720),
+    "auth.pairing_minutes": Setting("int", 15, "How long a wall-screen pairing code stays valid.", 1, 1440),
+    "auth.login_attempts": Setting("int", 5, "Failed sign-ins per username or address before a pause.", 1, 100),
+    "auth.login_window_seconds": Setting(
+        "int", 300, "How long failed sign-ins are remembered, and the pause after too many.", 10, 86400
+    ),
     "scheduler.enabled": Setting("bool", True, "Run scheduled jobs (reminders, summaries) in the server."),
     "scheduler.misfire_grace_seconds": Setting(
         "int", 300, "A job that is late by more than this is not run late; the catch-up at start runs it once.", 1, 86400

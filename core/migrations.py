@@ -33,3 +33,58 @@ def events_table(db):
 @migrations(name="0002_scheduler_runs")
 def scheduler_runs_table(db):
     db["scheduler_runs"].create({"job_id": str, "last_run_at": str}, pk="job_id", not_null={"last_run_at"})
+
+
+@migrations(name="0003_accounts")
+def accounts_tables(db):
+    db.execute("""CREATE TABLE couples (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE members (
+        id INTEGER PRIMARY KEY,
+        couple_id INTEGER NOT NULL REFERENCES couples(id),
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE devices (
+        id INTEGER PRIMARY KEY,
+        couple_id INTEGER NOT NULL REFERENCES couples(id),
+        name TEXT NOT NULL,
+        created_by INTEGER NOT NULL REFERENCES members(id),
+        pairing_code_hash TEXT UNIQUE,
+        pairing_expires_at TEXT,
+        claimed_at TEXT,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL
+    )""")
+    # Tokens are stored only as SHA-256 hashes: a stolen database file or
+    # backup does not let anyone sign in. kind: api (bearer), session
+    # (browser cookie) or device (wall screen, dashboard scope only).
+    db.execute("""CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('api', 'session', 'device')),
+        name TEXT NOT NULL,
+        member_id INTEGER REFERENCES members(id),
+        device_id INTEGER REFERENCES devices(id),
+        couple_id INTEGER NOT NULL REFERENCES couples(id),
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT,
+        CHECK ((member_id IS NULL) != (device_id IS NULL))
+    )""")
+    db.execute("""CREATE TABLE invites (
+        id INTEGER PRIMARY KEY,
+        code_hash TEXT NOT NULL UNIQUE,
+        couple_id INTEGER REFERENCES couples(id),
+        created_by INTEGER NOT NULL REFERENCES members(id),
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER REFERENCES members(id)
+    )""")

@@ -104,3 +104,65 @@ def server(data_dir):
     process = ServerProcess(data_dir)
     yield process
     process.stop()
+
+
+class Member:
+    """A signed-up member and a way to call the API as them."""
+
+    def __init__(self, client, token: str, member: dict):
+        self.client = client
+        self.token = token
+        self.id = member["id"]
+        self.username = member["username"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.client.post(path, headers=self.headers, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.client.put(path, headers=self.headers, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+
+PASSWORD = "correct horse battery"
+
+
+def onboard_couple(client, first="ann", second="bob", couple_name="Ann & Bob"):
+    """The first couple on a fresh server, through the real API: onboarding, invite, accept."""
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": couple_name, "time_zone": "Europe/Berlin"},
+        "member": {"username": first, "password": PASSWORD, "display_name": first.title()},
+    })
+    assert answer.status_code == 201, answer.json
+    a = Member(client, answer.json["token"], answer.json["member"])
+    code = a.post("/api/v1/invites").json["code"]
+    answer = client.post(f"/api/v1/invites/{code}/accept",
+                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
+    assert answer.status_code == 201, answer.json
+    return a, Member(client, answer.json["token"], answer.json["member"])
+
+
+def join_new_couple(client, admin: Member, first="cat", second="dan"):
+    """A second couple on the same server, through an admin's new-couple invite."""
+    answer = admin.post("/api/v1/admin/invites")
+    assert answer.status_code == 201, answer.json
+    answer = client.post(f"/api/v1/invites/{answer.json['code']}/accept", json={
+        "username": first, "password": PASSWORD, "display_name": first.title(),
+        "couple": {"name": "Cat & Dan", "time_zone": "Europe/London"}})
+    assert answer.status_code == 201, answer.json
+    c = Member(client, answer.json["token"], answer.json["member"])
+    code = c.post("/api/v1/invites").json["code"]
+    answer = client.post(f"/api/v1/invites/{code}/accept",
+                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
+    return c, Member(client, answer.json["token"], answer.json["member"])
+
+
+@pytest.fixture
+def couple(client):
+    """Two members of one couple: ``ann, bob = couple``."""
+    return onboard_couple(client)

@@ -1,0 +1,142 @@
+"""Couples and members: onboarding, invites and passwords.
+
+Passwords are hashed with argon2id at 19 MiB and two passes (OWASP's floor),
+which costs about 40-70 ms on a Raspberry Pi 4. A semaphore lets at most
+``MAX_CONCURRENT_HASHES`` hashes run at once, so a burst of logins can use at
+most ~80 MiB and never exhaust a 512 MB board; the rest wait their turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .errors import api_error
+from .events import emit, now_iso
+
+MIN_PASSWORD_LENGTH = 10
+MAX_CONCURRENT_HASHES = 4
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_hash_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+# Verifying against this for unknown usernames makes a miss cost as much as a
+# wrong password, so timing does not tell whether a username exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    with _hash_slots:
+        return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    with _hash_slots:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def digest(secret: str) -> str:
+    """How one-time codes and tokens are stored: never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(length))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def in_future(**delta) -> str:
+    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def is_past(moment: str | None) -> bool:
+    return moment is not None and datetime.fromisoformat(moment) <= datetime.now(timezone.utc)
+
+
+# -- members and couples -----------------------------------------------------
+
+
+def member_count(db) -> int:
+    return db.execute("SELECT count(*) FROM members").fetchone()[0]
+
+
+def public_member(row: dict) -> dict:
+    """The member fields anyone in the couple may see."""
+    return {"id": row["id"], "username": row["username"], "display_name": row["display_name"]}
+
+
+def get_member(db, member_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM members WHERE id = ?", [member_id]))
+    return rows[0] if rows else None
+
+
+def find_member(db, username: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM members WHERE username = ? COLLATE NOCASE", [username]))
+    return rows[0] if rows else None
+
+
+def couple_members(db, couple_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM members WHERE couple_id = ? ORDER BY id", [couple_id]))
+
+
+def get_couple(db, couple_id: int) -> dict:
+    return next(db.query("SELECT * FROM couples WHERE id = ?", [couple_id]))
+
+
+def create_couple(db, name: str, time_zone: str) -> int:
+    return db["couples"].insert({"name": name, "time_zone": time_zone, "created_at": now_iso()}).last_pk
+
+
+def create_member(db, couple_id: int, username: str, password_hash: str, display_name: str,
+                  is_admin: bool = False) -> dict:
+    """Add a member inside the caller's transaction; 409 if the username is taken."""
+    if find_member(db, username) is not None:
+        api_error(409, "username_taken", f"The username {username!r} is already taken; choose another.")
+    member_id = db["members"].insert({
+        "couple_id": couple_id, "username": username, "display_name": display_name,
+        "password_hash": password_hash, "is_admin": int(is_admin), "created_at": now_iso(),
+    }).last_pk
+    emit(db, "member.joined", couple_id, {"member": {"id": member_id, "display_name": display_name}},
+         visibility="couple", actor_id=member_id)
+    return get_member(db, member_id)
+
+
+def set_password(db, member_id: int, password: str) -> None:
+    db["members"].update(member_id, {"password_hash": hash_password(password)})
+
+
+# -- invites -------------------------------------------------------------------
+
+
+def create_invite(db, member: dict, hours: int, new_couple: bool = False) -> str:
+    """A one-time code for the partner (or, from an admin, for a new couple)."""
+    code = new_code()
+    db["invites"].insert({
+        "code_hash": digest(code), "couple_id": None if new_couple else member["couple_id"],
+        "created_by": member["id"], "expires_at": in_future(hours=hours),
+    })
+    return code
+
+
+def take_invite(db, code: str) -> dict:
+    """Find a usable invite inside the caller's transaction and mark it used."""
+    rows = list(db.query("SELECT * FROM invites WHERE code_hash = ?", [digest(normalise_code(code))]))
+    if not rows or rows[0]["used_at"] is not None or is_past(rows[0]["expires_at"]):
+        api_error(404, "invite_invalid",
+                  "This invite code is not valid: it may have been used already or expired. Ask for a new one.")
+    return rows[0]
+
+
+def mark_invite_used(db, invite_id: int, member_id: int) -> None:
+    db["invites"].update(invite_id, {"used_at": now_iso(), "used_by": member_id})

@@ -1,0 +1,73 @@
+"""Reading request bodies: the JSON object, and its fields, or a clear 400.
+
+Validation happens before anything is written, so bad input changes nothing
+(cardinal rule 6). Messages name the field and what was expected, never echo
+another member's data.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import request
+
+from .errors import api_error
+
+
+def json_body(optional: bool = False) -> dict:
+    """The request's JSON object; 400 if it is missing (unless optional) or not an object."""
+    if not request.get_data(cache=True):
+        if optional:
+            return {}
+        api_error(400, "body_required", "Send a JSON object as the request body.")
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        api_error(400, "invalid_json", "The request body must be a JSON object.")
+    return body
+
+
+def text(body: dict, field: str, *, min_length: int = 1, max_length: int = 200, required: bool = True,
+         label: str | None = None) -> str | None:
+    """A trimmed string field within length bounds."""
+    label = label or field
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        api_error(400, "invalid_field", f"'{label}' is required and must be text.")
+    value = value.strip()
+    if len(value) < min_length:
+        api_error(400, "invalid_field", f"'{label}' must be at least {min_length} characters long.")
+    if len(value) > max_length:
+        api_error(400, "invalid_field", f"'{label}' must be at most {max_length} characters long.")
+    return value
+
+
+def obj(body: dict, field: str) -> dict:
+    value = body.get(field)
+    if not isinstance(value, dict):
+        api_error(400, "invalid_field", f"'{field}' is required and must be a JSON object.")
+    return value
+
+
+def boolean(body: dict, field: str) -> bool:
+    value = body.get(field)
+    if not isinstance(value, bool):
+        api_error(400, "invalid_field", f"'{field}' is required and must be true or false.")
+    return value
+
+
+def time_zone(value, field: str = "time_zone") -> str:
+    if not isinstance(value, str) or (value not in available_timezones() and value != "UTC"):
+        api_error(400, "invalid_field", f"'{field}' must be an IANA time zone such as Europe/Berlin.")
+    return value
+
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def username(body: dict) -> str:
+    value = text(body, "username", min_length=2, max_length=40)
+    if not set(value.lower()) <= USERNAME_CHARS:
+        api_error(400, "invalid_field", "'username' may use letters, digits, '.', '_' and '-' only.")
+    return value

@@ -1,0 +1,11 @@
+"""The core's REST API under ``/api/v1``: one module per concept.
+
+Each module adds its routes to the one ``api`` blueprint. Plugins register
+blueprints of their own through ``hearthside_blueprints``.
+"""
+
+from flask import Blueprint
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import accounts, health  # noqa: E402,F401  (modules attach their routes)
