@@ -57,9 +57,10 @@ class Hearthside:
 
     def start_scheduler(self, clock=None) -> Scheduler:
         jobs = [job for jobs in self.plugins.call("hearthside_scheduled_jobs", hs=self) for job in jobs]
-        self.scheduler = Scheduler(self, jobs, clock=clock)
-        self.scheduler.start()
-        return self.scheduler
+        scheduler = Scheduler(self, jobs, clock=clock)
+        scheduler.start()  # raises if one already runs: the running one stays the one we stop
+        self.scheduler = scheduler
+        return scheduler
 
     def shutdown(self) -> None:
         """Stop cleanly: scheduler first (no job mid-write), then plugins' teardown."""
@@ -102,12 +103,18 @@ def _early_bool(raw: RawConfig, key: str, default: bool) -> bool:
 
 
 def _schemas(plugins: PluginManager) -> dict[str, dict[str, Setting] | None]:
-    """Each plugin's declared settings; None for a disabled or failed plugin (not checked)."""
-    schemas: dict[str, dict[str, Setting] | None] = {
-        name: ({} if info.state == "loaded" else None) for name, info in plugins.plugins.items()
-    }
-    for name, schema in plugins.call_by_plugin("hearthside_config_schema"):
-        schemas[name] = dict(schema)
+    """Each plugin's declared settings; None for a disabled or failed plugin (not checked).
+
+    A plugin whose schema hook raises (or answers nonsense) is failed and
+    isolated, so its settings are left unchecked rather than stopping the start.
+    """
+    declared = dict(plugins.call_by_plugin("hearthside_config_schema"))
+    schemas: dict[str, dict[str, Setting] | None] = {}
+    for name, info in plugins.plugins.items():
+        schema = declared.get(name, {})
+        if info.state == "loaded" and not isinstance(schema, dict):
+            plugins.mark_failed(name, f"hearthside_config_schema returned {type(schema).__name__}, not a dict")
+        schemas[name] = schema if info.state == "loaded" else None
     return schemas
 
 
@@ -136,6 +143,8 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.extensions["hearthside"] = hs
     hs.flask = app
     install_error_handlers(app)
+    from .auth import configure_sessions  # here, not at the top: auth imports this module
+    configure_sessions(app)
     app.teardown_appcontext(_close_db)
     for blueprints in plugins.call("hearthside_blueprints", hs=hs):
         for blueprint in blueprints:

@@ -70,7 +70,7 @@ def list_plugins(config_file) -> None:
     _setup_logging("critical")  # failures are shown in the table, not as log noise
     _config, plugins = _load(config_file, {})
     rows = plugins.report()
-    width = max(len(row["name"]) for row in rows)
+    width = max(len("PLUGIN"), *(len(row["name"]) for row in rows))
     click.echo(f"{'PLUGIN':<{width}}  {'VERSION':<10} {'ENABLED':<8} STATE")
     for row in rows:
         state = row["state"] + (f": {row['error']}" if row["error"] else "")
@@ -97,9 +97,12 @@ def check_config(config_file) -> None:
 @config_option
 def backup(out, data_dir, config_file) -> None:
     """Write a consistent backup of the database, even while the server runs."""
-    from .storage import Storage
+    from .storage import DATABASE_NAME, Storage
 
     config, _plugins = _load(config_file, {"data_dir": data_dir})
+    if not (config.data_dir / DATABASE_NAME).is_file():  # a mistyped --data-dir is not created
+        click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
+        sys.exit(1)
     storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
     if storage.is_empty():
         click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)

@@ -184,6 +184,9 @@ def _read_file(path: Path, raw: RawConfig) -> None:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"cannot read the config file {path}: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:  # a Latin-1 file, or the database passed by mistake
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"the config file is not UTF-8 text ({path.name}, line {line})"]) from None
     try:
         data = yaml.safe_load(text)
         lines = _line_numbers(yaml.compose(text, Loader=yaml.SafeLoader))

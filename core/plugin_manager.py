@@ -108,6 +108,10 @@ class PluginManager:
                 self._fail(info, f"implements {hook_name!r}, which is not a Hearthside hook "
                                  f"(misspelt? see docs/hooks.md)")
 
+    def mark_failed(self, name: str, reason: str) -> None:
+        """Isolate a plugin that misbehaved without raising (e.g. answered nonsense)."""
+        self._fail(self.plugins[name], reason)
+
     def _fail(self, info: PluginInfo, reason: str, exc: BaseException | None = None) -> None:
         info.state = "failed"
         info.error = reason
@@ -127,6 +131,9 @@ class PluginManager:
         something other than None.
         """
         caller = getattr(self.pm.hook, hook_name)
+        missing = [name for name in (caller.spec.argnames if caller.spec else ()) if name not in kwargs]
+        if missing:  # the caller's bug: never blame (and fail) the plugins for it
+            raise TypeError(f"{hook_name} called without {', '.join(missing)}")
         order = list(self.plugins)
         impls = sorted(caller.get_hookimpls(), key=lambda impl: order.index(impl.plugin_name))
         results = []

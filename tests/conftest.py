@@ -14,6 +14,8 @@ import requests
 
 from hearthside.app import create_app
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -55,16 +57,20 @@ def client(app):
 class ServerProcess:
     """A real ``hearthside serve`` on a loopback port."""
 
-    def __init__(self, data_dir: Path, extra_args=(), env=None):
+    def __init__(self, data_dir: Path, extra_args=(), env=None, plugins=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         clean_env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTHSIDE_")}
         clean_env.update(env or {})
+        clean_env["PYTHONPATH"] = str(REPO_ROOT)
         self.log = open(self.log_path, "wb")
+        # With test plugins, tests/support/launch.py starts the same server with them registered.
+        command = ["-m", "tests.support.launch", *[arg for name in plugins for arg in ("--plugin", name)]] \
+            if plugins else ["-m", "hearthside", "serve"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hearthside", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, *command, "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(data_dir), *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=clean_env,
         )
@@ -102,6 +108,14 @@ class ServerProcess:
 @pytest.fixture
 def server(data_dir):
     process = ServerProcess(data_dir)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def card_server(data_dir):
+    """A real server with the test card plugin (tests/support/card_plugin.py)."""
+    process = ServerProcess(data_dir, plugins=["tests.support.card_plugin"])
     yield process
     process.stop()
 

@@ -1,0 +1,1 @@
+"""Test-only plugins and launchers (never shipped)."""

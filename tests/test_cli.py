@@ -1,0 +1,349 @@
+"""The ``hearthside`` command line, run as a user runs it: a real process."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from hearthside import __version__
+from hearthside.app import load_plugins_and_config
+from hearthside.events import emit
+from hearthside.hookspecs import hookimpl
+from hearthside.storage import DATABASE_NAME, validate_database_file
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Run ``python -m hearthside ...`` in tmp_path with no HEARTHSIDE_* variables of the caller."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTHSIDE_")}
+
+    def runner(*args, env=None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hearthside", *map(str, args)], capture_output=True,
+                              text=True, cwd=tmp_path, env={**base_env, **(env or {})}, timeout=60)
+    return runner
+
+
+@pytest.fixture
+def installed_plugin(tmp_path):
+    """Install a plugin for child processes the way pip would: a module plus dist-info with an entry point.
+
+    Returns a function (name, source, version) -> env to pass to ``run``.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def install(name: str, source: str, version: str = "1.2.3") -> dict:
+        module = f"hs_test_{name}"
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+        info = site / f"{module}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[hearthside.plugins]\n{name} = {module}\n")
+        return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    return install
+
+
+RITUALS = """
+    import click
+    from hearthside.plugin_api import Setting, hookimpl
+
+    @hookimpl
+    def hearthside_config_schema():
+        return {"reminder_minutes": Setting("int", 30, "Minutes before a ritual to remind.")}
+
+    @hookimpl
+    def hearthside_cli_commands(cli):
+        @cli.command("rituals-hello")
+        def hello():
+            "Say hello from the rituals plugin."
+            click.echo("hello from rituals")
+"""
+
+
+def table(output: str) -> dict[str, list[str]]:
+    """``hearthside plugins`` output as {name: [version, enabled, state...]}."""
+    lines = output.strip().splitlines()
+    assert lines[0].split() == ["PLUGIN", "VERSION", "ENABLED", "STATE"]
+    return {line.split()[0]: line.split()[1:] for line in lines[1:]}
+
+
+def add_event(app, kind: str) -> None:
+    hs = app.extensions["hearthside"]
+    with hs.storage.connection() as db, db.atomic():
+        emit(db, kind, 1, {"note": kind}, visibility="couple")
+
+
+def event_types(database: Path) -> list[str]:
+    conn = sqlite3.connect(database)
+    try:
+        return [row[0] for row in conn.execute("SELECT type FROM events ORDER BY id")]
+    finally:
+        conn.close()
+
+
+# -- --version and plugins -------------------------------------------------------
+
+def test_version(run):
+    done = run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"hearthside, version {__version__}"
+
+
+def test_plugins_lists_core_loaded(run):
+    done = run("plugins")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].index("VERSION") == lines[1].index(__version__)  # columns line up
+    assert table(done.stdout)["core"] == [__version__, "yes", "loaded"]
+
+
+def test_plugins_shows_installed_plugin_enabled_then_disabled(run, installed_plugin, tmp_path):
+    env = installed_plugin("rituals", RITUALS)
+    done = run("plugins", env=env)
+    assert done.returncode == 0, done.stderr
+    assert table(done.stdout) == {"core": [__version__, "yes", "loaded"], "rituals": ["1.2.3", "yes", "loaded"]}
+
+    (tmp_path / "config.yaml").write_text("plugins:\n  rituals:\n    enabled: false\n")
+    done = run("plugins", "--config", "config.yaml", env=env)
+    assert done.returncode == 0, done.stderr
+    assert table(done.stdout)["rituals"] == ["1.2.3", "no", "disabled"]
+
+
+def test_plugins_shows_a_broken_plugin_as_failed_with_the_reason(run, installed_plugin):
+    env = installed_plugin("broken", "raise ImportError('needs libfoo')\n")
+    done = run("plugins", env=env)
+    assert done.returncode == 0, done.stderr
+    rows = table(done.stdout)
+    assert rows["core"][2] == "loaded"
+    assert rows["broken"][:3] == ["1.2.3", "yes", "failed:"]
+    assert "needs libfoo" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_disabled_plugin_is_not_imported_in_process(tmp_path):
+    imported = []
+
+    class Plugin:
+        @hookimpl
+        def hearthside_config_schema(self):
+            imported.append(True)
+            return {}
+
+    path = tmp_path / "config.yaml"
+    path.write_text("plugins:\n  extra:\n    enabled: false\n")
+    _config, plugins = load_plugins_and_config(path, env={}, extra_plugins={"extra": Plugin()},
+                                               discover_installed=False)
+    assert {row["name"]: (row["enabled"], row["state"]) for row in plugins.report()} == {
+        "core": (True, "loaded"), "extra": (False, "disabled")}
+    assert imported == []
+
+
+# -- check-config ------------------------------------------------------------------
+
+def test_check_config_accepts_the_example(run):
+    done = run("check-config", "--config", REPO / "config.example.yaml")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Config OK (")
+    assert done.stderr == ""
+
+
+def test_check_config_without_a_file_uses_defaults(run, tmp_path):
+    done = run("check-config")
+    assert done.returncode == 0, done.stderr
+    assert "built-in defaults" in done.stdout
+    assert str(tmp_path / "hearthside-data") in done.stdout
+
+
+def test_check_config_reports_each_problem_on_its_own_line(run, installed_plugin, tmp_path):
+    env = installed_plugin("rituals", RITUALS)
+    (tmp_path / "config.yaml").write_text(textwrap.dedent("""\
+        # Our Hearthside
+        port: 99999
+        log_level: loud
+        plugins:
+          rituals:
+            reminder_minutes: ten
+          matcher:
+            enabled: true
+    """))
+    done = run("check-config", "--config", "config.yaml", env={**env, "HEARTHSIDE_SCHEDULER__ENABLED": "maybe"})
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "Config error: port: expected a whole number from 1 to 65535, got 99999 (config.yaml, line 2)",
+        "Config error: log_level: expected one of debug, info, warning, error, got 'loud' (config.yaml, line 3)",
+        "Config error: plugins.rituals.reminder_minutes: expected a whole number, got 'ten' (config.yaml, line 6)",
+        "Config error: plugins.matcher.enabled: there is no installed plugin named 'matcher' "
+        "(installed: core, rituals) (config.yaml, line 8)",
+        "Config error: scheduler.enabled: expected true or false, got 'maybe' "
+        "(environment variable HEARTHSIDE_SCHEDULER__ENABLED)",
+    ]
+
+
+def test_check_config_with_a_missing_file(run):
+    done = run("check-config", "--config", "nope.yaml")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Config error: cannot read the config file nope.yaml: No such file or directory"
+
+
+# -- plugin commands -----------------------------------------------------------------
+
+def test_installed_plugin_command_appears_in_help_and_runs(run, installed_plugin):
+    env = installed_plugin("rituals", RITUALS)
+    done = run("--help", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "rituals-hello" in done.stdout
+    assert "Say hello from the rituals plugin." in done.stdout
+    done = run("rituals-hello", env=env)
+    assert (done.returncode, done.stdout) == (0, "hello from rituals\n")
+
+
+def test_plugin_command_through_the_hook_in_process():
+    class Plugin:
+        @hookimpl
+        def hearthside_cli_commands(self, cli):
+            @cli.command("greet")
+            @click.argument("name")
+            def greet(name):
+                """Greet someone kindly."""
+                click.echo(f"hello {name}")
+
+    group = click.Group("hearthside")
+    _config, plugins = load_plugins_and_config(env={}, extra_plugins={"greeter": Plugin()},
+                                               discover_installed=False)
+    plugins.call("hearthside_cli_commands", cli=group)
+    result = CliRunner().invoke(group, ["--help"])
+    assert result.exit_code == 0
+    assert "greet" in result.output and "Greet someone kindly." in result.output
+    assert CliRunner().invoke(group, ["greet", "Sam"]).output == "hello Sam\n"
+
+
+def test_plugin_whose_command_hook_raises_does_not_break_the_cli(run, installed_plugin):
+    env = installed_plugin("clumsy", """
+        from hearthside.plugin_api import hookimpl
+
+        @hookimpl
+        def hearthside_cli_commands(cli):
+            raise RuntimeError("oops")
+    """)
+    done = run("--help", env=env)
+    assert done.returncode == 0
+    for command in ("serve", "plugins", "check-config", "backup", "restore"):
+        assert command in done.stdout
+
+
+# -- backup ------------------------------------------------------------------------
+
+def test_backup_while_the_server_runs(run, server, data_dir, tmp_path):
+    conn = sqlite3.connect(data_dir / DATABASE_NAME)
+    with conn:
+        conn.execute("INSERT INTO events (couple_id, type, visibility, payload, created_at) "
+                     "VALUES (1, 'written.while.serving', 'couple', '{}', '2025-01-01T00:00:00Z')")
+    conn.close()
+
+    done = run("backup", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    written = Path(done.stdout.strip().removeprefix("Backup written to "))
+    assert written.parent == data_dir / "backups"
+    assert written.name.endswith("-manual.db")
+    assert validate_database_file(written) is None
+    assert event_types(written) == ["written.while.serving"]
+
+    done = run("backup", "--data-dir", data_dir, "--out", "copies/ours.db")
+    assert done.returncode == 0, done.stderr
+    assert validate_database_file(tmp_path / "copies" / "ours.db") is None
+    assert not list((tmp_path / "copies").glob("*.partial"))
+    assert server.process.poll() is None  # the server kept running
+
+
+def test_backup_of_an_empty_data_folder(run, tmp_path):
+    done = run("backup", "--data-dir", "not-there")
+    assert done.returncode == 1
+    assert "nothing to back up" in done.stderr
+    assert not (tmp_path / "not-there").exists()  # a mistyped folder is not created
+
+
+def test_backup_of_a_fresh_database_without_tables(run, tmp_path):
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / DATABASE_NAME).close()
+    done = run("backup", "--data-dir", "data")
+    assert done.returncode == 1
+    assert "nothing to back up" in done.stderr
+    assert not (tmp_path / "data" / "backups").exists()
+
+
+# -- restore -----------------------------------------------------------------------
+
+@pytest.fixture
+def backed_up(make_app, data_dir, run, tmp_path):
+    """A data folder with one event, and a backup of it at tmp_path/at-backup.db."""
+    app = make_app()
+    add_event(app, "before.backup")
+    done = run("backup", "--data-dir", data_dir, "--out", tmp_path / "at-backup.db")
+    assert done.returncode == 0, done.stderr
+    add_event(app, "after.backup")
+    return tmp_path / "at-backup.db"
+
+
+def test_restore_round_trip_keeps_the_previous_database(backed_up, run, data_dir):
+    database = data_dir / DATABASE_NAME
+    assert event_types(database) == ["before.backup", "after.backup"]
+
+    done = run("restore", backed_up, "--force", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    assert event_types(database) == ["before.backup"]
+
+    kept = [path for path in (data_dir / "backups").iterdir() if "before-restore" in path.name]
+    assert len(kept) == 1
+    assert str(kept[0]) in done.stdout
+    assert event_types(kept[0]) == ["before.backup", "after.backup"]
+
+
+def test_restore_into_an_empty_data_folder_needs_no_force(backed_up, run, tmp_path):
+    done = run("restore", backed_up, "--data-dir", "fresh")
+    assert done.returncode == 0, done.stderr
+    assert event_types(tmp_path / "fresh" / DATABASE_NAME) == ["before.backup"]
+
+
+def test_restore_refuses_to_overwrite_without_force(backed_up, run, data_dir):
+    done = run("restore", backed_up, "--data-dir", data_dir)
+    assert done.returncode == 1
+    assert "--force" in done.stderr
+    assert event_types(data_dir / DATABASE_NAME) == ["before.backup", "after.backup"]
+    assert not list((data_dir / "backups").glob("*before-restore*"))
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("text", "is not a SQLite database"),
+    ("foreign", "is a SQLite database but not a Hearthside one"),
+    ("missing", "does not exist"),
+])
+def test_restore_refuses_a_file_that_is_not_a_hearthside_backup(backed_up, run, data_dir, tmp_path, kind, message):
+    candidate = tmp_path / f"{kind}.db"
+    if kind == "text":
+        candidate.write_text("these are our notes, not a database\n" * 20)
+    elif kind == "foreign":
+        conn = sqlite3.connect(candidate)
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.commit()
+        conn.close()
+    before = (data_dir / DATABASE_NAME).read_bytes()
+
+    done = run("restore", candidate, "--force", "--data-dir", data_dir)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Not restoring: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (data_dir / DATABASE_NAME).read_bytes() == before
+    assert event_types(data_dir / DATABASE_NAME) == ["before.backup", "after.backup"]
+    assert not list((data_dir / "backups").glob("*before-restore*"))
