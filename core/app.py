@@ -149,6 +149,8 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     for blueprints in plugins.call("hearthside_blueprints", hs=hs):
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
+    from .live import attach as attach_live  # here, not at the top: live imports auth, which imports this module
+    attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     plugins.call("hearthside_startup", hs=hs)
     return app
 

@@ -17,5 +17,13 @@ def hearthside_migrations():
 @hookimpl
 def hearthside_blueprints(hs):
     from hearthside.web.api import api
+    from hearthside.web.pages import pages
 
-    return [api]
+    return [api, pages]
+
+
+@hookimpl
+def hearthside_nav_items(hs, member):
+    from hearthside.web.pages import core_nav_items
+
+    return core_nav_items(member)

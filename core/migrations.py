@@ -88,3 +88,42 @@ def accounts_tables(db):
         used_at TEXT,
         used_by INTEGER REFERENCES members(id)
     )""")
+
+
+@migrations(name="0004_consent")
+def consent_tables(db):
+    # Append-only history of every grant and revocation (cardinal rule 3):
+    # the triggers refuse edits, and each row's hash covers the previous
+    # row's, so a change made behind the server's back is detectable.
+    db.execute("""CREATE TABLE consent_grants (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        couple_id INTEGER NOT NULL REFERENCES couples(id),
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        scope TEXT NOT NULL,
+        granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+        created_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )""")
+    # Serves "latest grant of each member for a scope" and the couple's history.
+    db["consent_grants"].create_index(["couple_id", "scope", "member_id", "id"])
+    db.execute("""CREATE TRIGGER consent_grants_no_update BEFORE UPDATE ON consent_grants
+        BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END""")
+    db.execute("""CREATE TRIGGER consent_grants_no_delete BEFORE DELETE ON consent_grants
+        BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END""")
+
+
+@migrations(name="0005_pauses")
+def pauses_table(db):
+    # One row per pause. ended_at is set when a member ends it, when a new
+    # pause replaces it, or (lazily, at the next read) when its time is up.
+    db.execute("""CREATE TABLE pauses (
+        id INTEGER PRIMARY KEY,
+        couple_id INTEGER NOT NULL REFERENCES couples(id),
+        started_by INTEGER NOT NULL REFERENCES members(id),
+        started_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        ended_at TEXT,
+        ended_by INTEGER REFERENCES members(id)
+    )""")
+    db["pauses"].create_index(["couple_id", "id"])

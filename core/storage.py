@@ -52,8 +52,15 @@ class Database(sqlite_utils.Database):
     @contextlib.contextmanager
     def atomic(self) -> Iterator["Database"]:
         if self.conn.in_transaction:
-            with super().atomic():  # a savepoint inside the outer transaction
-                yield self
+            # A savepoint inside the outer transaction. If it rolls back, so do
+            # the events emitted inside it: they describe changes undone.
+            queued = len(self.pending_events)
+            try:
+                with super().atomic():
+                    yield self
+            except BaseException:
+                del self.pending_events[queued:]
+                raise
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -128,13 +135,18 @@ class Storage:
         return destination
 
     def automatic_backup(self, reason: str, keep: int) -> Path:
+        """Back up before a risky step; only the newest ``keep`` automatic backups stay.
+
+        Automatic backups are named ``hearthside-<UTC stamp>-auto-<reason>.db``;
+        pruning never touches any other file (a member's manual backups are theirs).
+        """
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        path = self.backup(self.backups_dir / f"{DATABASE_NAME[:-3]}-{stamp}-{reason}.db")
+        path = self.backup(self.backups_dir / f"{DATABASE_NAME[:-3]}-{stamp}-auto-{reason}.db")
         self._prune_backups(keep)
         return path
 
     def _prune_backups(self, keep: int) -> None:
-        automatic = sorted(self.backups_dir.glob(f"{DATABASE_NAME[:-3]}-*.db"))
+        automatic = sorted(self.backups_dir.glob(f"{DATABASE_NAME[:-3]}-*-auto-*.db"))
         for old in automatic[:-keep]:
             old.unlink(missing_ok=True)
 

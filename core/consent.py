@@ -1,0 +1,204 @@
+"""Consent: the scopes, each member's grants, and the one check features use.
+
+A *scope* is a named permission for something that reveals data across the
+couple (``matcher.reveal``, ``dashboard.rituals``). The core and plugins
+declare scopes through the ``hearthside_consent_scopes`` hook. Each member
+grants or revokes a scope for themselves; every change is a new row in
+``consent_grants`` (append-only: SQLite triggers refuse UPDATE and DELETE, and
+each row carries a SHA-256 hash chained to the couple's previous row, so an
+edit made behind the server's back shows up in :func:`verify_history`).
+
+A scope is *active* for a couple only while every current member's latest
+grant says yes. It is computed from the rows each time it is asked -
+never cached - so a revocation takes effect on the very next read.
+Features check it with :func:`require_active`, the one consent check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from .errors import api_error
+from .events import emit, now_iso
+
+log = logging.getLogger(__name__)
+
+WHO_CHOICES = ("all",)
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A consent scope: its name, a plain-language description, who must grant.
+
+    ``who="all"`` (the default, and the only rule so far) means every member
+    of the couple must grant it before it is active.
+    """
+
+    name: str
+    description: str
+    who: str = "all"
+
+
+# The core's own scopes. Plugins declare theirs (including ``dashboard.<plugin>``).
+CORE_SCOPES: tuple[Scope, ...] = ()
+
+
+def registry(hs) -> dict[str, Scope]:
+    """Every declared scope by name: the core's, then each loaded plugin's.
+
+    Rebuilt on each call (it is cheap), so a plugin that failed and was
+    isolated stops offering its scopes at once. Malformed or duplicate
+    declarations are logged and skipped rather than taking the page down.
+    """
+    scopes: dict[str, Scope] = {scope.name: scope for scope in CORE_SCOPES}
+    for plugin, declared in hs.plugins.call_by_plugin("hearthside_consent_scopes", hs=hs):
+        for scope in declared or ():
+            if not _well_formed(scope):
+                log.warning("Plugin %r declared a malformed consent scope; skipped", plugin)
+            elif scope.name in scopes:
+                log.warning("Plugin %r declared consent scope %r again; the first declaration wins",
+                            plugin, scope.name)
+            else:
+                scopes[scope.name] = scope
+    return scopes
+
+
+def _well_formed(scope) -> bool:
+    return (isinstance(scope, Scope) and isinstance(scope.name, str) and 0 < len(scope.name) <= 100
+            and isinstance(scope.description, str) and scope.who in WHO_CHOICES)
+
+
+def get_scope(hs, name: str) -> Scope:
+    """The declared scope, or 404: a grant for a scope nobody checks would mislead."""
+    scope = registry(hs).get(name)
+    if scope is None:
+        api_error(404, "unknown_scope", "There is no consent setting with that name.")
+    return scope
+
+
+# -- reading grants -------------------------------------------------------------
+
+
+def member_grants(db, couple_id: int, scope: str) -> dict[int, bool]:
+    """Each current member's latest grant for ``scope`` (never granted = False)."""
+    rows = db.execute(
+        """SELECT m.id, (SELECT g.granted FROM consent_grants g
+                         WHERE g.couple_id = m.couple_id AND g.member_id = m.id AND g.scope = ?
+                         ORDER BY g.id DESC LIMIT 1)
+           FROM members m WHERE m.couple_id = ? ORDER BY m.id""", [scope, couple_id]).fetchall()
+    return {member_id: bool(granted) for member_id, granted in rows}
+
+
+def is_active(db, couple_id: int, scope: str) -> bool:
+    """True only while every current member of the couple grants ``scope``.
+
+    Read from the grant rows every time: features must never cache it.
+    A couple with one member needs that member's grant; no members, no consent.
+    """
+    grants = member_grants(db, couple_id, scope)
+    return bool(grants) and all(grants.values())
+
+
+def require_active(db, couple_id: int, scope: str, hs=None) -> None:
+    """The one consent check: 403 ``consent_required`` unless ``scope`` is active.
+
+    The message names the setting in plain words and never says who has not
+    agreed (no pressure on either partner).
+    """
+    if is_active(db, couple_id, scope):
+        return
+    description = _description(hs, scope)
+    api_error(403, "consent_required",
+              f"This is shown only while everyone in your couple has turned on the consent "
+              f"\"{description}\" ({scope}). It is off right now; each of you can change it on the consent page.")
+
+
+def _description(hs, scope: str) -> str:
+    if hs is None:
+        try:
+            from .app import current_hs
+
+            hs = current_hs()
+        except RuntimeError:  # outside a request: the name has to do
+            return scope
+    declared = registry(hs).get(scope)
+    return declared.description.rstrip(".") if declared else scope
+
+
+def describe(db, couple_id: int, scope: Scope) -> dict:
+    """The JSON shape of one scope in ``GET /api/v1/consents``."""
+    grants = member_grants(db, couple_id, scope.name)
+    return {
+        "scope": scope.name,
+        "description": scope.description,
+        "who": scope.who,
+        "members": {str(member_id): granted for member_id, granted in grants.items()},
+        "active": bool(grants) and all(grants.values()),
+    }
+
+
+# -- changing grants ------------------------------------------------------------
+
+
+def set_grant(db, principal, scope: str, granted: bool) -> bool:
+    """Record a member's grant or revocation; returns whether anything changed.
+
+    Repeating one's current answer writes nothing (the history stays a record
+    of decisions, not of clicks). A change appends a chained history row and
+    emits ``consent.changed`` (couple); when the scope stops being active it
+    also emits ``consent.revoked`` with dashboard visibility, so every open
+    screen - the wall included - drops what the scope allowed.
+    """
+    with db.atomic():
+        couple_id, member_id = principal.couple_id, principal.member_id
+        before = member_grants(db, couple_id, scope)
+        if before.get(member_id, False) == granted:
+            return False
+        _append(db, couple_id, member_id, scope, granted)
+        was_active = bool(before) and all(before.values())
+        active = is_active(db, couple_id, scope)
+        emit(db, "consent.changed", couple_id, {"scope": scope, "active": active},
+             visibility="couple", actor_id=member_id)
+        if was_active and not active:
+            emit(db, "consent.revoked", couple_id, {"scope": scope}, visibility="dashboard", actor_id=member_id)
+    return True
+
+
+def _append(db, couple_id: int, member_id: int, scope: str, granted: bool) -> None:
+    """Append one history row whose hash covers its fields and the previous hash."""
+    previous = db.execute("SELECT hash FROM consent_grants WHERE couple_id = ? ORDER BY id DESC LIMIT 1",
+                          [couple_id]).fetchone()
+    row = {"couple_id": couple_id, "member_id": member_id, "scope": scope, "granted": int(granted),
+           "created_at": now_iso(), "prev_hash": previous[0] if previous else GENESIS_HASH}
+    row["hash"] = _row_hash(row)
+    db["consent_grants"].insert(row)
+
+
+def _row_hash(row: dict) -> str:
+    fields = {key: row[key] for key in ("couple_id", "member_id", "scope", "granted", "created_at", "prev_hash")}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# -- history --------------------------------------------------------------------
+
+
+def history(db, couple_id: int) -> list[dict]:
+    """The couple's grant history, oldest first (the order of the hash chain)."""
+    rows = db.query("SELECT * FROM consent_grants WHERE couple_id = ? ORDER BY id", [couple_id])
+    return [{"id": row["id"], "scope": row["scope"], "member_id": row["member_id"],
+             "granted": bool(row["granted"]), "created_at": row["created_at"], "hash": row["hash"]}
+            for row in rows]
+
+
+def verify_history(db, couple_id: int) -> bool:
+    """True when every row still matches its hash and follows the previous one."""
+    expected_prev = GENESIS_HASH
+    for row in db.query("SELECT * FROM consent_grants WHERE couple_id = ? ORDER BY id", [couple_id]):
+        if row["prev_hash"] != expected_prev or _row_hash(row) != row["hash"]:
+            return False
+        expected_prev = row["hash"]
+    return True

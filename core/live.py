@@ -1,0 +1,187 @@
+"""The live stream: committed events pushed over Socket.IO to the rooms allowed.
+
+Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
+(each socket holds one thread; see :mod:`hearthside.serve`).
+
+* **Connect** authenticates with ``auth={"token": ...}`` (a bearer token) or,
+  when no ``auth`` is sent, the browser's signed session cookie. Anything else
+  is refused. A member joins ``member:<id>`` and ``couple:<couple id>``; a wall
+  device joins ``dashboard:<couple id>`` only.
+* **Delivery**: the live hub hands every committed event to :meth:`Live.publish`,
+  which sends message ``event`` with ``event.as_dict()`` to exactly
+  ``event.rooms()`` - so a private event reaches its one member, never the
+  partner or the wall.
+* **Revocation**: before each delivery, the sockets of that couple whose token
+  was revoked since they connected (device revoked, token revoked, password
+  changed) are disconnected; a sweep every few seconds catches revocations that
+  emit no event.
+* **Origins**: browsers may connect only from the server's own origin
+  (scheme and Host of the request); never ``*``. Clients that send no
+  ``Origin`` (scripts, the test client) are judged by their token alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import request, session
+from flask_socketio import SocketIO, join_room
+from socketio.exceptions import ConnectionRefusedError
+
+from .auth import principal_for
+from .events import Event
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What a socket authenticated as, kept to re-check its token later."""
+
+    token_id: int
+    couple_id: int
+    member_id: int | None
+    device_id: int | None
+
+
+def same_origin(origin: str, environ: dict) -> bool:
+    """Allow a browser Origin only if it is this server as the browser reached it.
+
+    ``X-Forwarded-Proto`` is honoured (a TLS proxy in front) but not
+    ``X-Forwarded-Host``: the Host header is what the browser addressed.
+    """
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return False
+    schemes = {environ.get("wsgi.url_scheme", "http")}
+    forwarded = environ.get("HTTP_X_FORWARDED_PROTO")
+    if forwarded:
+        schemes.add(forwarded.split(",")[0].strip())
+    return origin in {f"{scheme}://{host}" for scheme in schemes}
+
+
+class Live:
+    """The Socket.IO server of one app and its bridge from the live hub."""
+
+    def __init__(self, app, hs):
+        self.hs = hs
+        self.socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=same_origin,
+                                 logger=False, engineio_logger=False)
+        self._connections: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+        self._sweeper: threading.Thread | None = None
+        self.socketio.on_event("connect", self._on_connect)
+        self.socketio.on_event("disconnect", self._on_disconnect)
+        self.unsubscribe = hs.hub.subscribe(self.publish)
+
+    # -- connections --------------------------------------------------------------
+
+    def _on_connect(self, auth=None):
+        """Authenticate, then join the rooms this caller may hear; refuse otherwise."""
+        from .app import get_db  # imported late: app.py imports this module at build time
+
+        if isinstance(auth, dict) and "token" in auth:
+            secret = auth["token"] if isinstance(auth["token"], str) else None
+        elif auth is None:
+            secret = session.get("token")
+        else:
+            secret = None
+        principal = principal_for(get_db(), secret)
+        if principal is None:
+            raise ConnectionRefusedError("unauthorized: connect with auth={'token': <token>} or sign in first")
+        for room in self._rooms_for(principal):
+            join_room(room)
+        with self._lock:
+            self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
+                                                        principal.member_id, principal.device_id)
+        self._start_sweeper()
+
+    @staticmethod
+    def _rooms_for(principal) -> list[str]:
+        if principal.is_member:
+            return [f"member:{principal.member_id}", f"couple:{principal.couple_id}"]
+        return [f"dashboard:{principal.couple_id}"]
+
+    def _on_disconnect(self, *_reason):
+        with self._lock:
+            self._connections.pop(request.sid, None)
+
+    def connection_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    # -- delivery -------------------------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        """Send a committed event to exactly the rooms its visibility allows.
+
+        Sockets of the couple whose token has been revoked are dropped first,
+        so a revoked wall never hears the next event. One ``emit`` to the list
+        of rooms sends each socket the event once, however many rooms it is in.
+        """
+        self.drop_revoked(event.couple_id)
+        self.socketio.emit("event", event.as_dict(), to=event.rooms())
+
+    def drop_revoked(self, couple_id: int | None = None) -> None:
+        """Disconnect sockets (of one couple, or all) whose token is no longer valid."""
+        with self._lock:
+            watched = {sid: c for sid, c in self._connections.items() if couple_id in (None, c.couple_id)}
+        if not watched:
+            return
+        valid = self._valid_token_ids({c.token_id for c in watched.values()})
+        for sid, connection in watched.items():
+            if connection.token_id not in valid:
+                self._disconnect(sid)
+
+    def _valid_token_ids(self, token_ids: set[int]) -> set[int]:
+        marks = ",".join("?" * len(token_ids))
+        with self.hs.storage.connection() as db:
+            rows = db.execute(f"SELECT id FROM tokens WHERE id IN ({marks}) AND revoked_at IS NULL",
+                              list(token_ids)).fetchall()
+        return {row[0] for row in rows}
+
+    def _disconnect(self, sid: str) -> None:
+        with self._lock:
+            self._connections.pop(sid, None)
+        try:
+            self.socketio.server.disconnect(sid, namespace="/")
+        except Exception:  # already gone: nothing left to close
+            log.debug("Socket %s was already closed", sid)
+
+    # -- the sweep --------------------------------------------------------------------
+
+    def _start_sweeper(self) -> None:
+        """Run the revocation sweep while any socket is connected (started on demand)."""
+        with self._lock:
+            if self._sweeper is not None:
+                return
+            self._sweeper = threading.Thread(target=self._sweep, name="hearthside-live-sweep", daemon=True)
+            self._sweeper.start()
+
+    def _sweep(self) -> None:
+        """Every few seconds, drop revoked sockets; stop once none is connected.
+
+        Deciding to stop and clearing ``_sweeper`` happen under the lock, so a
+        socket connecting at that moment always finds a sweeper or starts one.
+        """
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            with self._lock:
+                if not self._connections:
+                    self._sweeper = None
+                    return
+            try:
+                self.drop_revoked()
+            except Exception:
+                log.exception("The live revocation sweep failed; retrying")
+
+
+def attach(app, hs) -> Live:
+    """Create the app's live stream and keep it on ``hs.live``."""
+    hs.live = Live(app, hs)
+    return hs.live

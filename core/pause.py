@@ -1,0 +1,159 @@
+"""The pause (the safeword): any member stops everything, for a while.
+
+Rules, and why:
+
+* **Any member may start or end it, never with a reason.** Stepping back is
+  one tap (cardinal rule 4).
+* **Default 20 minutes**, the minimum break for emotional flooding; at most
+  24 hours, or until a given time within the next 24 hours.
+* **Starting while a pause is active replaces it**: the new end time counts
+  from now (longer or shorter), the earlier row is closed in the history, and
+  only ``pause.started`` is emitted - the screens never flash a "ready to come
+  back?" prompt between the two.
+* **Time is computed when read.** A pause whose end time has passed counts as
+  ended at once; the row is closed (``ended_at = ends_at``, ``ended_by`` null)
+  and ``pause.ended`` emitted lazily by the next read, so plugins hear of it too.
+* Events ``pause.started`` / ``pause.ended`` have ``dashboard`` visibility:
+  the wall takes the pause over as soon as a phone starts it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+from .errors import api_error
+from .events import emit
+
+DEFAULT_MINUTES = 20
+MAX_MINUTES = 24 * 60
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _iso_ceil(moment: datetime) -> str:
+    """Rounded up to the second, so a pause never ends before the time asked for."""
+    if moment.microsecond:
+        moment += timedelta(microseconds=1_000_000 - moment.microsecond)
+    return _iso(moment)
+
+
+# -- reading the request --------------------------------------------------------
+
+
+def requested_end(body: dict, now: datetime | None = None) -> datetime:
+    """When a pause asked for with ``minutes`` or ``resume_at`` ends; 400 if unclear."""
+    now = now or _now()
+    if "minutes" in body and "resume_at" in body:
+        api_error(400, "invalid_field", "Send either 'minutes' or 'resume_at', not both.")
+    if "resume_at" in body:
+        return _resume_at(body["resume_at"], now)
+    minutes = body.get("minutes", DEFAULT_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+        api_error(400, "invalid_field", f"'minutes' must be a whole number from 1 to {MAX_MINUTES} (24 hours).")
+    return now + timedelta(minutes=minutes)
+
+
+def _resume_at(value, now: datetime) -> datetime:
+    message = "'resume_at' must be a time with its offset, e.g. 2025-05-01T21:30:00+02:00, " \
+              "later than now and at most 24 hours away."
+    if not isinstance(value, str):
+        api_error(400, "invalid_field", message)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        api_error(400, "invalid_field", message)
+    if moment.tzinfo is None:  # a bare time is ambiguous across the couple's devices
+        api_error(400, "invalid_field", message)
+    if not now < moment <= now + timedelta(minutes=MAX_MINUTES):
+        api_error(400, "invalid_field", message)
+    return moment
+
+
+# -- state ------------------------------------------------------------------------
+
+
+def state(row: dict | None, now: datetime | None = None) -> dict:
+    """The pause state JSON: ``{"active": false}`` or the running pause."""
+    now = now or _now()
+    if row is None or row["ended_at"] is not None or datetime.fromisoformat(row["ends_at"]) <= now:
+        return {"active": False}
+    ends_at = datetime.fromisoformat(row["ends_at"])
+    return {
+        "active": True, "id": row["id"], "started_at": row["started_at"], "ends_at": row["ends_at"],
+        "started_by": row["started_by"], "seconds_left": max(0, math.ceil((ends_at - now).total_seconds())),
+    }
+
+
+def _open_row(db, couple_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                         [couple_id]))
+    return rows[0] if rows else None
+
+
+def current(db, couple_id: int) -> dict:
+    """The couple's pause state now, closing a pause whose time ran out."""
+    row = _open_row(db, couple_id)
+    if row is not None and datetime.fromisoformat(row["ends_at"]) <= _now():
+        close_expired(db, couple_id)
+        return {"active": False}
+    return state(row)
+
+
+def close_expired(db, couple_id: int) -> None:
+    """Close open pauses whose time is up and tell everyone (``pause.ended``, time_up)."""
+    with db.atomic():
+        now_text = _iso(_now())
+        expired = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL AND ends_at <= ?",
+                                [couple_id, now_text]))
+        for row in expired:
+            db["pauses"].update(row["id"], {"ended_at": row["ends_at"]})
+            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": row["ends_at"], "ended_by": None,
+                                                 "reason": "time_up"}, visibility="dashboard")
+
+
+# -- changing it ------------------------------------------------------------------
+
+
+def start(db, couple_id: int, member_id: int, ends_at: datetime) -> dict:
+    """Start a pause (replacing a running one) and emit ``pause.started``."""
+    with db.atomic():
+        close_expired(db, couple_id)
+        now = _now()
+        replaced = _open_row(db, couple_id)
+        if replaced is not None:
+            db["pauses"].update(replaced["id"], {"ended_at": _iso(now), "ended_by": member_id})
+        pause_id = db["pauses"].insert({
+            "couple_id": couple_id, "started_by": member_id, "started_at": _iso(now), "ends_at": _iso_ceil(ends_at),
+        }).last_pk
+        result = state(db["pauses"].get(pause_id), now)
+        payload = {**result, "replaced": replaced["id"] if replaced else None}
+        emit(db, "pause.started", couple_id, payload, visibility="dashboard", actor_id=member_id)
+    return result
+
+
+def end(db, couple_id: int, member_id: int) -> dict:
+    """End the running pause, if any; ending when none runs changes nothing."""
+    with db.atomic():
+        close_expired(db, couple_id)
+        row = _open_row(db, couple_id)
+        if row is not None:
+            ended_at = _iso(_now())
+            db["pauses"].update(row["id"], {"ended_at": ended_at, "ended_by": member_id})
+            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": ended_at, "ended_by": member_id,
+                                                 "reason": "ended"}, visibility="dashboard", actor_id=member_id)
+    return {"active": False}
+
+
+def history(db, couple_id: int, limit: int = 200) -> list[dict]:
+    """The couple's pauses, newest first (closing an expired one first)."""
+    close_expired(db, couple_id)
+    rows = db.query("SELECT id, started_by, started_at, ends_at, ended_at, ended_by FROM pauses "
+                    "WHERE couple_id = ? ORDER BY id DESC LIMIT ?", [couple_id, limit])
+    return [dict(row) for row in rows]

@@ -1,0 +1,226 @@
+"""Consent: the registry, per-member grants, 'active only while everyone agrees', history."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from hearthside import consent
+from hearthside.accounts import create_couple, create_member
+from hearthside.auth import Principal, issue_token
+from hearthside.consent import Scope
+from hearthside.errors import APIError
+from tests.conftest import Member, onboard_couple
+from tests.support import card_plugin
+from tests.test_devices import events_of, pair_device
+
+SCOPE = "dashboard.testcards"
+
+
+@pytest.fixture
+def card_app(make_app):
+    return make_app(extra_plugins={"testcards": card_plugin})
+
+
+@pytest.fixture
+def couple(card_app):
+    return onboard_couple(card_app.test_client())
+
+
+def scope_of(member, name=SCOPE) -> dict:
+    return next(s for s in member.get("/api/v1/consents").json["scopes"] if s["scope"] == name)
+
+
+def grant_rows(app) -> int:
+    with app.extensions["hearthside"].storage.connection() as db:
+        return db["consent_grants"].count
+
+
+def test_lists_every_declared_scope_in_plain_language(couple):
+    ann, bob = couple
+    answer = ann.get("/api/v1/consents")
+    assert answer.status_code == 200
+    assert answer.json["scopes"] == [{
+        "scope": SCOPE, "description": "Show the test card on the wall screen.", "who": "all",
+        "members": {str(ann.id): False, str(bob.id): False}, "active": False,
+    }]
+
+
+def test_a_scope_is_active_only_while_every_member_grants_it(couple):
+    ann, bob = couple
+    answer = ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    assert answer.status_code == 200
+    assert answer.json["members"] == {str(ann.id): True, str(bob.id): False}
+    assert answer.json["active"] is False
+    answer = bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    assert answer.json["active"] is True
+    assert scope_of(ann)["active"] is True
+    answer = ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
+    assert answer.json == {**answer.json, "active": False, "members": {str(ann.id): False, str(bob.id): True}}
+
+
+def test_granting_and_revoking_are_events_and_revocation_reaches_the_wall(couple):
+    ann, bob = couple
+    wall = pair_device(ann)
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
+    changed = events_of(ann, "consent.changed")
+    assert [(e["payload"], e["actor_id"], e["visibility"]) for e in changed] == [
+        ({"scope": SCOPE, "active": False}, ann.id, "couple"),
+        ({"scope": SCOPE, "active": True}, bob.id, "couple"),
+        ({"scope": SCOPE, "active": False}, bob.id, "couple"),
+    ]
+    revoked = [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "consent.revoked"]
+    assert [(e["payload"], e["visibility"]) for e in revoked] == [({"scope": SCOPE}, "dashboard")]
+    assert not [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "consent.changed"]
+
+
+def test_revoking_what_was_never_active_emits_no_revoked_event(couple):
+    ann, _bob = couple
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
+    assert events_of(ann, "consent.revoked") == []
+
+
+def test_repeating_ones_answer_writes_nothing(card_app, couple):
+    ann, _bob = couple
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
+    assert grant_rows(card_app) == 0
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    assert grant_rows(card_app) == 1
+    assert len(events_of(ann, "consent.changed")) == 1
+
+
+def test_unknown_scope_is_a_404(card_app, couple):
+    ann, _bob = couple
+    answer = ann.put("/api/v1/consents/matcher.nope", json={"granted": True})
+    assert answer.status_code == 404
+    assert answer.json["error"]["code"] == "unknown_scope"
+    assert grant_rows(card_app) == 0
+
+
+@pytest.mark.parametrize("body", [None, {}, {"granted": "true"}, {"granted": 1}, {"granted": None}, [True]])
+def test_bad_body_is_a_400_and_writes_nothing(card_app, couple, body):
+    ann, _bob = couple
+    path = f"/api/v1/consents/{SCOPE}"
+    answer = ann.put(path, json=body) if body is not None else ann.put(path, data="not json")
+    assert answer.status_code == 400
+    assert answer.json["error"]["message"]
+    assert grant_rows(card_app) == 0
+
+
+def test_devices_may_not_read_or_change_consent(couple):
+    ann, _bob = couple
+    wall = pair_device(ann)
+    assert wall.get("/api/v1/consents").status_code == 403
+    assert wall.put(f"/api/v1/consents/{SCOPE}", json={"granted": True}).status_code == 403
+    assert wall.get("/api/v1/consents/history").status_code == 403
+
+
+def test_history_is_the_couples_append_only_record(card_app, couple):
+    ann, bob = couple
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
+    answer = bob.get("/api/v1/consents/history")
+    assert answer.status_code == 200
+    history = answer.json["history"]
+    assert [(h["scope"], h["member_id"], h["granted"]) for h in history] == [
+        (SCOPE, ann.id, True), (SCOPE, bob.id, True), (SCOPE, ann.id, False)]
+    assert all(h["created_at"] for h in history)
+    assert answer.json["intact"] is True
+    with card_app.extensions["hearthside"].storage.connection() as db:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE consent_grants SET granted = 1")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("DELETE FROM consent_grants")
+
+
+def test_tampering_behind_the_servers_back_is_detected(card_app, couple):
+    ann, bob = couple
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    with card_app.extensions["hearthside"].storage.connection() as db:
+        db.execute("DROP TRIGGER consent_grants_no_update")
+        db.execute("UPDATE consent_grants SET granted = 0 WHERE member_id = ?", [bob.id])
+    assert ann.get("/api/v1/consents/history").json["intact"] is False
+
+
+def test_a_new_member_must_grant_before_a_scope_is_active_again(card_app):
+    client = card_app.test_client()
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": "Solo"}, "member": {"username": "ann", "password": "correct horse battery",
+                                               "display_name": "Ann"}})
+    ann = Member(client, answer.json["token"], answer.json["member"])
+    assert ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True}).json["active"] is True  # one member
+    code = ann.post("/api/v1/invites").json["code"]
+    client.post(f"/api/v1/invites/{code}/accept",
+                json={"username": "bob", "password": "correct horse battery", "display_name": "Bob"})
+    assert scope_of(ann)["active"] is False
+
+
+def test_couples_are_independent(card_app):
+    hs = card_app.extensions["hearthside"]
+    ann, bob = onboard_couple(card_app.test_client())
+    for member in (ann, bob):
+        member.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    with hs.storage.connection() as db, db.atomic():
+        other = create_couple(db, "Other", "UTC")
+        cat = create_member(db, other, "cat", "x", "Cat")
+    with hs.storage.connection() as db:
+        assert consent.is_active(db, ann_couple(db, ann.id), SCOPE) is True
+        assert consent.is_active(db, other, SCOPE) is False
+        assert consent.member_grants(db, other, SCOPE) == {cat["id"]: False}
+
+
+def ann_couple(db, member_id: int) -> int:
+    return db["members"].get(member_id)["couple_id"]
+
+
+def test_require_active_is_the_one_check_with_a_plain_message(card_app, couple):
+    ann, bob = couple
+    hs = card_app.extensions["hearthside"]
+    with hs.storage.connection() as db:
+        couple_id = ann_couple(db, ann.id)
+        with pytest.raises(APIError) as raised:
+            consent.require_active(db, couple_id, SCOPE, hs=hs)
+    assert raised.value.status == 403 and raised.value.code == "consent_required"
+    assert "Show the test card on the wall screen" in raised.value.message and SCOPE in raised.value.message
+    assert "bob" not in raised.value.message.lower() and "ann" not in raised.value.message.lower()
+    for member in (ann, bob):
+        member.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    with hs.storage.connection() as db:
+        consent.require_active(db, couple_id, SCOPE, hs=hs)  # no error: everyone agreed
+        with pytest.raises(APIError):
+            consent.require_active(db, couple_id, "some.undeclared")
+
+
+def test_set_grant_is_usable_from_plugin_code(card_app, couple):
+    ann, bob = couple
+    hs = card_app.extensions["hearthside"]
+    with hs.storage.connection() as db:
+        couple_id = ann_couple(db, ann.id)
+        principal = Principal("member", couple_id, 0, member_id=ann.id)
+        assert consent.set_grant(db, principal, SCOPE, True) is True
+        assert consent.set_grant(db, principal, SCOPE, True) is False
+        with db.atomic():
+            issue_token(db, kind="api", name="x", couple_id=couple_id, member_id=bob.id)
+        assert consent.is_active(db, couple_id, SCOPE) is False
+
+
+class DuplicateScopes:
+    from hearthside.hookspecs import hookimpl
+
+    @hookimpl
+    def hearthside_consent_scopes(self, hs):
+        return [Scope(SCOPE, "A second declaration"), "not a scope", Scope("dup.bad_who", "x", who="any")]
+
+
+def test_malformed_and_duplicate_declarations_are_skipped(make_app):
+    app = make_app(extra_plugins={"testcards": card_plugin, "dup": DuplicateScopes()})
+    registry = consent.registry(app.extensions["hearthside"])
+    assert list(registry) == [SCOPE]
+    assert registry[SCOPE].description == "Show the test card on the wall screen."

@@ -1,0 +1,143 @@
+"""Events: one row per change, in the change's transaction, live after the commit."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from hearthside.events import Event, emit
+from hearthside.hookspecs import hookimpl
+from hearthside.hub import Hub
+
+
+class EventRecorder:
+    """A plugin that records every event it is told about, and reacts to one."""
+
+    def __init__(self):
+        self.events: list[Event] = []
+
+    @hookimpl
+    def hearthside_event(self, hs, db, event):
+        self.events.append(event)
+        if event.type == "pause.started":  # a reaction that itself emits
+            with db.atomic():
+                emit(db, "pause.acknowledged", event.couple_id, {"of": event.id}, visibility="couple")
+
+
+@pytest.fixture
+def recorder():
+    return EventRecorder()
+
+
+@pytest.fixture
+def hs(make_app, recorder):
+    return make_app(extra_plugins={"recorder": recorder}).extensions["hearthside"]
+
+
+@pytest.fixture
+def live(hs):
+    """What the hub's subscribers receive: (event, rooms)."""
+    received = []
+    hs.hub.subscribe(lambda event: received.append((event, event.rooms())))
+    return received
+
+
+def test_event_row_is_written_in_the_callers_transaction(hs, live):
+    with hs.storage.connection() as db:
+        db.execute("CREATE TABLE test_changes (id INTEGER PRIMARY KEY, minutes INTEGER)")
+        with pytest.raises(RuntimeError):
+            with db.atomic():
+                db["test_changes"].insert({"minutes": 20})
+                emit(db, "pause.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
+                raise RuntimeError("the view failed after emitting")
+        assert db["test_changes"].count == 0 and db["events"].count == 0
+        assert live == []
+
+        with db.atomic():
+            db["test_changes"].insert({"minutes": 20})
+            event = emit(db, "pause.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
+            with hs.storage.connection() as other:
+                assert other["events"].count == 0  # invisible until COMMIT
+            assert live == []  # and not yet live
+        row = db["events"].get(event.id)
+    assert row["type"] == "pause.started" and row["actor_id"] == 5 and row["couple_id"] == 1
+    assert Event.from_row(row) == event
+    assert event.as_dict()["payload"] == {"minutes": 20}
+
+
+@pytest.mark.parametrize("visibility, audience, rooms", [
+    ("private", 8, ["member:8"]),
+    ("couple", None, ["couple:3"]),
+    ("dashboard", None, ["couple:3", "dashboard:3"]),
+])
+def test_committed_event_reaches_hub_with_rooms_of_its_visibility(hs, live, visibility, audience, rooms):
+    with hs.storage.connection() as db, db.atomic():
+        event = emit(db, "note.added", 3, {"n": 1}, visibility=visibility, actor_id=8, audience_id=audience)
+    assert live == [(event, rooms)]
+
+
+def test_event_hook_is_called_with_the_event_and_may_emit_in_turn(hs, live, recorder):
+    with hs.storage.connection() as db, db.atomic():
+        started = emit(db, "pause.started", 2, {"minutes": 10}, visibility="dashboard")
+    assert [event.type for event in recorder.events] == ["pause.started", "pause.acknowledged"]
+    assert recorder.events[0] == started
+    assert recorder.events[1].payload == {"of": started.id}
+    assert [event.type for event, _ in live] == ["pause.started", "pause.acknowledged"]
+
+
+def test_a_raising_hub_subscriber_does_not_stop_the_others(caplog):
+    hub = Hub()
+    received = []
+
+    def broken(event):
+        raise ValueError("socket gone")
+
+    hub.subscribe(received.append)
+    hub.subscribe(broken)
+    hub.subscribe(lambda event: received.append(("second", event.id)))
+    event = Event(7, 1, "pause.started", None, "dashboard", None, {}, "2024-01-01T00:00:00.000+00:00")
+    with caplog.at_level(logging.ERROR, logger="hearthside.hub"):
+        hub.publish(event)
+    assert received == [event, ("second", 7)]
+    assert "pause.started" in caplog.text and "socket gone" in caplog.text
+
+
+def test_unsubscribed_listener_gets_nothing_more():
+    hub = Hub()
+    received = []
+    unsubscribe = hub.subscribe(received.append)
+    first = Event(1, 1, "a", None, "couple", None, {}, "t")
+    hub.publish(first)
+    unsubscribe()
+    hub.publish(Event(2, 1, "b", None, "couple", None, {}, "t"))
+    assert received == [first]
+
+
+def test_a_raising_subscriber_in_the_app_still_lets_the_event_hook_run(hs, recorder):
+    hs.hub.subscribe(lambda event: 1 / 0)
+    with hs.storage.connection() as db, db.atomic():
+        emit(db, "note.added", 1, visibility="couple")
+    assert [event.type for event in recorder.events] == ["note.added"]
+
+
+def test_emit_outside_a_transaction_raises(hs):
+    with hs.storage.connection() as db:
+        with pytest.raises(RuntimeError, match="inside db.atomic"):
+            emit(db, "note.added", 1, visibility="couple")
+        assert db["events"].count == 0
+
+
+@pytest.mark.parametrize("visibility, audience, message", [
+    ("private", None, "audience_id"),
+    ("couple", 4, "audience_id"),
+    ("dashboard", 4, "audience_id"),
+    ("everyone", None, "visibility must be one of private, couple, dashboard"),
+])
+def test_emit_rejects_bad_visibility_and_audience(hs, live, visibility, audience, message):
+    with hs.storage.connection() as db:
+        with db.atomic():
+            with pytest.raises(ValueError, match=message):
+                emit(db, "note.added", 1, visibility=visibility, audience_id=audience)
+        assert db["events"].count == 0
+    assert live == []

@@ -1,0 +1,340 @@
+"""The live stream: authentication, rooms by visibility, revocation, real network delivery.
+
+Room routing is checked in-process with Flask-SocketIO's own test client (the
+real server code, without a network); delivery through ``hearthside serve``
+(gunicorn gthread) is checked with real python-socketio clients, over the
+websocket transport and over long-polling.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+
+from hearthside.events import emit
+from tests.conftest import PASSWORD, join_new_couple, onboard_couple
+from tests.test_devices import pair_device
+
+# -- in-process: rooms and authentication --------------------------------------------------------
+
+
+def live_of(app):
+    return app.extensions["hearthside"].live
+
+
+def connect(app, token=None, **kwargs):
+    auth = {"token": token} if token is not None else kwargs.pop("auth", None)
+    return live_of(app).socketio.test_client(app, auth=auth, **kwargs)
+
+
+def received(sio) -> list[dict]:
+    return [message["args"][0] for message in sio.get_received() if message["name"] == "event"]
+
+
+def couple_id_of(app, member_id: int) -> int:
+    with app.extensions["hearthside"].storage.connection() as db:
+        return db["members"].get(member_id)["couple_id"]
+
+
+def emit_now(app, couple_id: int, type_: str, visibility: str, audience_id=None, payload=None):
+    with app.extensions["hearthside"].storage.connection() as db, db.atomic():
+        return emit(db, type_, couple_id, payload or {}, visibility=visibility, audience_id=audience_id)
+
+
+@pytest.fixture
+def sockets(app, couple):
+    """Connected test clients for ann, bob and the paired wall; disconnected afterwards."""
+    ann, bob = couple
+    wall = pair_device(ann)
+    clients = {"ann": connect(app, ann.token), "bob": connect(app, bob.token), "wall": connect(app, wall.token)}
+    for sio in clients.values():
+        assert sio.is_connected()
+        sio.get_received()
+    yield clients, wall
+    for sio in clients.values():
+        if sio.is_connected():
+            sio.disconnect()
+
+
+def test_each_event_reaches_exactly_the_rooms_its_visibility_allows(app, couple, sockets):
+    ann, bob = couple
+    clients, _wall = sockets
+    couple_id = couple_id_of(app, ann.id)
+    private = emit_now(app, couple_id, "journal.saved", "private", audience_id=ann.id, payload={"text": "SECRET-ANN"})
+    shared = emit_now(app, couple_id, "note.shared", "couple")
+    wall_event = emit_now(app, couple_id, "card.updated", "dashboard")
+    got = {name: received(sio) for name, sio in clients.items()}
+    assert [e["id"] for e in got["ann"]] == [private.id, shared.id, wall_event.id]
+    assert [e["id"] for e in got["bob"]] == [shared.id, wall_event.id]
+    assert [e["id"] for e in got["wall"]] == [wall_event.id]
+    assert "SECRET-ANN" not in str(got["bob"]) + str(got["wall"])
+    # the live message is the same JSON as GET /api/v1/events
+    assert got["ann"] == ann.get(f"/api/v1/events?after={private.id - 1}").json["events"]
+
+
+def test_other_couples_hear_nothing(app, client, couple, sockets):
+    ann, _bob = couple
+    cat, _dan = join_new_couple(client, ann)
+    cat_sio = connect(app, cat.token)
+    cat_sio.get_received()
+    couple_id = couple_id_of(app, ann.id)
+    for visibility, audience in (("private", ann.id), ("couple", None), ("dashboard", None)):
+        emit_now(app, couple_id, "x.happened", visibility, audience_id=audience)
+    assert received(cat_sio) == []
+    cat_sio.disconnect()
+
+
+def test_a_pause_reaches_both_phones_and_the_wall(app, couple, sockets):
+    ann, bob = couple
+    clients, _wall = sockets
+    bob.post("/api/v1/pause", json={"minutes": 20})
+    for name, sio in clients.items():
+        assert [e["type"] for e in received(sio)] == ["pause.started"], name
+
+
+def test_a_revoked_consent_reaches_the_couple_and_the_wall(make_app):
+    from tests.support import card_plugin
+
+    app = make_app(extra_plugins={"testcards": card_plugin})
+    ann, bob = onboard_couple(app.test_client())
+    wall = pair_device(ann)
+    for member in (ann, bob):
+        member.put("/api/v1/consents/dashboard.testcards", json={"granted": True})
+    clients = [connect(app, ann.token), connect(app, bob.token), connect(app, wall.token)]
+    for sio in clients:
+        sio.get_received()
+    ann.put("/api/v1/consents/dashboard.testcards", json={"granted": False})
+    for sio in clients:
+        revoked = [e for e in received(sio) if e["type"] == "consent.revoked"]
+        assert [e["payload"] for e in revoked] == [{"scope": "dashboard.testcards"}]
+        sio.disconnect()
+
+
+@pytest.mark.parametrize("auth", [None, {}, {"token": "not-a-token"}, {"token": 42}, {"token": ""}, "token"])
+def test_connect_without_a_valid_token_is_refused(app, couple, auth):
+    sio = live_of(app).socketio.test_client(app, auth=auth)
+    assert not sio.is_connected()
+    assert live_of(app).connection_count() == 0
+
+
+def test_a_browser_session_cookie_authenticates(app, couple):
+    ann, _bob = couple
+    browser = app.test_client()
+    signed_in = browser.post("/api/v1/auth/session", json={"username": "ann", "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.json
+    sio = live_of(app).socketio.test_client(app, flask_test_client=browser)
+    assert sio.is_connected()
+    sio.get_received()
+    ann.post("/api/v1/pause")
+    assert [e["type"] for e in received(sio)] == ["pause.started"]
+    sio.disconnect()
+
+
+def test_revoking_a_device_disconnects_its_socket(app, couple, sockets):
+    ann, _bob = couple
+    clients, wall = sockets
+    ann.delete(f"/api/v1/devices/{wall.id}")
+    assert not clients["wall"].is_connected()
+    assert clients["ann"].is_connected() and clients["bob"].is_connected()
+    assert live_of(app).connection_count() == 2
+    rooms = live_of(app).socketio.server.manager.rooms["/"]
+    assert not any(rooms.get(f"dashboard:{couple_id_of(app, ann.id)}", {}))  # nobody left in the wall's room
+
+
+def test_revoking_a_token_disconnects_the_sockets_using_it(app, couple):
+    _ann, bob = couple
+    extra = bob.post("/api/v1/tokens", json={"name": "tablet"}).json
+    sio = connect(app, extra["token"])
+    main = connect(app, bob.token)
+    assert sio.is_connected()
+    assert bob.delete(f"/api/v1/tokens/{extra['id']}").status_code == 204
+    assert not sio.is_connected()
+    assert main.is_connected()
+    main.disconnect()
+
+
+def test_the_sweep_catches_revocations_that_emit_no_event(app, couple):
+    ann, _bob = couple
+    sio = connect(app, ann.token)
+    with app.extensions["hearthside"].storage.connection() as db, db.atomic():
+        db.execute("UPDATE tokens SET revoked_at = '2024-01-01T00:00:00+00:00' WHERE member_id = ?", [ann.id])
+    assert sio.is_connected()
+    live_of(app).drop_revoked()
+    assert not sio.is_connected()
+    assert live_of(app).connection_count() == 0
+
+
+# -- a real server over the network ------------------------------------------------------------------
+
+
+class Answer:
+    """A requests response that reads like a Flask test response (``.json`` is the body)."""
+
+    def __init__(self, response: requests.Response):
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.json = response.json() if response.content else None
+
+
+class Http:
+    """Just enough of Flask's test client, over HTTP, for the conftest helpers."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.session = requests.Session()
+
+    def _call(self, method, path, headers=None, json=None):
+        return Answer(self.session.request(method, self.base + path, headers=headers, json=json, timeout=10))
+
+    def get(self, path, **kwargs):
+        return self._call("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self._call("POST", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self._call("PUT", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self._call("DELETE", path, **kwargs)
+
+
+class Listener:
+    """A real Socket.IO client that records the ``event`` messages it receives."""
+
+    def __init__(self, url: str, token: str, transports=None, **kwargs):
+        self.events: list[dict] = []
+        self.arrived = threading.Condition()
+        self.disconnected = threading.Event()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("event", self._on_event)
+        self.client.on("disconnect", lambda *reason: self.disconnected.set())
+        self.client.connect(url, auth={"token": token}, transports=transports, wait_timeout=5, **kwargs)
+
+    def _on_event(self, data):
+        with self.arrived:
+            self.events.append(data)
+            self.arrived.notify_all()
+
+    def wait_for(self, type_: str, timeout: float = 1.0) -> dict | None:
+        with self.arrived:
+            self.arrived.wait_for(lambda: any(e["type"] == type_ for e in self.events), timeout)
+            return next((e for e in self.events if e["type"] == type_), None)
+
+    def types(self) -> list[str]:
+        with self.arrived:
+            return [e["type"] for e in self.events]
+
+    def close(self):
+        if self.client.connected:
+            self.client.disconnect()
+
+
+@pytest.fixture
+def listeners():
+    """Open listeners, always closed before the server stops (so it stops quickly)."""
+    opened: list[Listener] = []
+
+    def open_listener(*args, **kwargs) -> Listener:
+        listener = Listener(*args, **kwargs)
+        opened.append(listener)
+        return listener
+
+    yield open_listener
+    for listener in opened:
+        listener.close()
+
+
+def real_couple(url: str):
+    http = Http(url)
+    ann, bob = onboard_couple(http)
+    return http, ann, bob, pair_device(ann)
+
+
+def test_a_pause_reaches_both_phones_and_the_wall_within_a_second(server, listeners):
+    http, ann, bob, wall = real_couple(server.url)
+    ann_phone = listeners(server.url, ann.token, transports=["websocket"])
+    bob_phone = listeners(server.url, bob.token)  # the default: polling, then upgrade
+    wall_screen = listeners(server.url, wall.token, transports=["websocket"])
+    polling_only = listeners(server.url, bob.token, transports=["polling"])
+    started = time.monotonic()
+    assert ann.post("/api/v1/pause", json={"minutes": 20}).status_code == 200
+    for listener in (ann_phone, bob_phone, wall_screen, polling_only):
+        event = listener.wait_for("pause.started", timeout=1.0)
+        assert event is not None, "pause did not arrive within a second"
+        assert event["visibility"] == "dashboard" and event["payload"]["started_by"] == ann.id
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_private_event_never_reaches_the_partner_or_the_wall(server, listeners):
+    http, ann, bob, wall = real_couple(server.url)
+    ann_phone = listeners(server.url, ann.token, transports=["websocket"])
+    bob_phone = listeners(server.url, bob.token, transports=["websocket"])
+    wall_screen = listeners(server.url, wall.token, transports=["websocket"])
+    extra = bob.post("/api/v1/tokens", json={"name": "old phone"}).json
+    assert bob.delete(f"/api/v1/tokens/{extra['id']}").status_code == 204  # emits private tokens.revoked
+    assert bob_phone.wait_for("tokens.revoked") is not None
+    bob.post("/api/v1/pause")  # a later event everyone may see, as a marker that delivery caught up
+    assert ann_phone.wait_for("pause.started") and wall_screen.wait_for("pause.started")
+    assert "tokens.revoked" not in ann_phone.types() + wall_screen.types()
+
+
+def test_connect_without_a_valid_token_is_refused_over_the_network(server):
+    real_couple(server.url)
+    for transports in (["websocket"], ["polling"]):
+        for auth in (None, {"token": "forged"}):
+            client = socketio.Client(reconnection=False)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                client.connect(server.url, auth=auth, transports=transports, wait_timeout=5)
+
+
+def test_only_the_servers_own_origin_may_connect_from_a_browser(server, listeners):
+    _http, ann, _bob, _wall = real_couple(server.url)
+    evil = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        evil.connect(server.url, auth={"token": ann.token}, transports=["polling"],
+                     headers={"Origin": "http://evil.example"}, wait_timeout=5)
+    own = listeners(server.url, ann.token, transports=["polling"], headers={"Origin": server.url})
+    assert own.client.connected
+    answer = requests.options(server.url + "/socket.io/?EIO=4&transport=polling",
+                              headers={"Origin": "http://evil.example"}, timeout=5)
+    assert answer.headers.get("Access-Control-Allow-Origin") in (None, "")
+
+
+def test_a_reconnecting_wall_catches_up_with_after(server, listeners):
+    http, ann, bob, wall = real_couple(server.url)
+    screen = listeners(server.url, wall.token, transports=["websocket"])
+    ann.post("/api/v1/pause")
+    last_seen = screen.wait_for("pause.started")["id"]
+    screen.close()
+    bob.delete("/api/v1/pause")
+    missed = http.get(f"/api/v1/events?after={last_seen}", headers=wall.headers).json["events"]
+    assert [e["type"] for e in missed] == ["pause.ended"]
+    again = listeners(server.url, wall.token, transports=["websocket"])
+    ann.post("/api/v1/pause", json={"minutes": 5})
+    assert again.wait_for("pause.started") is not None
+
+
+def test_revoking_the_wall_disconnects_it_within_a_second(server, listeners):
+    http, ann, _bob, wall = real_couple(server.url)
+    screen = listeners(server.url, wall.token, transports=["websocket"])
+    assert ann.delete(f"/api/v1/devices/{wall.id}").status_code == 200
+    assert screen.disconnected.wait(1.0)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socketio.Client(reconnection=False).connect(server.url, auth={"token": wall.token},
+                                                    transports=["websocket"], wait_timeout=5)
+
+
+def test_a_revoked_consent_reaches_every_screen_within_a_second(card_server, listeners):
+    http, ann, bob, wall = real_couple(card_server.url)
+    for member in (ann, bob):
+        assert member.put("/api/v1/consents/dashboard.testcards", json={"granted": True}).status_code == 200
+    screens = [listeners(card_server.url, who.token, transports=["websocket"]) for who in (ann, bob, wall)]
+    bob.put("/api/v1/consents/dashboard.testcards", json={"granted": False})
+    for screen in screens:
+        event = screen.wait_for("consent.revoked", timeout=1.0)
+        assert event is not None and event["payload"] == {"scope": "dashboard.testcards"}

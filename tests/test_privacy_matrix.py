@@ -1,0 +1,188 @@
+"""The privacy matrix: every API route, called as everyone who must not get in.
+
+The routes come from Flask's URL map, so a route added tomorrow is covered
+without touching this file - unless it takes a URL parameter nobody has given
+a value for yet, which fails loudly (add it to ``FILL``), or it is public
+without being listed in ``PUBLIC`` (decide, then list it).
+
+Couple A is Annika and Bartholomew, with a paired wall; couple B is Cat and
+Dan. Each route is called as:
+
+* **nobody** - 401, except the public routes;
+* **A's wall** - 403, except routes whose view has ``allows_device``;
+* **a member of couple B** - never a 2xx on a route addressing A's objects,
+  and no answer naming A's members, couple, device or private data;
+* **Bartholomew** (the partner) - never Annika's private data, never a 2xx
+  on her member-private objects (her tokens).
+
+No answer, to anyone, may be a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from hearthside.events import emit
+from tests.conftest import join_new_couple, onboard_couple
+from tests.support import card_plugin
+from tests.test_devices import pair_device
+
+PUBLIC = {
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/onboarding"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/session"),
+    ("DELETE", "/api/v1/auth/session"),  # signing out a browser that may already be out
+    ("POST", "/api/v1/invites/<code>/accept"),
+    ("POST", "/api/v1/devices/claim"),
+    ("GET", "/api/v1/openapi.json"),  # describes the API; holds no one's data
+}
+# URL parameters that name one of couple A's objects, and (for the partner) Annika's own.
+MEMBER_PRIVATE_PARAMS = {"token_id"}
+PRIVATE_MARKER = "PRIVATE-MARKER-only-annika-may-read-this"
+MEMBER_KEYS = {"member_id", "started_by", "ended_by", "actor_id", "audience_id", "created_by", "used_by"}
+
+
+@pytest.fixture
+def world(make_app):
+    """Couple A with a wall, private data and objects; couple B; and who is calling."""
+    app = make_app(extra_plugins={"testcards": card_plugin})
+    client = app.test_client()
+    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
+    cat, _dan = join_new_couple(client, ann)
+    wall = pair_device(ann, "Zephyr hallway screen")
+    ann.put("/api/v1/consents/dashboard.testcards", json={"granted": True})
+    ann.post("/api/v1/pause", json={"minutes": 30})
+    extra_token = ann.post("/api/v1/tokens", json={"name": "annika-laptop"}).json
+    invite = ann.post("/api/v1/invites").json["code"]
+    hs = app.extensions["hearthside"]
+    with hs.storage.connection() as db, db.atomic():
+        couple_a = db["members"].get(ann.id)["couple_id"]
+        couple_b = db["members"].get(cat.id)["couple_id"]
+        emit(db, "journal.saved", couple_a, {"text": PRIVATE_MARKER}, visibility="private", audience_id=ann.id)
+    fill = {"device_id": wall.id, "token_id": extra_token["id"], "member_id": ann.id, "code": invite,
+            "scope": "dashboard.testcards", "couple_id": couple_a}
+    secrets = ["annika", "Annika", "bartholomew", "Bartholomew", "Zephyr", PRIVATE_MARKER, ann.token,
+               extra_token["token"], wall.token]
+    return {
+        "app": app, "fill": fill, "secrets": secrets, "a_members": {ann.id, bob.id}, "couple_a": couple_a,
+        "couple_b": couple_b, "callers": {"nobody": {}, "wall": wall.headers, "other": cat.headers,
+                                          "partner": bob.headers},
+    }
+
+
+def api_routes(app) -> list[tuple[str, str, list[str], object]]:
+    """(method, rule, URL parameter names, view) for every /api/v1 route, in a stable order."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, rule.rule, sorted(rule.arguments), app.view_functions[rule.endpoint]))
+    return sorted(routes, key=lambda r: (r[1], r[0]))
+
+
+def url_for_rule(rule: str, fill: dict) -> str:
+    def value(match):
+        name = match.group(1).split(":")[-1]
+        if name not in fill:
+            pytest.fail(f"privacy matrix: no value for URL parameter <{name}> of {rule}; add one to FILL "
+                        "(an id of couple A's object)")
+        return str(fill[name])
+
+    return re.sub(r"<([^>]+)>", value, rule)
+
+
+def call(client, method: str, url: str, headers: dict):
+    kwargs = {"headers": headers}
+    if method != "GET":
+        kwargs["json"] = {}
+    return client.open(url, method=method, **kwargs)
+
+
+def leaks(answer, secrets: list[str]) -> list[str]:
+    body = answer.get_data(as_text=True)
+    return [secret for secret in secrets if secret in body]
+
+
+def foreign_ids(data, a_members: set[int], couple_a: int) -> list[str]:
+    """Keys in a JSON answer that point at couple A or its members."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "couple_id" and value == couple_a:
+                found.append(key)
+            elif key in MEMBER_KEYS and isinstance(value, int) and value in a_members:
+                found.append(key)
+            elif key == "members" and isinstance(value, dict) and {str(m) for m in a_members} & set(value):
+                found.append(key)
+            else:
+                found += foreign_ids(value, a_members, couple_a)
+    elif isinstance(data, list):
+        for item in data:
+            found += foreign_ids(item, a_members, couple_a)
+    return found
+
+
+def check(role: str, method: str, rule: str, params: list[str], view, answer, world) -> list[str]:
+    """Every rule this caller's answer breaks, as readable lines."""
+    status, where = answer.status_code, f"{role:8} {method:6} {rule} -> {answer.status_code}"
+    public = (method, rule) in PUBLIC
+    problems = [f"{where}: server error"] if status >= 500 else []
+    if role == "nobody" and not public and status != 401:
+        problems.append(f"{where}: expected 401 for an anonymous caller")
+    if role == "wall" and not public and not getattr(view, "allows_device", False) and status != 403:
+        problems.append(f"{where}: expected 403 for the wall (the view does not allow devices)")
+    if role == "other" and params and set(params) - {"scope"} and 200 <= status < 300:
+        problems.append(f"{where}: another couple reached couple A's object")
+    if role == "partner" and MEMBER_PRIVATE_PARAMS & set(params) and 200 <= status < 300:
+        problems.append(f"{where}: the partner reached Annika's own object")
+    secrets = world["secrets"] if role != "partner" else [PRIVATE_MARKER, *world["secrets"][6:]]
+    problems += [f"{where}: answer contains {secret[:12]!r}" for secret in leaks(answer, secrets)]
+    if role == "other" and answer.is_json:
+        problems += [f"{where}: answer points at couple A ({key})"
+                     for key in foreign_ids(answer.get_json(), world["a_members"], world["couple_a"])]
+    return problems
+
+
+def test_every_api_view_is_protected_or_listed_as_public(world):
+    unprotected = [(method, rule) for method, rule, _params, view in api_routes(world["app"])
+                   if not hasattr(view, "allows_device") and (method, rule) not in PUBLIC]
+    assert unprotected == [], "routes without @require(...) must be listed in PUBLIC on purpose"
+
+
+def test_privacy_matrix(world):
+    app = world["app"]
+    client = app.test_client()
+    problems = []
+    for role in ("nobody", "wall", "other", "partner"):  # the partner last: their calls may change state
+        for method, rule, params, view in api_routes(app):
+            answer = call(client, method, url_for_rule(rule, world["fill"]), world["callers"][role])
+            problems += check(role, method, rule, params, view, answer, world)
+    assert not problems, "\n" + "\n".join(problems)
+
+
+def test_the_matrix_covers_every_route_of_this_issue(world):
+    """A guard against the walk silently covering nothing."""
+    covered = {(method, rule) for method, rule, _p, _v in api_routes(world["app"])}
+    for route in [("GET", "/api/v1/consents"), ("PUT", "/api/v1/consents/<scope>"),
+                  ("GET", "/api/v1/consents/history"), ("POST", "/api/v1/pause"), ("DELETE", "/api/v1/pause"),
+                  ("GET", "/api/v1/pause"), ("GET", "/api/v1/pause/history"), ("POST", "/api/v1/devices"),
+                  ("GET", "/api/v1/devices"), ("DELETE", "/api/v1/devices/<int:device_id>"),
+                  ("POST", "/api/v1/devices/claim"), ("GET", "/api/v1/dashboard"), ("GET", "/api/v1/events")]:
+        assert route in covered
+
+
+def test_the_wall_and_the_partner_see_only_what_they_may(world):
+    """Spot checks of content: the wall's events are dashboard-only; the partner never gets the private event."""
+    client = world["app"].test_client()
+    wall_events = client.get("/api/v1/events", headers=world["callers"]["wall"]).get_json()["events"]
+    assert wall_events and {e["visibility"] for e in wall_events} == {"dashboard"}
+    partner_events = client.get("/api/v1/events", headers=world["callers"]["partner"]).get_json()["events"]
+    assert partner_events and "private" not in {e["visibility"] for e in partner_events}
+    assert PRIVATE_MARKER not in json.dumps(partner_events)
+    other_events = client.get("/api/v1/events", headers=world["callers"]["other"]).get_json()["events"]
+    assert {e["couple_id"] for e in other_events} == {world["couple_b"]}

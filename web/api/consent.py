@@ -1,0 +1,43 @@
+"""Consent: ``/api/v1/consents`` - every scope, who granted it, and the history.
+
+Members only: a wall screen never changes or reads anyone's consent.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from hearthside import consent, inputs
+from hearthside.app import current_hs, get_db
+from hearthside.auth import require
+
+from . import api
+
+
+@api.get("/consents")
+@require()
+def list_consents(principal):
+    """Every declared scope in plain language, each member's grant, and whether it is active."""
+    db = get_db()
+    scopes = consent.registry(current_hs()).values()
+    return jsonify({"scopes": [consent.describe(db, principal.couple_id, scope) for scope in scopes]})
+
+
+@api.put("/consents/<scope>")
+@require()
+def put_consent(principal, scope):
+    """Grant or revoke one scope for the caller: ``{"granted": bool}`` -> the scope."""
+    declared = consent.get_scope(current_hs(), scope)
+    granted = inputs.boolean(inputs.json_body(), "granted")
+    db = get_db()
+    consent.set_grant(db, principal, declared.name, granted)
+    return jsonify(consent.describe(db, principal.couple_id, declared))
+
+
+@api.get("/consents/history")
+@require()
+def consent_history(principal):
+    """The couple's append-only grant history, oldest first, and whether its chain is intact."""
+    db = get_db()
+    return jsonify({"history": consent.history(db, principal.couple_id),
+                    "intact": consent.verify_history(db, principal.couple_id)})

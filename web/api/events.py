@@ -1,0 +1,49 @@
+"""``GET /api/v1/events?after=<id>&limit=<n>``: catching up on what happened.
+
+The same JSON as the live ``event`` message, oldest first, filtered by what
+the caller may see: a member sees their couple's ``couple`` and ``dashboard``
+events and the ``private`` ones addressed to them; a wall device only the
+``dashboard`` ones. Both queries walk the ``(couple_id, id)`` index.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from hearthside.app import get_db
+from hearthside.auth import require
+from hearthside.errors import api_error
+from hearthside.events import Event
+
+from . import api
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def _whole_number(name: str, default: int, maximum: int, minimum: int, expected: str) -> int:
+    """A query parameter as a bounded whole number, or 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and minimum <= int(raw) <= maximum):
+        api_error(400, "invalid_parameter", f"'{name}' must be {expected}.")
+    return int(raw)
+
+
+@api.get("/events")
+@require(device=True)
+def list_events(principal):
+    after = _whole_number("after", 0, MAX_EVENT_ID, 0, "the id of the last event you have (a whole number, 0 or more)")
+    limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT, 1, f"a whole number from 1 to {MAX_LIMIT}")
+    if principal.is_member:
+        rows = get_db().query(
+            "SELECT * FROM events WHERE couple_id = ? AND id > ? AND (visibility IN ('couple', 'dashboard') "
+            "OR (visibility = 'private' AND audience_id = ?)) ORDER BY id LIMIT ?",
+            [principal.couple_id, after, principal.member_id, limit])
+    else:
+        rows = get_db().query(
+            "SELECT * FROM events WHERE couple_id = ? AND id > ? AND visibility = 'dashboard' ORDER BY id LIMIT ?",
+            [principal.couple_id, after, limit])
+    return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})

@@ -1,0 +1,53 @@
+"""A member's own API tokens and browser sessions: list, create, revoke.
+
+Only the caller's own tokens are ever visible. Another member's token id
+answers 404 exactly like an id that does not exist, so ids reveal nothing.
+Wall-screen tokens are managed with their devices, not here.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, session
+
+from hearthside import auth, inputs
+from hearthside.app import get_db
+from hearthside.auth import require
+from hearthside.errors import api_error
+
+from . import api
+
+
+@api.get("/tokens")
+@require()
+def list_tokens(principal):
+    """The caller's live tokens and sessions, ``current`` marking the one in use now."""
+    tokens = [{**row, "current": row["id"] == principal.token_id}
+              for row in auth.member_tokens(get_db(), principal.member_id)]
+    return jsonify({"tokens": tokens})
+
+
+@api.post("/tokens")
+@require()
+def create_token(principal):
+    """A new named bearer token; its secret is in this answer and nowhere else, ever."""
+    name = inputs.text(inputs.json_body(), "name", max_length=60)
+    db = get_db()
+    with db.atomic():
+        token_id, secret = auth.new_token(db, kind="api", name=name, couple_id=principal.couple_id,
+                                          member_id=principal.member_id)
+    return jsonify({"id": token_id, "name": name, "token": secret}), 201
+
+
+@api.delete("/tokens/<int:token_id>")
+@require()
+def delete_token(principal, token_id):
+    """Revoke one of the caller's tokens; it stops working with the next request."""
+    db = get_db()
+    with db.atomic():
+        if auth.find_member_token(db, principal.member_id, token_id) is None:
+            api_error(404, "token_not_found", "You have no token with this id (it may be revoked already).")
+        auth.revoke_member_tokens(db, principal, [token_id], "revoked")
+    if token_id == principal.token_id and auth.authenticated_by() == "session":
+        session.pop("token", None)
+        session.pop("csrf", None)
+    return "", 204

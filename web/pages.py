@@ -1,0 +1,312 @@
+"""The web shell: server-rendered pages for phones, the tablet and the wall.
+
+Pages are Jinja templates in ``web/templates``; what they change, they change
+through the JSON API (``fetch`` with the ``X-CSRF-Token`` header, see
+``web/static/hearthside.js``), so the browser and third-party clients go
+through the same checks. Lists that come from other parts of the core
+(consents, devices, tokens, events) are fetched by the page from the API;
+the page itself renders who is signed in, the menu and the empty states.
+
+Who sees what:
+
+* member pages need a browser session (the cookie set by
+  ``POST /api/v1/auth/session``); anybody else is sent to ``/signin`` (or to
+  ``/welcome`` on a server with no members yet);
+* ``/admin`` answers a calm 403 page to members who are not admins;
+* ``/dashboard`` is the wall screen: it holds only a device token (kept in the
+  tablet's localStorage) and links to nothing private.
+
+Every page is sent with a Content-Security-Policy that allows only this
+server's own scripts, styles, images and websocket, so a page can never
+reach the internet (a home network may have none) and no injected script runs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import wraps
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, available_timezones
+
+import segno
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from hearthside import accounts
+from hearthside.app import current_hs, get_db
+from hearthside.auth import current_principal
+
+pages = Blueprint("pages", __name__)
+
+# Only this server: no CDN, no fonts, no analytics. 'self' covers the
+# same-origin websocket in current browsers; the QR codes are inline SVG.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+
+
+@pages.after_request
+def _page_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")  # codes in /join/... stay here
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Pages show private things: never keep them in a shared cache or the back-forward cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# -- who is looking ----------------------------------------------------------------
+
+
+def _viewer() -> dict | None:
+    """The signed-in member (browser session) with their couple, or None."""
+    db = get_db()
+    principal = current_principal(db)
+    if principal is None or not principal.is_member:
+        return None
+    member = accounts.get_member(db, principal.member_id)
+    if member is None:
+        return None
+    couple = accounts.get_couple(db, principal.couple_id)
+    members = [accounts.public_member(row) for row in accounts.couple_members(db, principal.couple_id)]
+    return {
+        "member": {**accounts.public_member(member), "is_admin": bool(member["is_admin"]),
+                   "couple_id": member["couple_id"]},
+        "couple": {"id": couple["id"], "name": couple["name"], "time_zone": couple["time_zone"]},
+        "members": members,
+        "partners": [m for m in members if m["id"] != member["id"]],
+    }
+
+
+def _no_members_yet() -> bool:
+    return accounts.member_count(get_db()) == 0
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("pages.home")
+    return target
+
+
+def member_page(view):
+    """A page for signed-in members; the viewer dict is passed as ``viewer``."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        viewer = _viewer()
+        if viewer is None:
+            if _no_members_yet():
+                return redirect(url_for("pages.welcome"))
+            return redirect(url_for("pages.signin", next=request.full_path.rstrip("?")))
+        return view(viewer, *args, **kwargs)
+
+    return wrapper
+
+
+# -- the menu ------------------------------------------------------------------------
+
+
+def nav_items(viewer: dict) -> list[dict]:
+    """The menu: every plugin's ``hearthside_nav_items`` (the core's included), in order.
+
+    An entry whose endpoint does not exist is skipped (and logged by nobody:
+    a plugin's menu typo must not take the page down).
+    """
+    hs = current_hs()
+    entries = []
+    for items in hs.plugins.call("hearthside_nav_items", hs=hs, member=viewer["member"]):
+        for item in items or ():
+            try:
+                label, endpoint = str(item["label"]), str(item["endpoint"])
+                order = int(item.get("order", 50))
+                href = url_for(endpoint)
+            except (KeyError, TypeError, ValueError, BuildError):
+                continue
+            entries.append({"label": label, "endpoint": endpoint, "order": order, "href": href,
+                            "current": request.endpoint == endpoint})
+    entries.sort(key=lambda entry: (entry["order"], entry["label"]))
+    return entries
+
+
+def core_nav_items(member: dict) -> list[dict]:
+    """The core's own menu entries (offered through the same hook as plugins')."""
+    items = [
+        {"label": "Home", "endpoint": "pages.home", "order": 0},
+        {"label": "Consent", "endpoint": "pages.consent", "order": 80},
+        {"label": "Devices", "endpoint": "pages.devices", "order": 85},
+        {"label": "Account", "endpoint": "pages.account", "order": 90},
+    ]
+    if member.get("is_admin"):
+        items.append({"label": "Admin", "endpoint": "pages.admin", "order": 95})
+    return items
+
+
+def _render_member(template: str, viewer: dict, status: int = 200, **context):
+    return render_template(template, viewer=viewer, member=viewer["member"], couple=viewer["couple"],
+                           nav=nav_items(viewer), **context), status
+
+
+# -- public pages ------------------------------------------------------------------------
+
+
+@pages.get("/")
+def home():
+    viewer = _viewer()
+    if viewer is None:
+        if _no_members_yet():
+            return redirect(url_for("pages.welcome"))
+        return redirect(url_for("pages.signin"))
+    now = datetime.now(ZoneInfo(viewer["couple"]["time_zone"]))
+    return _render_member("home.html", viewer, today=now, greeting=_greeting(now.hour))
+
+
+def _greeting(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+@pages.get("/welcome")
+def welcome():
+    """First visit: name the couple, pick the time zone, create the first member."""
+    if not _no_members_yet():
+        return redirect(url_for("pages.home"))
+    return render_template("welcome.html", time_zones=time_zone_choices(),
+                           default_time_zone=current_hs().config["time_zone"])
+
+
+def time_zone_choices() -> list[str]:
+    """IANA zones a person would pick (no legacy aliases), UTC last."""
+    zones = sorted(zone for zone in available_timezones()
+                   if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")))
+    return zones + ["UTC"]
+
+
+@pages.get("/join/<code>")
+def join(code):
+    """The partner's sign-up page, reached through the invite link or QR code."""
+    invite = _invite_state(code)
+    return render_template("join.html", code=code, invite=invite, time_zones=time_zone_choices(),
+                           default_time_zone=current_hs().config["time_zone"],
+                           signed_in=_viewer() is not None)
+
+
+def _invite_state(code: str) -> dict:
+    """Whether the code can still be used and whether it starts a new couple.
+
+    Says nothing about who made it or which couple it is for: anybody can
+    type a URL.
+    """
+    if not CODE_PATTERN.match(code):
+        return {"valid": False, "new_couple": False}
+    rows = list(get_db().query("SELECT couple_id, used_at, expires_at FROM invites WHERE code_hash = ?",
+                               [accounts.digest(accounts.normalise_code(code))]))
+    if not rows or rows[0]["used_at"] is not None or accounts.is_past(rows[0]["expires_at"]):
+        return {"valid": False, "new_couple": False}
+    return {"valid": True, "new_couple": rows[0]["couple_id"] is None}
+
+
+@pages.get("/signin")
+def signin():
+    if _viewer() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    if _no_members_yet():
+        return redirect(url_for("pages.welcome"))
+    return render_template("signin.html", next=_safe_next(request.args.get("next")))
+
+
+# -- member pages ------------------------------------------------------------------------
+
+
+@pages.get("/invite")
+@member_page
+def invite(viewer):
+    return _render_member("invite.html", viewer, welcome=request.args.get("welcome") == "1")
+
+
+@pages.get("/consent")
+@member_page
+def consent(viewer):
+    return _render_member("consent.html", viewer)
+
+
+@pages.get("/devices")
+@member_page
+def devices(viewer):
+    return _render_member("devices.html", viewer)
+
+
+@pages.get("/account")
+@member_page
+def account(viewer):
+    return _render_member("account.html", viewer)
+
+
+@pages.get("/admin")
+@member_page
+def admin(viewer):
+    if not viewer["member"]["is_admin"]:
+        return _render_member("forbidden.html", viewer, status=403)
+    hs = current_hs()
+    # Names and sizes of couples only: hosting a couple is no licence to look at it.
+    return _render_member("admin.html", viewer, plugins=hs.plugins.report(),
+                          couples=accounts.couples_overview(get_db()))
+
+
+# -- QR codes ------------------------------------------------------------------------------
+
+
+def _qr_response(path: str, title: str) -> Response:
+    url = request.host_url.rstrip("/") + path
+    svg = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, svgclass="qr", title=title,
+                                                 dark="#2b2522", light="#fffdf9")
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@pages.get("/qr/join/<code>.svg")
+@member_page
+def qr_join(viewer, code):
+    """The invite link as a QR code, for the inviter's screen only."""
+    if not CODE_PATTERN.match(code):
+        abort(404)
+    return _qr_response(f"/join/{quote(code)}", "Invite link")
+
+
+@pages.get("/qr/pair/<code>.svg")
+@member_page
+def qr_pair(viewer, code):
+    """The wall-screen pairing link as a QR code, for the member's screen only."""
+    if not CODE_PATTERN.match(code):
+        abort(404)
+    return _qr_response(f"/dashboard/pair?code={quote(code)}", "Pairing link for the wall screen")
+
+
+# -- the wall ------------------------------------------------------------------------------
+
+
+@pages.get("/dashboard")
+def dashboard():
+    """The kiosk page. Public HTML: everything on it comes with the device token."""
+    return render_template("dashboard.html", pairing_code="")
+
+
+@pages.get("/dashboard/pair")
+def dashboard_pair():
+    """Where the pairing QR code leads: the kiosk page with the code filled in."""
+    code = request.args.get("code", "")
+    return render_template("dashboard.html", pairing_code=code if CODE_PATTERN.match(code) else "")
