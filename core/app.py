@@ -58,8 +58,13 @@ class Hearthside:
     def start_scheduler(self, clock=None) -> Scheduler:
         jobs = [job for jobs in self.plugins.call("hearthside_scheduled_jobs", hs=self) for job in jobs]
         scheduler = Scheduler(self, jobs, clock=clock)
-        scheduler.start()  # raises if one already runs: the running one stays the one we stop
-        self.scheduler = scheduler
+        # Set before start(): the jobs its catch-up runs read the time from hs.scheduler.clock.
+        running, self.scheduler = self.scheduler, scheduler
+        try:
+            scheduler.start()  # raises if one already runs: the running one stays the one we stop
+        except BaseException:
+            self.scheduler = running
+            raise
         return scheduler
 
     def shutdown(self) -> None:

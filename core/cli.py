@@ -1,7 +1,8 @@
 """The ``hearthside`` command line.
 
 ``serve`` runs everything; ``plugins``, ``check-config``, ``backup`` and
-``restore`` look after an installation. Plugins add commands through the
+``restore`` look after an installation; ``new-plugin`` writes a plugin
+package to start from. Plugins add commands through the
 ``hearthside_cli_commands`` hook. Every command takes ``--config`` and
 ``--data-dir``; a problem is printed as one plain line each and the command
 exits non-zero.
@@ -135,6 +136,22 @@ def restore(file, force, data_dir, config_file) -> None:
     if kept:
         click.echo(f"The previous database was kept as {kept}")
     click.echo(f"Restored {file} into {storage.path}")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder to create the plugin's project folder in.")
+def new_plugin(name, parent) -> None:
+    """Write a new plugin package NAME (pip-installable, with passing tests)."""
+    from .plugin_scaffold import ScaffoldError, create
+
+    try:
+        target = create(name, Path(parent))
+    except ScaffoldError as exc:
+        click.echo(f"Not created: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {target}\nNext: cd {target} && pip install -e '.[test]' && python -m pytest")
 
 
 def main() -> None:

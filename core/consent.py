@@ -12,6 +12,12 @@ A scope is *active* for a couple only while every current member's latest
 grant says yes. It is computed from the rows each time it is asked -
 never cached - so a revocation takes effect on the very next read.
 Features check it with :func:`require_active`, the one consent check.
+
+A scope declared with ``who="author"`` is not mutual: each member grants it
+for what they themselves write ("share my transparency entries with my
+partner"). The partner's grant is never needed and never shares the other's
+data; features check the author's own grant with :func:`require_granted`
+(or :func:`is_granted`), again read fresh on every call.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from .events import emit, now_iso
 
 log = logging.getLogger(__name__)
 
-WHO_CHOICES = ("all",)
+WHO_CHOICES = ("all", "author")
 GENESIS_HASH = "0" * 64
 
 
@@ -34,8 +40,10 @@ GENESIS_HASH = "0" * 64
 class Scope:
     """A consent scope: its name, a plain-language description, who must grant.
 
-    ``who="all"`` (the default, and the only rule so far) means every member
-    of the couple must grant it before it is active.
+    ``who="all"`` (the default) means every member of the couple must grant
+    it before it is active. ``who="author"`` means each member grants it only
+    for the data they author: one member's grant lets *their own* data cross,
+    whatever the other member chose (check it with :func:`require_granted`).
     """
 
     name: str
@@ -103,6 +111,28 @@ def is_active(db, couple_id: int, scope: str) -> bool:
     return bool(grants) and all(grants.values())
 
 
+def is_granted(db, couple_id: int, scope: str, member_id: int) -> bool:
+    """This member's own latest grant of ``scope`` (never granted = False).
+
+    The check for ``who="author"`` scopes: the author's data crosses only
+    while the author grants it. Read from the rows every time, never cached.
+    """
+    return bool(member_grants(db, couple_id, scope).get(member_id, False))
+
+
+def require_granted(db, couple_id: int, scope: str, member_id: int, hs=None) -> None:
+    """403 ``consent_required`` unless ``member_id`` grants the ``who="author"`` scope.
+
+    Call it with the member who is about to share their own data; the message
+    speaks to that member about their own setting only.
+    """
+    if is_granted(db, couple_id, scope, member_id):
+        return
+    api_error(403, "consent_required",
+              f"This shares what you write, so it needs your consent \"{_description(hs, scope)}\" ({scope}). "
+              "It is off right now; you can turn it on on the consent page.")
+
+
 def require_active(db, couple_id: int, scope: str, hs=None) -> None:
     """The one consent check: 403 ``consent_required`` unless ``scope`` is active.
 
@@ -130,28 +160,40 @@ def _description(hs, scope: str) -> str:
 
 
 def describe(db, couple_id: int, scope: Scope) -> dict:
-    """The JSON shape of one scope in ``GET /api/v1/consents``."""
+    """The JSON shape of one scope in ``GET /api/v1/consents``.
+
+    For a ``who="author"`` scope, ``active`` means at least one member shares
+    under it; ``members`` says whose data crosses.
+    """
     grants = member_grants(db, couple_id, scope.name)
     return {
         "scope": scope.name,
         "description": scope.description,
         "who": scope.who,
         "members": {str(member_id): granted for member_id, granted in grants.items()},
-        "active": bool(grants) and all(grants.values()),
+        "active": _active(grants, scope.who),
     }
+
+
+def _active(grants: dict[int, bool], who: str) -> bool:
+    if who == "author":
+        return any(grants.values())
+    return bool(grants) and all(grants.values())
 
 
 # -- changing grants ------------------------------------------------------------
 
 
-def set_grant(db, principal, scope: str, granted: bool) -> bool:
+def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> bool:
     """Record a member's grant or revocation; returns whether anything changed.
 
     Repeating one's current answer writes nothing (the history stays a record
     of decisions, not of clicks). A change appends a chained history row and
-    emits ``consent.changed`` (couple); when the scope stops being active it
-    also emits ``consent.revoked`` with dashboard visibility, so every open
-    screen - the wall included - drops what the scope allowed.
+    emits ``consent.changed`` (couple); when an ``all`` scope stops being
+    active it also emits ``consent.revoked`` with dashboard visibility, so
+    every open screen - the wall included - drops what the scope allowed.
+    ``who`` is the scope's rule: an ``author`` scope never gates the wall, so
+    its changes are told to the couple only.
     """
     with db.atomic():
         couple_id, member_id = principal.couple_id, principal.member_id
@@ -159,11 +201,11 @@ def set_grant(db, principal, scope: str, granted: bool) -> bool:
         if before.get(member_id, False) == granted:
             return False
         _append(db, couple_id, member_id, scope, granted)
-        was_active = bool(before) and all(before.values())
-        active = is_active(db, couple_id, scope)
+        was_active = _active(before, who)
+        active = _active(member_grants(db, couple_id, scope), who)
         emit(db, "consent.changed", couple_id, {"scope": scope, "active": active},
              visibility="couple", actor_id=member_id)
-        if was_active and not active:
+        if was_active and not active and who == "all":
             emit(db, "consent.revoked", couple_id, {"scope": scope}, visibility="dashboard", actor_id=member_id)
     return True
 

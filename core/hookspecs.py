@@ -158,3 +158,24 @@ def hearthside_cli_commands(cli):
     ``cli`` is the :class:`click.Group`; add with ``cli.add_command(...)``.
     Called when the command line starts. Not first-result.
     """
+
+
+@hookspec
+def hearthside_calendar_entry(hs, db, couple_id, entry):
+    """Put a one-off plan made by another plugin on the couple's calendar, or update it.
+
+    A plugin that plans something for the couple (the touch plugin's practice
+    sessions) calls this; a plugin that keeps the couple's calendar (rituals:
+    reminders, the ``.ics`` feed) implements it. The caller needs no import of
+    the calendar plugin and works standalone when nobody implements it.
+
+    ``entry`` is a dict: ``source`` (the calling plugin's name), ``key``
+    (stable within the source: the same key updates the same entry),
+    ``status`` (``"planned"``, ``"cancelled"`` or ``"done"``), ``title`` (a
+    discreet text chosen to be safe in a phone's calendar and on the wall),
+    ``start`` (UTC ISO time), ``duration_minutes`` and ``participants``
+    (member ids). Called inside the caller's open transaction: write through
+    ``db`` inside ``with db.atomic():`` (a savepoint) and do not commit.
+    Return True when this plugin keeps the entry (so the caller can say "it is
+    on your calendar"), None otherwise. Not first-result.
+    """

@@ -31,6 +31,7 @@ from flask import request, session
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
+from .app import get_db
 from .auth import principal_for
 from .events import Event
 
@@ -83,15 +84,7 @@ class Live:
 
     def _on_connect(self, auth=None):
         """Authenticate, then join the rooms this caller may hear; refuse otherwise."""
-        from .app import get_db  # imported late: app.py imports this module at build time
-
-        if isinstance(auth, dict) and "token" in auth:
-            secret = auth["token"] if isinstance(auth["token"], str) else None
-        elif auth is None:
-            secret = session.get("token")
-        else:
-            secret = None
-        principal = principal_for(get_db(), secret)
+        principal = principal_for(get_db(), self._secret(auth))
         if principal is None:
             raise ConnectionRefusedError("unauthorized: connect with auth={'token': <token>} or sign in first")
         for room in self._rooms_for(principal):
@@ -100,6 +93,15 @@ class Live:
             self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
                                                         principal.member_id, principal.device_id)
         self._start_sweeper()
+
+    @staticmethod
+    def _secret(auth) -> str | None:
+        """The token to check: ``auth["token"]`` if sent (a wrong one never falls
+        back to the cookie, as with bearer requests), else the session cookie's."""
+        if auth is None or (isinstance(auth, dict) and "token" not in auth):
+            return session.get("token")
+        token = auth.get("token") if isinstance(auth, dict) else None
+        return token if isinstance(token, str) else None
 
     @staticmethod
     def _rooms_for(principal) -> list[str]:
@@ -152,6 +154,13 @@ class Live:
             self.socketio.server.disconnect(sid, namespace="/")
         except Exception:  # already gone: nothing left to close
             log.debug("Socket %s was already closed", sid)
+
+    def close_all(self) -> None:
+        """Disconnect every socket (the server is stopping; clients reconnect and catch up)."""
+        with self._lock:
+            sids = list(self._connections)
+        for sid in sids:
+            self._disconnect(sid)
 
     # -- the sweep --------------------------------------------------------------------
 

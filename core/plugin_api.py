@@ -12,8 +12,25 @@ from .errors import APIError, api_error
 from .events import Event, emit
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
+from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
+from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
+from .inputs import json_body  # the request's JSON object, or a clear 400
+from .accounts import couple_members  # the couple's current members (rows; use their "id")
+from .accounts import get_member  # one member row by id (use "couple_id", "display_name"), or None
+from .web.pages import member_page, _render_member as render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
+from .accounts import get_couple  # the couple row: id, name, time_zone (IANA) - plugins schedule in it
+from .web.pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
+from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
+from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
+from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
 
 __all__ = [
     "APIError", "Event", "Hearthside", "ScheduledJob", "Setting",
     "api_error", "current_hs", "emit", "get_db", "hookimpl",
+    "Principal", "require", "Scope", "is_active", "require_active", "json_body", "couple_members",
+    "member_page", "render_member_page",
+    "get_member",
+    "get_couple", "CONTENT_SECURITY_POLICY",
+    "is_granted", "require_granted",
+    "start_pause", "pause_state",
 ]

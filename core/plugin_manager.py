@@ -29,6 +29,14 @@ ENTRY_POINT_GROUP = "hearthside.plugins"
 CORE_PLUGIN = "core"
 
 
+class PluginError(Exception):
+    """A plugin raised in a hook called with ``strict=True``."""
+
+    def __init__(self, plugin: str, hook_name: str, exc: BaseException):
+        super().__init__(f"plugin {plugin!r} raised in {hook_name}: {_summary(exc)}")
+        self.plugin = plugin
+
+
 @dataclass
 class PluginInfo:
     """What ``hearthside plugins`` and the admin page show about one plugin."""
@@ -124,11 +132,13 @@ class PluginManager:
 
     # -- calling ------------------------------------------------------------
 
-    def call_by_plugin(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_by_plugin(self, hook_name: str, *, strict: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a hook on every loaded plugin, in load order, each isolated.
 
         Returns ``(plugin name, result)`` for every implementation that returned
-        something other than None.
+        something other than None. With ``strict`` an error is not isolated but
+        raised as :class:`PluginError` naming the plugin - for all-or-nothing
+        work such as "forget me", where carrying on would leave data behind.
         """
         caller = getattr(self.pm.hook, hook_name)
         missing = [name for name in (caller.spec.argnames if caller.spec else ()) if name not in kwargs]
@@ -141,7 +151,7 @@ class PluginManager:
             info = self.plugins[impl.plugin_name]
             if info.state != "loaded":
                 continue
-            result = self._call_one(info, hook_name, impl, kwargs)
+            result = self._call_one(info, hook_name, impl, kwargs, strict)
             if result is not None:
                 results.append((info.name, result))
         return results
@@ -150,11 +160,13 @@ class PluginManager:
         """Like :meth:`call_by_plugin`, returning only the results."""
         return [result for _, result in self.call_by_plugin(hook_name, **kwargs)]
 
-    def _call_one(self, info: PluginInfo, hook_name: str, impl, kwargs: dict) -> Any:
+    def _call_one(self, info: PluginInfo, hook_name: str, impl, kwargs: dict, strict: bool = False) -> Any:
         started = time.perf_counter()
         try:
             result = impl.function(*[kwargs[name] for name in impl.argnames])
         except Exception as exc:
+            if strict:
+                raise PluginError(info.name, hook_name, exc) from exc
             self._fail(info, f"raised in {hook_name}: {_summary(exc)}", exc)
             return None
         if self.trace:
@@ -162,6 +174,11 @@ class PluginManager:
         return result
 
     # -- reporting ----------------------------------------------------------
+
+    def implementers(self, hook_name: str) -> list[str]:
+        """The loaded plugins implementing a hook, in load order."""
+        names = {impl.plugin_name for impl in getattr(self.pm.hook, hook_name).get_hookimpls()}
+        return [name for name in self.loaded() if name in names]
 
     def loaded(self) -> list[str]:
         return [name for name, info in self.plugins.items() if info.state == "loaded"]

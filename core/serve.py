@@ -13,8 +13,10 @@ and its measurements are in ``docs/serving.md``.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import subprocess
+import threading
 
 from gunicorn.app.base import BaseApplication
 
@@ -78,6 +80,25 @@ class HearthsideServer(BaseApplication):
     def _post_worker_init(self, _worker) -> None:
         if self.hs.config["scheduler.enabled"]:
             self.hs.start_scheduler()
+        self._close_sockets_on_sigterm()
+
+    def _close_sockets_on_sigterm(self) -> None:
+        """On SIGTERM, close the live sockets first, then let gunicorn stop gracefully.
+
+        An open websocket holds its thread until it closes, so without this a
+        stop would wait the whole graceful timeout whenever the wall is on.
+        The sockets are closed from a thread: a signal handler must not block.
+        """
+        previous = signal.getsignal(signal.SIGTERM)
+        live = getattr(self.hs, "live", None)
+
+        def on_sigterm(signum, frame):
+            if live is not None:
+                threading.Thread(target=live.close_all, name="hearthside-live-close", daemon=True).start()
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
 
     def _worker_exit(self, _server, _worker) -> None:
         log.info("Shutting down: stopping the scheduler and closing the database")

@@ -1,9 +1,18 @@
-"""Shared fixtures: apps on a temporary data folder, and a real server process."""
+"""Shared fixtures of this repository's tests.
+
+The generic fixtures - ``make_app``, ``app``, ``client``, ``hs``, ``couple``,
+``ann``, ``bob``, ``wall``, ``other_couple``, ``sockets``, ``clock``,
+``scheduler``, ``privacy_matrix`` and ``data_dir`` - come from
+:mod:`hearthside.testing`, the pytest plugin that plugin authors use too
+(registered through the ``pytest11`` entry point; see docs/plugins/testing.md).
+This file adds what only this repository needs: every installed plugin in each
+app, real ``hearthside serve`` processes, and the names other test files import
+from here (``from tests.conftest import Member, PASSWORD, ...``).
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,46 +21,24 @@ from pathlib import Path
 import pytest
 import requests
 
-from hearthside.app import create_app
+from hearthside.testing import PASSWORD, Member, free_port, join_new_couple, onboard_couple  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="session", autouse=True)
+def example_plugin_installed() -> None:
+    """examples/gratitude-jar, pip-installed once into this environment before any test runs,
+    so every app and server of the session finds it through its entry point (tests/support/example_plugin.py)."""
+    from tests.support.example_plugin import ensure_installed
+
+    ensure_installed()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def make_app(data_dir):
-    """Build apps on the test's data folder, isolated from the caller's environment."""
-    built = []
-
-    def factory(extra_plugins=None, flags=None, config_file=None, env=None):
-        app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
-                         extra_plugins=extra_plugins)
-        built.append(app)
-        return app
-
-    yield factory
-    for app in built:
-        app.extensions["hearthside"].shutdown()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def hearthside_discover_installed() -> bool:
+    """This repository tests the core with every installed plugin: the built-ins (and the example)."""
+    return True
 
 
 class ServerProcess:
@@ -114,69 +101,7 @@ def server(data_dir):
 
 @pytest.fixture
 def card_server(data_dir):
-    """A real server with the test card plugin (tests/support/card_plugin.py)."""
-    process = ServerProcess(data_dir, plugins=["tests.support.card_plugin"])
+    """A real server with the test card plugin (tests/support/testcards.py)."""
+    process = ServerProcess(data_dir, plugins=["tests.support.testcards"])
     yield process
     process.stop()
-
-
-class Member:
-    """A signed-up member and a way to call the API as them."""
-
-    def __init__(self, client, token: str, member: dict):
-        self.client = client
-        self.token = token
-        self.id = member["id"]
-        self.username = member["username"]
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path, **kwargs):
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.client.post(path, headers=self.headers, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self.client.put(path, headers=self.headers, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.client.delete(path, headers=self.headers, **kwargs)
-
-
-PASSWORD = "correct horse battery"
-
-
-def onboard_couple(client, first="ann", second="bob", couple_name="Ann & Bob"):
-    """The first couple on a fresh server, through the real API: onboarding, invite, accept."""
-    answer = client.post("/api/v1/onboarding", json={
-        "couple": {"name": couple_name, "time_zone": "Europe/Berlin"},
-        "member": {"username": first, "password": PASSWORD, "display_name": first.title()},
-    })
-    assert answer.status_code == 201, answer.json
-    a = Member(client, answer.json["token"], answer.json["member"])
-    code = a.post("/api/v1/invites").json["code"]
-    answer = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
-    assert answer.status_code == 201, answer.json
-    return a, Member(client, answer.json["token"], answer.json["member"])
-
-
-def join_new_couple(client, admin: Member, first="cat", second="dan"):
-    """A second couple on the same server, through an admin's new-couple invite."""
-    answer = admin.post("/api/v1/admin/invites")
-    assert answer.status_code == 201, answer.json
-    answer = client.post(f"/api/v1/invites/{answer.json['code']}/accept", json={
-        "username": first, "password": PASSWORD, "display_name": first.title(),
-        "couple": {"name": "Cat & Dan", "time_zone": "Europe/London"}})
-    assert answer.status_code == 201, answer.json
-    c = Member(client, answer.json["token"], answer.json["member"])
-    code = c.post("/api/v1/invites").json["code"]
-    answer = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
-    return c, Member(client, answer.json["token"], answer.json["member"])
-
-
-@pytest.fixture
-def couple(client):
-    """Two members of one couple: ``ann, bob = couple``."""
-    return onboard_couple(client)

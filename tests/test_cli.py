@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def installed_plugin(tmp_path):
     return install
 
 
-RITUALS = """
+CANDLES = """
     import click
     from hearthside.plugin_api import Setting, hookimpl
 
@@ -63,10 +64,10 @@ RITUALS = """
 
     @hookimpl
     def hearthside_cli_commands(cli):
-        @cli.command("rituals-hello")
+        @cli.command("candles-hello")
         def hello():
-            "Say hello from the rituals plugin."
-            click.echo("hello from rituals")
+            "Say hello from the candles plugin."
+            click.echo("hello from candles")
 """
 
 
@@ -108,15 +109,17 @@ def test_plugins_lists_core_loaded(run):
 
 
 def test_plugins_shows_installed_plugin_enabled_then_disabled(run, installed_plugin, tmp_path):
-    env = installed_plugin("rituals", RITUALS)
+    env = installed_plugin("candles", CANDLES)
     done = run("plugins", env=env)
     assert done.returncode == 0, done.stderr
-    assert table(done.stdout) == {"core": [__version__, "yes", "loaded"], "rituals": ["1.2.3", "yes", "loaded"]}
+    rows = table(done.stdout)
+    assert rows["core"] == [__version__, "yes", "loaded"]
+    assert rows["candles"] == ["1.2.3", "yes", "loaded"]
 
-    (tmp_path / "config.yaml").write_text("plugins:\n  rituals:\n    enabled: false\n")
+    (tmp_path / "config.yaml").write_text("plugins:\n  candles:\n    enabled: false\n")
     done = run("plugins", "--config", "config.yaml", env=env)
     assert done.returncode == 0, done.stderr
-    assert table(done.stdout)["rituals"] == ["1.2.3", "no", "disabled"]
+    assert table(done.stdout)["candles"] == ["1.2.3", "no", "disabled"]
 
 
 def test_plugins_shows_a_broken_plugin_as_failed_with_the_reason(run, installed_plugin):
@@ -165,29 +168,33 @@ def test_check_config_without_a_file_uses_defaults(run, tmp_path):
 
 
 def test_check_config_reports_each_problem_on_its_own_line(run, installed_plugin, tmp_path):
-    env = installed_plugin("rituals", RITUALS)
+    env = installed_plugin("candles", CANDLES)
     (tmp_path / "config.yaml").write_text(textwrap.dedent("""\
         # Our Hearthside
         port: 99999
         log_level: loud
         plugins:
-          rituals:
+          candles:
             reminder_minutes: ten
-          matcher:
+          bingo:
             enabled: true
     """))
     done = run("check-config", "--config", "config.yaml", env={**env, "HEARTHSIDE_SCHEDULER__ENABLED": "maybe"})
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [
+    lines = done.stderr.splitlines()
+    unknown = lines.pop(3)
+    assert lines == [
         "Config error: port: expected a whole number from 1 to 65535, got 99999 (config.yaml, line 2)",
         "Config error: log_level: expected one of debug, info, warning, error, got 'loud' (config.yaml, line 3)",
-        "Config error: plugins.rituals.reminder_minutes: expected a whole number, got 'ten' (config.yaml, line 6)",
-        "Config error: plugins.matcher.enabled: there is no installed plugin named 'matcher' "
-        "(installed: core, rituals) (config.yaml, line 8)",
+        "Config error: plugins.candles.reminder_minutes: expected a whole number, got 'ten' (config.yaml, line 6)",
         "Config error: scheduler.enabled: expected true or false, got 'maybe' "
         "(environment variable HEARTHSIDE_SCHEDULER__ENABLED)",
     ]
+    installed = re.fullmatch(r"Config error: plugins\.bingo\.enabled: there is no installed plugin named 'bingo' "
+                             r"\(installed: (.+)\) \(config\.yaml, line 8\)", unknown)
+    assert installed, unknown
+    assert {"candles", "core", "rituals"} <= set(installed.group(1).split(", "))
 
 
 def test_check_config_with_a_missing_file(run):
@@ -199,13 +206,13 @@ def test_check_config_with_a_missing_file(run):
 # -- plugin commands -----------------------------------------------------------------
 
 def test_installed_plugin_command_appears_in_help_and_runs(run, installed_plugin):
-    env = installed_plugin("rituals", RITUALS)
+    env = installed_plugin("candles", CANDLES)
     done = run("--help", env=env)
     assert done.returncode == 0, done.stderr
-    assert "rituals-hello" in done.stdout
-    assert "Say hello from the rituals plugin." in done.stdout
-    done = run("rituals-hello", env=env)
-    assert (done.returncode, done.stdout) == (0, "hello from rituals\n")
+    assert "candles-hello" in done.stdout
+    assert "Say hello from the candles plugin." in done.stdout
+    done = run("candles-hello", env=env)
+    assert (done.returncode, done.stdout) == (0, "hello from candles\n")
 
 
 def test_plugin_command_through_the_hook_in_process():

@@ -8,7 +8,7 @@ from hearthside.accounts import digest
 from hearthside.consent import Scope
 from hearthside.hookspecs import hookimpl
 from tests.conftest import join_new_couple, onboard_couple
-from tests.support import card_plugin
+from tests.support import testcards as card_plugin
 
 
 class Wall:

@@ -97,7 +97,7 @@ def test_a_pause_reaches_both_phones_and_the_wall(app, couple, sockets):
 
 
 def test_a_revoked_consent_reaches_the_couple_and_the_wall(make_app):
-    from tests.support import card_plugin
+    from tests.support import testcards as card_plugin
 
     app = make_app(extra_plugins={"testcards": card_plugin})
     ann, bob = onboard_couple(app.test_client())
@@ -127,11 +127,15 @@ def test_a_browser_session_cookie_authenticates(app, couple):
     signed_in = browser.post("/api/v1/auth/session", json={"username": "ann", "password": PASSWORD})
     assert signed_in.status_code == 200, signed_in.json
     sio = live_of(app).socketio.test_client(app, flask_test_client=browser)
-    assert sio.is_connected()
+    with_empty_auth = live_of(app).socketio.test_client(app, flask_test_client=browser, auth={})
+    forged = live_of(app).socketio.test_client(app, flask_test_client=browser, auth={"token": "forged"})
+    assert sio.is_connected() and with_empty_auth.is_connected()
+    assert not forged.is_connected()  # a wrong token never falls back to the cookie
     sio.get_received()
     ann.post("/api/v1/pause")
     assert [e["type"] for e in received(sio)] == ["pause.started"]
     sio.disconnect()
+    with_empty_auth.disconnect()
 
 
 def test_revoking_a_device_disconnects_its_socket(app, couple, sockets):
@@ -338,3 +342,14 @@ def test_a_revoked_consent_reaches_every_screen_within_a_second(card_server, lis
     for screen in screens:
         event = screen.wait_for("consent.revoked", timeout=1.0)
         assert event is not None and event["payload"] == {"scope": "dashboard.testcards"}
+
+
+def test_the_server_stops_promptly_with_screens_connected(server, listeners):
+    _http, ann, _bob, wall = real_couple(server.url)
+    screens = [listeners(server.url, wall.token, transports=["websocket"]),
+               listeners(server.url, ann.token, transports=["polling"])]
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 5  # not the whole graceful timeout (10 s)
+    assert all(screen.disconnected.wait(2) for screen in screens)
+    assert "Traceback" not in server.output()

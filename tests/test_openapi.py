@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify
 
 from hearthside.hookspecs import hookimpl
@@ -57,7 +59,7 @@ def test_operations_have_responses_and_path_parameters(client):
             assert operation.get("summary"), f"{method} {path} has no summary"
             assert operation["responses"], f"{method} {path} has no responses"
             assert "4XX" in operation["responses"], f"{method} {path} does not describe its JSON errors"
-            in_path = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+            in_path = set(re.findall(r"\{([^}]+)\}", path))
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert in_path == declared, f"{method} {path}: path parameters {in_path} vs {declared}"
 

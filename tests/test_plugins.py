@@ -102,6 +102,17 @@ class Good:
         self.calls.append("hearthside_cli_commands")
         cli.add_command(click.Command("good-hello", callback=lambda: None))
 
+    @hookimpl
+    def hearthside_calendar_entry(self, hs, db, couple_id, entry):
+        self.calls.append("hearthside_calendar_entry")
+        return True
+
+
+@pytest.fixture
+def hearthside_discover_installed() -> bool:
+    """These tests are about the plugin manager itself: only the core and each test's own plugins load."""
+    return False
+
 
 def raising_plugin(hook_name: str) -> types.ModuleType:
     """A plugin module whose one hook, ``hook_name``, raises; counts its calls."""
@@ -188,6 +199,17 @@ def _check_cli_commands(hs, client, db, good):
     assert "good-hello" in cli.commands
 
 
+SAMPLE_ENTRY = {"source": "test", "key": "k-1", "status": "planned", "title": "Time together",
+                "start": "2030-01-01T19:00:00+00:00", "duration_minutes": 60, "participants": []}
+
+
+def _check_calendar_entry(hs, client, db, good):
+    with db.atomic():  # called inside the planning plugin's transaction
+        results = hs.plugins.call_by_plugin("hearthside_calendar_entry", hs=hs, db=db, couple_id=1,
+                                            entry=SAMPLE_ENTRY)
+    assert ("good", True) in results
+
+
 CHECKS = {
     "hearthside_config_schema": _check_config_schema,
     "hearthside_migrations": _check_migrations,
@@ -202,6 +224,7 @@ CHECKS = {
     "hearthside_export": _check_export,
     "hearthside_forget": _check_forget,
     "hearthside_cli_commands": _check_cli_commands,
+    "hearthside_calendar_entry": _check_calendar_entry,
 }
 
 CALL_AGAIN = {
@@ -218,6 +241,7 @@ CALL_AGAIN = {
     "hearthside_export": lambda hs, db: {"hs": hs, "db": db, "member_id": 1},
     "hearthside_forget": lambda hs, db: {"hs": hs, "db": db, "member_id": 1},
     "hearthside_cli_commands": lambda hs, db: {"cli": click.Group("again")},
+    "hearthside_calendar_entry": lambda hs, db: {"hs": hs, "db": db, "couple_id": 1, "entry": SAMPLE_ENTRY},
 }
 
 

@@ -57,9 +57,24 @@ CONTENT_SECURITY_POLICY = "; ".join([
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,64}$")
 
 
+HOST_PATTERN = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+def content_security_policy() -> str:
+    """The policy for this request: ``'self'`` plus this very host's websocket, by name.
+
+    Browsers that predate CSP level 3 do not count ws:// of the same host as
+    'self'; naming it keeps the live stream working there, and nothing else.
+    """
+    host = request.host
+    if not HOST_PATTERN.match(host):
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' ws://{host} wss://{host}")
+
+
 @pages.after_request
 def _page_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("Referrer-Policy", "no-referrer")  # codes in /join/... stay here
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Pages show private things: never keep them in a shared cache or the back-forward cache.
@@ -102,7 +117,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def member_page(view):
-    """A page for signed-in members; the viewer dict is passed as ``viewer``."""
+    """A page for signed-in members; the viewer dict is passed as the view's first argument.
+
+    ``viewer`` = ``{"member": {id, username, display_name, is_admin, couple_id},
+    "couple": {id, name, time_zone}, "members": [public members], "partners": [...]}``.
+    Anybody else is redirected to ``/signin?next=...`` (or ``/welcome``).
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -154,9 +174,19 @@ def core_nav_items(member: dict) -> list[dict]:
     return items
 
 
-def _render_member(template: str, viewer: dict, status: int = 200, **context):
+def render_member_page(template: str, viewer: dict, status: int = 200, **context):
+    """Render a page that extends ``member.html`` (the menu, the pause button and overlay).
+
+    For the core's pages and plugins' (``hearthside.plugin_api.render_member_page``):
+    ``viewer`` is what :func:`member_page` passed to the view. The template gets
+    ``viewer``, ``member``, ``couple`` and ``nav`` besides ``context``.
+    Returns ``(html, status)``.
+    """
     return render_template(template, viewer=viewer, member=viewer["member"], couple=viewer["couple"],
                            nav=nav_items(viewer), **context), status
+
+
+_render_member = render_member_page  # the name hearthside.plugin_api imports
 
 
 # -- public pages ------------------------------------------------------------------------
@@ -170,7 +200,7 @@ def home():
             return redirect(url_for("pages.welcome"))
         return redirect(url_for("pages.signin"))
     now = datetime.now(ZoneInfo(viewer["couple"]["time_zone"]))
-    return _render_member("home.html", viewer, today=now, greeting=_greeting(now.hour))
+    return render_member_page("home.html", viewer, today=now, greeting=_greeting(now.hour))
 
 
 def _greeting(hour: int) -> str:
@@ -236,35 +266,35 @@ def signin():
 @pages.get("/invite")
 @member_page
 def invite(viewer):
-    return _render_member("invite.html", viewer, welcome=request.args.get("welcome") == "1")
+    return render_member_page("invite.html", viewer, welcome=request.args.get("welcome") == "1")
 
 
 @pages.get("/consent")
 @member_page
 def consent(viewer):
-    return _render_member("consent.html", viewer)
+    return render_member_page("consent.html", viewer)
 
 
 @pages.get("/devices")
 @member_page
 def devices(viewer):
-    return _render_member("devices.html", viewer)
+    return render_member_page("devices.html", viewer)
 
 
 @pages.get("/account")
 @member_page
 def account(viewer):
-    return _render_member("account.html", viewer)
+    return render_member_page("account.html", viewer)
 
 
 @pages.get("/admin")
 @member_page
 def admin(viewer):
     if not viewer["member"]["is_admin"]:
-        return _render_member("forbidden.html", viewer, status=403)
+        return render_member_page("forbidden.html", viewer, status=403)
     hs = current_hs()
     # Names and sizes of couples only: hosting a couple is no licence to look at it.
-    return _render_member("admin.html", viewer, plugins=hs.plugins.report(),
+    return render_member_page("admin.html", viewer, plugins=hs.plugins.report(),
                           couples=accounts.couples_overview(get_db()))
 
 

@@ -49,7 +49,7 @@ def onboarding():
 # -- signing in ------------------------------------------------------------------------
 
 
-def _limiter_keys(username: str) -> tuple[str, str]:
+def limiter_keys(username: str) -> tuple[str, str]:
     return f"user:{username.lower()[:64]}", f"addr:{request.remote_addr}"
 
 
@@ -60,7 +60,7 @@ def _refuse_if_limited(keys: tuple[str, ...]) -> None:
                   {"Retry-After": str(wait)})
 
 
-def _check_password(row: dict | None, password: str, keys: tuple[str, str], status: int, code: str,
+def check_password(row: dict | None, password: str, keys: tuple[str, str], status: int, code: str,
                     message: str) -> None:
     """Verify under the rate limit; a failure counts against the username and the address.
 
@@ -86,7 +86,7 @@ def _signed_in_member(body: dict) -> dict:
         api_error(400, "invalid_field", "Send 'username' and 'password' as text.")
     db = get_db()
     row = accounts.find_member(db, username.strip())
-    _check_password(row, password, _limiter_keys(username.strip()), 401, "invalid_credentials", BAD_CREDENTIALS)
+    check_password(row, password, limiter_keys(username.strip()), 401, "invalid_credentials", BAD_CREDENTIALS)
     if accounts.password_needs_rehash(row["password_hash"]):  # tuning changed since it was set
         new_hash = accounts.hash_password(password)
         with db.atomic():
@@ -219,7 +219,7 @@ def change_password(principal):
     new = inputs.password(body, "new_password", min_length=MIN_PASSWORD_LENGTH)
     db = get_db()
     member = accounts.get_member(db, principal.member_id)
-    _check_password(member, current, _limiter_keys(member["username"]), 403, "wrong_password",
+    check_password(member, current, limiter_keys(member["username"]), 403, "wrong_password",
                     "The current password is not correct, so the password was not changed.")
     new_hash = accounts.hash_password(new)  # slow: outside the write transaction
     with db.atomic():

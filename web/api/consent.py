@@ -30,7 +30,7 @@ def put_consent(principal, scope):
     declared = consent.get_scope(current_hs(), scope)
     granted = inputs.boolean(inputs.json_body(), "granted")
     db = get_db()
-    consent.set_grant(db, principal, declared.name, granted)
+    consent.set_grant(db, principal, declared.name, granted, who=declared.who)
     return jsonify(consent.describe(db, principal.couple_id, declared))
 
 

@@ -18,7 +18,9 @@
   var el = HS.el;
   var TOKEN_KEY = "hearthside.deviceToken";
   var IDLE_MS = 5 * 60 * 1000; // dim after five quiet minutes
-  var REFRESH_MS = 5 * 60 * 1000; // re-read the cards now and then (time-based cards)
+  // Re-read the cards now and then: cards that change with the time of day, and a
+  // scope both partners have just turned on (granting is told to the phones only).
+  var REFRESH_MS = 30 * 1000;
 
   var token = null;
   var socket = null;
@@ -59,6 +61,7 @@
 
   function showPairing(message) {
     HS.show($("[data-pair]"), true);
+    HS.show($("[data-wake-hint]"), !("wakeLock" in navigator));
     HS.show($("[data-cards-section]"), false);
     HS.showError($("[data-error]", $("[data-pair]")), message ? { message: message } : null);
     var input = $("#pairing-code");
@@ -103,6 +106,7 @@
       socket = null;
     }
     clearInterval(refreshTimer);
+    $("[data-cards]").textContent = ""; // nothing of the couple's stays on an unpaired screen
     HS.pauseEnded();
     HS.closeReturnPrompt();
     showPairing(message);

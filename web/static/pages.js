@@ -214,11 +214,15 @@
       return e.payload && e.payload.reason === "time_up" ? "The pause ended." : HS.nameOf(e.actor_id) + " ended the pause.";
     },
     "consent.changed": function (e) {
-      var scope = e.payload ? e.payload.scope : "a setting";
-      return HS.nameOf(e.actor_id) + " changed the consent setting " + scope + ".";
+      var payload = e.payload || {};
+      var text = HS.nameOf(e.actor_id) + " changed the consent setting “" + scopeName(payload.scope) + "”.";
+      return payload.active && scopeRules[payload.scope] === "all" ? text + " It is on for both of you now." : text;
     },
     "consent.revoked": function (e) {
-      return "The consent setting " + (e.payload ? e.payload.scope : "") + " is now off.";
+      return "“" + scopeName((e.payload || {}).scope) + "” is off now.";
+    },
+    "device.created": function (e) {
+      return HS.nameOf(e.actor_id) + " added a wall screen.";
     },
     "device.paired": function () {
       return "A wall screen was paired.";
@@ -227,6 +231,15 @@
       return "A wall screen was removed.";
     },
   };
+  // Consent settings by their plain-language description (filled in by the home page).
+  var scopeDescriptions = {};
+  var scopeRules = {};
+
+  function scopeName(scope) {
+    if (!scope) return "a setting";
+    return (scopeDescriptions[scope] || scope).replace(/\.$/, "");
+  }
+
   // Bookkeeping events that say nothing to a person.
   var QUIET_EVENTS = { "tokens.revoked": true };
 
@@ -297,10 +310,21 @@
       });
     }
 
-    load().catch(function (failure) {
-      HS.show(loading, false);
-      HS.showError(error, failure);
-    });
+    HS.api("GET", "/api/v1/consents")
+      .then(function (data) {
+        (data.scopes || []).forEach(function (scope) {
+          scopeDescriptions[scope.scope] = scope.description;
+          scopeRules[scope.scope] = scope.who || "all";
+        });
+      })
+      .catch(function () {
+        /* the scope names will do */
+      })
+      .then(load)
+      .catch(function (failure) {
+        HS.show(loading, false);
+        HS.showError(error, failure);
+      });
     HS.on("*", function (event) {
       if (event.type === "live.connected") {
         if (lastId) load().catch(function () {});
@@ -391,6 +415,11 @@
       });
       if (!ids.length) return "";
       var names = on.map(HS.nameOf);
+      if (scope.who === "author") {
+        // Each member decides for what they write themselves; nobody waits on anybody.
+        return "Each of you decides this for what you write yourself." +
+          (on.length ? " Sharing now: " + names.join(", ") + "." : " Nobody shares this way right now.");
+      }
       var status = scope.active ? "On for both of you." : "Off.";
       if (!scope.active && on.length) status = "Off until everyone has turned it on.";
       return status + (on.length ? " Turned on by: " + names.join(", ") + "." : " Nobody has turned it on.");

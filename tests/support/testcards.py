@@ -1,6 +1,7 @@
 """A test plugin that offers one dashboard card, to prove cards follow consent.
 
-Registered through ``launch.py`` (a real server process) or ``extra_plugins``.
+Registered as ``testcards`` - through ``launch.py`` (a real server process, which
+names a plugin after its module) or ``extra_plugins={"testcards": testcards}``.
 """
 
 from hearthside.consent import Scope

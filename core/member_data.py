@@ -1,0 +1,56 @@
+"""A member's own data: export everything, or forget it.
+
+Export gathers what the member wrote or may read - the core's part and each
+plugin's ``hearthside_export`` - and never the partner's private data.
+
+Forget is explicit and confirmed (the password is asked again), and it is all
+or nothing: every plugin's ``hearthside_forget`` runs inside one transaction,
+called strictly, so if any plugin fails nothing is deleted and the member is
+told which part could not be cleared. Append-only trust logs keep their
+integrity by tombstoning (the plugins decide how); the consent history is a
+shared record of what both agreed and is kept.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .accounts import get_couple, get_member, public_member
+from .events import emit, now_iso
+
+
+def export(hs, db, member_id: int) -> dict:
+    member = get_member(db, member_id)
+    couple = get_couple(db, member["couple_id"])
+    return {
+        "exported_at": now_iso(),
+        "member": {**public_member(member), "created_at": member["created_at"]},
+        "couple": {"id": couple["id"], "name": couple["name"], "time_zone": couple["time_zone"]},
+        "core": {
+            "tokens": list(db.query(
+                "SELECT name, kind, created_at, last_used_at, revoked_at FROM tokens "
+                "WHERE member_id = ? ORDER BY id", [member_id])),
+            "consent_history": list(db.query(
+                "SELECT scope, granted, created_at FROM consent_grants WHERE member_id = ? ORDER BY id",
+                [member_id])),
+            "private_events": [
+                {**row, "payload": json.loads(row["payload"])} for row in db.query(
+                    "SELECT id, type, payload, created_at FROM events WHERE visibility = 'private' "
+                    "AND audience_id = ? ORDER BY id", [member_id])],
+        },
+        "plugins": dict(hs.plugins.call_by_plugin("hearthside_export", hs=hs, db=db, member_id=member_id)),
+    }
+
+
+def forget(hs, db, member_id: int) -> list[str]:
+    """Delete what the member owns, in one transaction; returns the plugins that took part.
+
+    Raises :class:`hearthside.plugin_manager.PluginError` (nothing deleted) if a plugin fails.
+    """
+    member = get_member(db, member_id)
+    with db.atomic():
+        hs.plugins.call("hearthside_forget", strict=True, hs=hs, db=db, member_id=member_id)
+        db.execute("DELETE FROM events WHERE visibility = 'private' AND audience_id = ?", [member_id])
+        emit(db, "member.forgotten", member["couple_id"], {"at": now_iso()}, visibility="private",
+             actor_id=member_id, audience_id=member_id)
+    return hs.plugins.implementers("hearthside_forget")

@@ -1,0 +1,704 @@
+"""Pytest fixtures for Hearthside plugins: ``hearthside.testing``.
+
+Installed with Hearthside and registered as a pytest plugin through the
+``pytest11`` entry point, so a plugin's tests get these fixtures with no
+import and no ``conftest.py``. Name the plugin under test in its
+``pyproject.toml``::
+
+    [tool.pytest.ini_options]
+    hearthside_plugins = ["gratitude_jar"]   # entry-point names (pip install -e . first)
+    # or "gratitude_jar=hearthside_gratitude_jar" to import a module directly
+
+(or override the ``hearthside_plugins`` fixture to return ``{name: module}``).
+Each test's app then runs the core and exactly those plugins - never
+whatever else happens to be installed - on a fresh temporary data folder.
+
+Fixtures (each built only when a test asks for it):
+
+``make_app``, ``app``, ``client``, ``hs``
+    apps on the test's data folder; ``make_app(flags={...})`` sets config
+    values, e.g. ``{"plugins.gratitude_jar.draw_hour": 21}``.
+``couple`` / ``ann``, ``bob``
+    a couple of two members signed up through the real API, as
+    :class:`Member` clients (``ann.post("/api/v1/...", json={...})``).
+``wall``
+    a dashboard device paired to that couple (a :class:`Device`).
+``other_couple``
+    a second couple on the same server (``cat, dan``).
+``sockets``
+    Socket.IO test clients connected as ``ann``, ``bob``, the ``wall`` and
+    ``cat``: ``sockets.bob.events()``, ``sockets.heard_by(text)``.
+``clock``, ``scheduler``
+    a controllable clock and the app's scheduled jobs on it, run only when
+    the test says (``scheduler.advance(hours=1)``): no background thread.
+``privacy_matrix``
+    calls every ``/api/v1`` route of the plugin as nobody, as the wall, as
+    another couple and as the partner, and fails on anything that crosses.
+
+The docs are ``docs/plugins/testing.md``. This repository's own tests use the
+same fixtures (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import secrets
+import socket
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import pytest
+
+PASSWORD = "correct horse battery"
+INI_PLUGINS = "hearthside_plugins"
+ENTRY_POINT_GROUP = "hearthside.plugins"
+
+
+# -- helpers that need no fixture ----------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface (for a real server process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Member:
+    """A signed-up member and a way to call the API as them (a bearer token)."""
+
+    def __init__(self, client, token: str, member: dict):
+        self.client = client
+        self.token = token
+        self.id = member["id"]
+        self.username = member["username"]
+        self.display_name = member.get("display_name", self.username)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.client.post(path, headers=self.headers, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.client.put(path, headers=self.headers, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.client.patch(path, headers=self.headers, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+    def grant(self, scope: str, granted: bool = True):
+        """Grant (or revoke) a consent scope for this member; fails the test if the API says no."""
+        answer = self.put(f"/api/v1/consents/{scope}", json={"granted": granted})
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+
+class Device(Member):
+    """A paired dashboard device (the wall screen): it can read only dashboard-visible data."""
+
+    def __init__(self, client, token: str, device_id: int, name: str):
+        super().__init__(client, token, {"id": device_id, "username": name, "display_name": name})
+        self.name = name
+
+
+def onboard_couple(client, first="ann", second="bob", couple_name="Ann & Bob") -> tuple[Member, Member]:
+    """The first couple on a fresh server, through the real API: onboarding, invite, accept."""
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": couple_name, "time_zone": "Europe/Berlin"},
+        "member": {"username": first, "password": PASSWORD, "display_name": first.title()},
+    })
+    assert answer.status_code == 201, answer.json
+    a = Member(client, answer.json["token"], answer.json["member"])
+    code = a.post("/api/v1/invites").json["code"]
+    answer = client.post(f"/api/v1/invites/{code}/accept",
+                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
+    assert answer.status_code == 201, answer.json
+    return a, Member(client, answer.json["token"], answer.json["member"])
+
+
+def join_new_couple(client, admin: Member, first="cat", second="dan") -> tuple[Member, Member]:
+    """A second couple on the same server, through an admin's new-couple invite."""
+    answer = admin.post("/api/v1/admin/invites")
+    assert answer.status_code == 201, answer.json
+    answer = client.post(f"/api/v1/invites/{answer.json['code']}/accept", json={
+        "username": first, "password": PASSWORD, "display_name": first.title(),
+        "couple": {"name": "Cat & Dan", "time_zone": "Europe/London"}})
+    assert answer.status_code == 201, answer.json
+    c = Member(client, answer.json["token"], answer.json["member"])
+    code = c.post("/api/v1/invites").json["code"]
+    answer = client.post(f"/api/v1/invites/{code}/accept",
+                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
+    assert answer.status_code == 201, answer.json
+    return c, Member(client, answer.json["token"], answer.json["member"])
+
+
+def pair_device(member: Member, name: str = "Living-room wall") -> Device:
+    """Create a dashboard device as ``member``'s couple and claim it with its one-time code."""
+    created = member.post("/api/v1/devices", json={"name": name})
+    assert created.status_code == 201, created.json
+    claimed = member.client.post("/api/v1/devices/claim", json={"pairing_code": created.json["pairing_code"]})
+    assert claimed.status_code == 201, claimed.json
+    return Device(member.client, claimed.json["token"], created.json["id"], name)
+
+
+def sign_in_browser(app, member: Member, password: str = PASSWORD):
+    """A new test client signed in as ``member`` with a browser session (to fetch pages)."""
+    browser = app.test_client()
+    answer = browser.post("/api/v1/auth/session", json={"username": member.username, "password": password})
+    assert answer.status_code == 200, answer.get_json()
+    return browser
+
+
+def load_plugins(specs: Iterable[str]) -> dict[str, Any]:
+    """``{name: module}`` for entry-point names (``"gratitude_jar"``) or ``"name=module.path"``."""
+    from importlib.metadata import entry_points
+
+    plugins: dict[str, Any] = {}
+    for spec in specs:
+        spec = spec.strip()
+        if not spec:
+            continue
+        if "=" in spec:
+            name, module = (part.strip() for part in spec.split("=", 1))
+            plugins[name] = importlib.import_module(module)
+            continue
+        found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == spec]
+        if not found:
+            raise pytest.UsageError(
+                f"The plugin {spec!r} named in {INI_PLUGINS} is not installed. Install it with "
+                f"`pip install -e .` in its folder (its pyproject.toml must list it under "
+                f"[project.entry-points.\"{ENTRY_POINT_GROUP}\"]), or write {spec}=<module> to import it directly.")
+        plugins[spec] = found[0].load()
+    return plugins
+
+
+# -- Socket.IO ----------------------------------------------------------------------------------
+
+
+class LiveClient:
+    """One Socket.IO test client: the live ``event`` messages it has heard so far."""
+
+    def __init__(self, sio):
+        self.sio = sio
+        self._heard: list[dict] = []
+
+    def _drain(self) -> None:
+        self._heard += [m["args"][0] for m in self.sio.get_received() if m["name"] == "event"]
+
+    def events(self, type: str | None = None) -> list[dict]:
+        """Every event heard since connecting (or the last :meth:`clear`), optionally of one type.
+
+        A ``type`` ending in ``.`` matches a prefix: ``events("gratitude_jar.")``.
+        """
+        self._drain()
+        if type is None:
+            return list(self._heard)
+        return [e for e in self._heard if e["type"] == type or (type.endswith(".") and e["type"].startswith(type))]
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events()]
+
+    def clear(self) -> None:
+        self._drain()
+        self._heard = []
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.is_connected()
+
+    def disconnect(self) -> None:
+        if self.sio.is_connected():
+            self.sio.disconnect()
+
+
+def connect_socket(app, token: str | None) -> LiveClient:
+    """A Socket.IO test client authenticated with ``token`` (Flask-SocketIO's, no network)."""
+    socketio = app.extensions["socketio"]
+    return LiveClient(socketio.test_client(app, auth={"token": token} if token is not None else None))
+
+
+class Sockets:
+    """Live clients by name (``sockets.ann``, ``sockets["wall"]``) and who heard what."""
+
+    def __init__(self, app):
+        self.app = app
+        self.clients: dict[str, LiveClient] = {}
+
+    def connect(self, name: str, token: str) -> LiveClient:
+        client = connect_socket(self.app, token)
+        assert client.connected, f"the live stream refused {name}'s token"
+        client.clear()
+        self.clients[name] = client
+        return client
+
+    def __getattr__(self, name: str) -> LiveClient:
+        try:
+            return self.__dict__["clients"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> LiveClient:
+        return self.clients[name]
+
+    def heard_by(self, text: str) -> set[str]:
+        """The names of the clients that received any event whose JSON contains ``text``."""
+        return {name for name, client in self.clients.items() if text in json.dumps(client.events())}
+
+    def who_heard(self, type: str) -> set[str]:
+        """The names of the clients that received an event of this type (or ``prefix.``)."""
+        return {name for name, client in self.clients.items() if client.events(type)}
+
+    def clear(self) -> None:
+        for client in self.clients.values():
+            client.clear()
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.disconnect()
+
+
+# -- the clock and the scheduler -------------------------------------------------------------
+
+
+class FakeClock:
+    """A clock the test moves: call it for "now" (an aware UTC datetime)."""
+
+    def __init__(self, now: datetime | None = None):
+        start = now or datetime.now(timezone.utc).replace(microsecond=0)
+        self.now = self._aware(start)
+
+    @staticmethod
+    def _aware(when: datetime) -> datetime:
+        if when.tzinfo is None:
+            raise ValueError("the clock needs an aware datetime (with tzinfo), e.g. datetime(..., tzinfo=timezone.utc)")
+        return when.astimezone(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime) -> datetime:
+        self.now = self._aware(when)
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by ``timedelta(**delta)``: ``clock.advance(hours=2)``."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class SchedulerDriver:
+    """The app's scheduled jobs on the test's clock, run when the test says so.
+
+    Built like ``hs.start_scheduler(clock=...)`` - the same jobs from every
+    plugin's ``hearthside_scheduled_jobs``, the same run records - but no
+    background thread is started, so nothing runs behind the test's back.
+    It is set as ``hs.scheduler``: a job reads "now" from
+    ``hs.scheduler.clock()`` and so follows the test's clock.
+    """
+
+    def __init__(self, hs, clock: FakeClock):
+        from hearthside.scheduler import Scheduler
+
+        self.hs = hs
+        self.clock = clock
+        jobs = [job for jobs in hs.plugins.call("hearthside_scheduled_jobs", hs=hs) for job in jobs or ()]
+        self.scheduler = Scheduler(hs, jobs, clock=clock)
+        self._previous = getattr(hs, "scheduler", None)
+        hs.scheduler = self.scheduler
+
+    @property
+    def job_ids(self) -> list[str]:
+        return sorted(self.scheduler.jobs)
+
+    def run(self, job_id: str) -> None:
+        """Run one job now (as its trigger would), whatever its schedule says."""
+        if job_id not in self.scheduler.jobs:
+            raise KeyError(f"no scheduled job {job_id!r}; the jobs are: {', '.join(self.job_ids) or 'none'}")
+        self.scheduler.run_job(job_id)
+
+    def run_due(self) -> list[str]:
+        """Run once every job whose next slot since its last run has come; returns their ids.
+
+        A job seen for the first time starts its record now without running,
+        as when the real scheduler starts.
+        """
+        now = self.clock()
+        ran = []
+        for job in self.scheduler.jobs.values():
+            if self.scheduler.last_run(job.id) is None:
+                self.scheduler._record_run(job.id, now)
+            elif self.scheduler.missed(job, now):
+                self.scheduler.run_job(job.id)
+                ran.append(job.id)
+        return ran
+
+    def advance(self, **delta: float) -> list[str]:
+        """Move the clock forward (``hours=2``) and run what became due."""
+        self.clock.advance(**delta)
+        return self.run_due()
+
+    def close(self) -> None:
+        if self.hs.scheduler is self.scheduler:
+            self.hs.scheduler = self._previous
+
+
+# -- the privacy matrix -------------------------------------------------------------------------
+
+ROLES = ("nobody", "wall", "other", "partner")  # the partner last: their calls may change state
+MEMBER_KEYS = {"member_id", "author_id", "actor_id", "audience_id", "created_by", "started_by", "ended_by",
+               "used_by", "owner_id"}
+
+
+@dataclass
+class Route:
+    """One method of one ``/api/v1`` rule, with its URL parameter names and view function."""
+
+    method: str
+    rule: str
+    params: list[str]
+    view: Any
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+@dataclass
+class MatrixResult:
+    """What one run of the matrix did: each call's role, route and status, and the problems."""
+
+    calls: list[tuple[str, str, int]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    placeholders: set[str] = field(default_factory=set)
+
+    def status(self, role: str, route: str) -> int:
+        """The status ``role`` got from ``route`` (``"GET /api/v1/x"``)."""
+        for caller, label, status in self.calls:
+            if caller == role and label == route:
+                return status
+        raise KeyError(f"the matrix did not call {route!r} as {role!r}; it called: "
+                       + ", ".join(sorted({label for _r, label, _s in self.calls})))
+
+
+class PrivacyMatrix:
+    """Call each of the plugin's ``/api/v1`` routes as everyone who must not get in.
+
+    Couple A is ``ann`` and ``bob`` with their paired ``wall``; couple B is
+    ``cat`` and ``dan``. Seed some of Ann's private data containing
+    :attr:`marker` (and objects of couple A for the URL parameters), then
+    :meth:`run`. Each route is called as:
+
+    * **nobody** - 401, unless listed in ``public``;
+    * **the wall** - 403, unless the view is ``@require(device=True)``;
+      either way it never sees the marker;
+    * **another couple** (``cat``) - never a 2xx on a route whose URL names
+      one of couple A's objects, never the marker, a token of couple A or a
+      JSON key pointing at couple A's members or couple;
+    * **the partner** (``bob``) - never the marker; never a 2xx on a route
+      whose URL parameter is in ``private_params`` (Ann's own objects).
+
+    No answer to anyone may be a 5xx. Bodies: ``{}`` for every method but GET,
+    so a write with nothing valid in it must be refused (4xx) and write nothing.
+    """
+
+    def __init__(self, app, plugin_names: Iterable[str], modules: Iterable[Any], ann: Member, bob: Member,
+                 wall: Device, cat: Member):
+        self.app = app
+        self.plugin_names = list(plugin_names)
+        self.modules = [m for m in modules if m is not None]
+        self.ann, self.bob, self.wall, self.cat = ann, bob, wall, cat
+        self.marker = f"PRIVATE-MARKER-{secrets.token_hex(6)}"
+        self.a_members = {ann.id, bob.id}
+        with app.extensions["hearthside"].storage.connection() as db:
+            self.couple_a = db["members"].get(ann.id)["couple_id"]
+            couple = db["couples"].get(self.couple_a)
+            rows = [db["members"].get(member_id) for member_id in sorted(self.a_members)]
+        # Exact JSON string values that name couple A: their usernames, display names and couple name.
+        self.a_names = {couple["name"], *(row["username"] for row in rows), *(row["display_name"] for row in rows)}
+
+    # -- which routes --------------------------------------------------------------
+
+    def _module_names(self) -> list[str]:
+        """The plugins' modules (a plugin may be a module, or an object whose class lives in one)."""
+        return [getattr(module, "__name__", None) or type(module).__module__ for module in self.modules]
+
+    def _owned(self, endpoint: str, rule: str) -> bool:
+        blueprint = self.app.blueprints.get(endpoint.rsplit(".", 1)[0]) if "." in endpoint else None
+        import_name = getattr(blueprint, "import_name", "") or ""
+        if any(import_name == name or import_name.startswith(name + ".") for name in self._module_names()):
+            return True
+        return any(rule == f"/api/v1/{name}" or rule.startswith(f"/api/v1/{name}/") for name in self.plugin_names)
+
+    def routes(self) -> list[Route]:
+        """The plugin's own ``/api/v1`` routes (by blueprint module or URL prefix), in a stable order."""
+        routes = []
+        for rule in self.app.url_map.iter_rules():
+            if not rule.rule.startswith("/api/v1/") or not self._owned(rule.endpoint, rule.rule):
+                continue
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                routes.append(Route(method, rule.rule, sorted(rule.arguments), self.app.view_functions[rule.endpoint]))
+        return sorted(routes, key=lambda r: (r.rule, r.method))
+
+    # -- calling -----------------------------------------------------------------------
+
+    @staticmethod
+    def url(rule: str, fill: dict, placeholders: set[str]) -> str:
+        """The rule with its parameters filled from ``fill``, else a placeholder that names nothing."""
+        def value(match):
+            converter, _, name = match.group(1).rpartition(":")
+            if name in fill:
+                return str(fill[name])
+            placeholders.add(name)
+            return "999999" if converter.startswith("int") else "placeholder"
+
+        return re.sub(r"<([^>]+)>", value, rule)
+
+    def _headers(self, role: str) -> dict:
+        return {"nobody": {}, "wall": self.wall.headers, "other": self.cat.headers,
+                "partner": self.bob.headers}[role]
+
+    def _secrets(self, role: str, extra: list[str]) -> list[str]:
+        private = [self.marker, *extra, self.ann.token]
+        if role == "partner":
+            return private
+        return private + [self.bob.token, self.wall.token]
+
+    def _foreign_ids(self, data) -> list[str]:
+        found = []
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key == "couple_id" and value == self.couple_a:
+                    found.append(key)
+                elif key in MEMBER_KEYS and isinstance(value, int) and value in self.a_members:
+                    found.append(key)
+                elif isinstance(value, str) and value in self.a_names:
+                    found.append(f"{key}: a name of couple A")
+                else:
+                    found += self._foreign_ids(value)
+        elif isinstance(data, list):
+            for item in data:
+                if isinstance(item, str) and item in self.a_names:
+                    found.append("a name of couple A")
+                else:
+                    found += self._foreign_ids(item)
+        return found
+
+    def check_answer(self, role: str, route: Route, answer, *, public: set, private_params: set,
+                     object_params: set, secrets_: list[str]) -> list[str]:
+        """Every rule this answer breaks, as readable lines."""
+        status = answer.status_code
+        where = f"{role:8} {route.method:6} {route.rule} -> {status}"
+        problems = [f"{where}: server error"] if status >= 500 else []
+        is_public = route.label in public or (route.method, route.rule) in public
+        if role == "nobody" and not is_public and status != 401:
+            problems.append(f"{where}: expected 401 for an anonymous caller")
+        if role == "wall" and not is_public and not getattr(route.view, "allows_device", False) and status != 403:
+            problems.append(f"{where}: expected 403 for the wall (the view does not allow devices)")
+        if role == "other" and set(route.params) & object_params and 200 <= status < 300:
+            problems.append(f"{where}: another couple reached couple A's object")
+        if role == "partner" and set(route.params) & private_params and 200 <= status < 300:
+            problems.append(f"{where}: the partner reached Ann's private object")
+        body = answer.get_data(as_text=True)
+        problems += [f"{where}: the answer contains private text {secret[:18]!r}..."
+                     for secret in secrets_ if secret and secret in body]
+        if role == "other" and answer.is_json:
+            problems += [f"{where}: the answer points at couple A ({key})"
+                         for key in self._foreign_ids(answer.get_json())]
+        return problems
+
+    def check(self, fill: dict | None = None, *, public: Iterable = (), private_params: Iterable[str] = (),
+              secrets: Iterable[str] = (), shared_params: Iterable[str] = ()) -> MatrixResult:
+        """Run the matrix and return what happened (without failing); see :meth:`run`."""
+        fill = dict(fill or {})
+        public, private_params = set(public), set(private_params)
+        result = MatrixResult()
+        routes = self.routes()
+        if not routes:
+            raise AssertionError(f"no /api/v1 routes found for the plugin(s) {', '.join(self.plugin_names) or '?'}: "
+                                 "is the plugin registered (hearthside_plugins) and its blueprint returned?")
+        client = self.app.test_client()  # a client with no cookies: "nobody" must really be nobody
+        for role in ROLES:
+            for route in routes:
+                object_params = set(route.params) - set(shared_params)
+                kwargs = {"headers": self._headers(role)}
+                if route.method != "GET":
+                    kwargs["json"] = {}
+                answer = client.open(self.url(route.rule, fill, result.placeholders), method=route.method, **kwargs)
+                result.calls.append((role, route.label, answer.status_code))
+                result.problems += self.check_answer(role, route, answer, public=public, private_params=private_params,
+                                                     object_params=object_params,
+                                                     secrets_=self._secrets(role, list(secrets)))
+        return result
+
+    def run(self, fill: dict | None = None, *, public: Iterable = (), private_params: Iterable[str] = (),
+            secrets: Iterable[str] = (), shared_params: Iterable[str] = ()) -> MatrixResult:
+        """Run the matrix and fail the test on any problem, listing every one.
+
+        ``fill`` maps URL parameter names to couple A's real objects (Ann's
+        where it matters); ``public`` lists routes anybody may call
+        (``"GET /api/v1/x"``); ``private_params`` are URL parameters naming
+        Ann's private objects; ``secrets`` are more texts nobody else may see
+        (the marker is always checked); ``shared_params`` are URL parameters
+        that name nothing of couple A's (a scope name, a page number).
+        """
+        result = self.check(fill, public=public, private_params=private_params, secrets=secrets,
+                            shared_params=shared_params)
+        assert not result.problems, "privacy matrix:\n" + "\n".join(result.problems)
+        if result.placeholders:
+            warnings.warn("privacy matrix: no real object of couple A for URL parameter(s) "
+                          + ", ".join(f"<{name}>" for name in sorted(result.placeholders))
+                          + " - pass one in fill= for the object-level check", stacklevel=2)
+        return result
+
+
+# -- the pytest plugin ----------------------------------------------------------------------------
+
+
+def pytest_addoption(parser) -> None:
+    parser.addini(INI_PLUGINS, type="args", default=[],
+                  help="Hearthside plugins under test: entry-point names, or name=module (hearthside.testing)")
+
+
+@pytest.fixture
+def hearthside_plugins(request) -> dict[str, Any]:
+    """The plugins under test, ``{name: module}``; from the ``hearthside_plugins`` ini option by default."""
+    try:
+        specs = request.config.getini(INI_PLUGINS)
+    except ValueError:  # registered after the ini options were read (autoloading off): none named
+        specs = []
+    return load_plugins(specs)
+
+
+@pytest.fixture
+def hearthside_discover_installed() -> bool:
+    """Also load every installed plugin into each app (off: the core and the plugins under test only)."""
+    return False
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """The app's data folder: the database, backups and the secret key of this test only."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def make_app(data_dir, hearthside_plugins, hearthside_discover_installed):
+    """Build apps on the test's data folder, isolated from the caller's environment and config.
+
+    ``make_app(extra_plugins={...}, flags={...}, config_file=None, env=None, discover_installed=None)``.
+    """
+    from hearthside.app import create_app
+    from hearthside.plugin_manager import discover
+
+    built = []
+
+    def factory(extra_plugins=None, flags=None, config_file=None, env=None, discover_installed=None):
+        installed = hearthside_discover_installed if discover_installed is None else discover_installed
+        plugins = {**hearthside_plugins, **(extra_plugins or {})}
+        if installed:  # registered through its entry point already: never twice
+            found = {candidate.name for candidate in discover()}
+            plugins = {name: plugin for name, plugin in plugins.items()
+                       if name not in found or name in (extra_plugins or {})}
+        app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
+                         extra_plugins=plugins, discover_installed=installed)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        app.extensions["hearthside"].shutdown()
+
+
+@pytest.fixture
+def app(make_app):
+    """An app with the core and the plugins under test, on a fresh data folder."""
+    return make_app()
+
+
+@pytest.fixture
+def hs(app):
+    """The runtime of ``app`` (what hooks receive as ``hs``)."""
+    return app.extensions["hearthside"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def couple(client):
+    """Two members of one couple, signed up through the API: ``ann, bob = couple``."""
+    return onboard_couple(client)
+
+
+@pytest.fixture
+def ann(couple) -> Member:
+    return couple[0]
+
+
+@pytest.fixture
+def bob(couple) -> Member:
+    return couple[1]
+
+
+@pytest.fixture
+def wall(couple) -> Device:
+    """A dashboard device paired to ``couple`` (it reads only what the wall may show)."""
+    return pair_device(couple[0])
+
+
+@pytest.fixture
+def other_couple(client, couple) -> tuple[Member, Member]:
+    """A second couple on the same server: ``cat, dan = other_couple``."""
+    return join_new_couple(client, couple[0])
+
+
+@pytest.fixture
+def sockets(app, couple, wall, other_couple):
+    """Socket.IO test clients connected as ann, bob, the wall and cat (another couple)."""
+    ann, bob = couple
+    live = Sockets(app)
+    live.connect("ann", ann.token)
+    live.connect("bob", bob.token)
+    live.connect("wall", wall.token)
+    live.connect("cat", other_couple[0].token)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the test moves (``clock.advance(hours=1)``, ``clock.set(datetime)``); starts at the real now."""
+    return FakeClock()
+
+
+@pytest.fixture
+def scheduler(app, clock):
+    """The app's scheduled jobs on ``clock``, run by the test: ``scheduler.advance(hours=1)``."""
+    driver = SchedulerDriver(app.extensions["hearthside"], clock)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def privacy_matrix(app, couple, wall, other_couple, hearthside_plugins) -> PrivacyMatrix:
+    """The privacy matrix over the plugins' own routes; seed data with ``.marker``, then ``.run(fill=...)``."""
+    return PrivacyMatrix(app, hearthside_plugins, hearthside_plugins.values(), couple[0], couple[1], wall,
+                         other_couple[0])
+
+
+__all__ = [
+    "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "pair_device", "free_port",
+    "sign_in_browser",
+    "load_plugins", "LiveClient", "Sockets", "connect_socket", "FakeClock", "SchedulerDriver",
+    "PrivacyMatrix", "MatrixResult", "Route",
+]

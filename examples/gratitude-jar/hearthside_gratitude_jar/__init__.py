@@ -1,0 +1,82 @@
+"""Gratitude jar: small appreciations, one drawn on the wall each evening.
+
+A third-party Hearthside plugin, built only with the public plugin API
+(``hearthside.plugin_api`` and the hooks in ``hearthside.hookspecs``); it is
+the example that ``docs/plugins/tutorial.md`` builds step by step.
+
+For the couple: each partner drops short appreciations into a shared jar
+("You made tea without being asked"). A note is private to whoever wrote it
+while it waits: the partner cannot read it, count it or hear about it. Each
+evening, from ``draw_hour`` in the couple's time zone, one note is drawn at
+random, shown on the wall screen and readable by both - but only while both
+partners consent to ``dashboard.gratitude_jar``. Either can turn that off at
+any moment: the card leaves the wall at once, drawn notes stop being shared,
+and no more are drawn. The author can take any note back, drawn or not.
+
+Consent scope: ``dashboard.gratitude_jar`` (mutual). Tables
+``gratitude_jar_*``; events ``gratitude_jar.*``; setting ``draw_hour``.
+"""
+
+from __future__ import annotations
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
+
+from . import jar
+
+__version__ = "1.0.0"
+
+
+@hookimpl
+def hearthside_config_schema():
+    return {"draw_hour": Setting("int", 20, "From this hour (your couple's time zone) one appreciation is "
+                                            "drawn from the jar each evening.", 0, 23)}
+
+
+@hookimpl
+def hearthside_migrations():
+    from .migrations import migrations
+
+    return migrations
+
+
+@hookimpl
+def hearthside_blueprints(hs):
+    from .api import api
+    from .pages import pages
+
+    return [api, pages]
+
+
+@hookimpl
+def hearthside_nav_items(hs, member):
+    return [{"label": "Gratitude jar", "endpoint": "gratitude_jar_pages.index", "order": 45}]
+
+
+@hookimpl
+def hearthside_consent_scopes(hs):
+    return [Scope(jar.SCOPE, "Each evening, draw one appreciation from the gratitude jar and show it on the wall "
+                             "screen and to both of us. Until it is drawn, a note stays private to whoever wrote it")]
+
+
+@hookimpl
+def hearthside_dashboard_cards(hs, db, couple_id):
+    return jar.dashboard_cards(db, couple_id)
+
+
+@hookimpl
+def hearthside_scheduled_jobs(hs):
+    # Every 10 minutes rather than a cron time: couples may live in different time zones,
+    # and a Pi that was off at draw time still draws once it is back the same evening.
+    return [ScheduledJob("gratitude_jar.evening_draw", jar.draw_evening, IntervalTrigger(minutes=10))]
+
+
+@hookimpl
+def hearthside_export(hs, db, member_id):
+    return jar.export(db, member_id)
+
+
+@hookimpl
+def hearthside_forget(hs, db, member_id):
+    jar.forget(db, member_id)

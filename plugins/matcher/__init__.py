@@ -1,0 +1,102 @@
+"""The yes / no / maybe matcher: only what is mutual, never a one-sided answer.
+
+For each partner alone: a built-in list of about 150 items - affection, touch,
+words, sexual activities, settings, digital intimacy, aftercare and
+boundaries - answered privately with yes, no or maybe (and an optional note
+only its author ever sees). For the couple together: once *both* turn on the
+consent scope ``matcher.reveal`` ("ready to compare"), the items where the
+lowest answer is yes (``both_yes``) or maybe (``worth_discussing``). An item
+anyone said no to - or did not answer - shows up nowhere, and nothing says
+who said what.
+
+Consent scopes: ``matcher.reveal`` (every member must grant it; revoking it
+hides the results at once on every screen). There is deliberately no
+``dashboard.matcher``: the wall screen shows nothing from this plugin, ever.
+
+Also: custom items either partner can add (shown to both without saying who
+added them), hiding an item once both agree, a cool-down before a raised
+answer counts (``plugins.matcher.raise_cooldown_days``, default 7) so nobody
+can probe the other's list by flipping answers, and encryption at rest of
+answers, notes and custom items with a key kept outside the database
+(``<data dir>/matcher.key``). Users' guide: docs/plugins/matcher.md.
+"""
+
+from __future__ import annotations
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
+
+from . import store
+
+__version__ = "1.0.0"
+
+
+@hookimpl
+def hearthside_config_schema():
+    return {
+        "raise_cooldown_days": Setting(
+            "int", 7, "Days before a raised answer counts, once the two of you have compared "
+                      "(lowering counts at once). 0 turns the cool-down off.", 0, 365),
+    }
+
+
+@hookimpl
+def hearthside_migrations():
+    from .migrations import migrations
+
+    return migrations
+
+
+@hookimpl
+def hearthside_startup(hs):
+    store.prepare_key(hs)
+
+
+@hookimpl
+def hearthside_blueprints(hs):
+    from .api import api
+    from .pages import pages
+
+    return [api, pages]
+
+
+@hookimpl
+def hearthside_nav_items(hs, member):
+    return [{"label": "Yes / no / maybe", "endpoint": "matcher_pages.answer", "order": 40}]
+
+
+@hookimpl
+def hearthside_consent_scopes(hs):
+    return [Scope(store.REVEAL_SCOPE,
+                  "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers)")]
+
+
+@hookimpl
+def hearthside_event(hs, db, event):
+    """The first time the reveal becomes active, remember it: from then on raised answers wait."""
+    if event.type == "consent.changed" and event.payload.get("scope") == store.REVEAL_SCOPE \
+            and event.payload.get("active"):
+        with db.atomic():
+            store.mark_compared(db, event.couple_id)
+
+
+@hookimpl
+def hearthside_scheduled_jobs(hs):
+    from .jobs import settle_matured_raises
+
+    return [ScheduledJob("matcher.settle_raises", settle_matured_raises, IntervalTrigger(minutes=10))]
+
+
+@hookimpl
+def hearthside_export(hs, db, member_id):
+    from .lifecycle import export
+
+    return export(hs, db, member_id)
+
+
+@hookimpl
+def hearthside_forget(hs, db, member_id):
+    from .lifecycle import forget
+
+    forget(hs, db, member_id)

@@ -1,0 +1,90 @@
+"""Encryption at rest for answers, notes and custom items.
+
+Why: a copied database file or a backup should not reveal anyone's list.
+How: AES-256-GCM (``cryptography``'s AESGCM) with a random 96-bit nonce per
+write. The key is 32 random bytes in ``<data dir>/matcher.key`` (mode 0600),
+*outside* the database file, so ``hearthside.db`` and ``backups/*.db`` alone
+are ciphertext for this plugin. Each ciphertext is bound to its row (the
+associated data names the table, the member and the item), so a blob copied
+into another member's row fails to decrypt instead of changing their answer.
+
+What it does not protect against is written in docs/plugins/matcher.md:
+someone with the whole data folder (key included), root on the Pi, or the
+running server can read everything.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "matcher.key"
+FORMAT = b"\x01"  # first byte of every blob: lets a later version change the scheme
+NONCE_BYTES = 12
+
+
+class KeyUnavailable(Exception):
+    """The key file is missing or does not open what the database holds."""
+
+
+class Cipher:
+    def __init__(self, key: bytes):
+        if len(key) != 32:
+            raise KeyUnavailable("the matcher key must be 32 bytes")
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: bytes, context: str) -> bytes:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return FORMAT + nonce + self._aead.encrypt(nonce, plaintext, context.encode())
+
+    def open(self, blob: bytes, context: str) -> bytes:
+        if not blob or blob[:1] != FORMAT:
+            raise KeyUnavailable("an encrypted value has an unknown format")
+        nonce, body = blob[1:1 + NONCE_BYTES], blob[1 + NONCE_BYTES:]
+        try:
+            return self._aead.decrypt(nonce, body, context.encode())
+        except InvalidTag:
+            raise KeyUnavailable("an encrypted value does not open with this key") from None
+
+
+def key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / KEY_FILE
+
+
+def read_key(data_dir: Path) -> bytes | None:
+    """The key, or None when there is no key file yet."""
+    path = key_path(data_dir)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        # A restore with cp or an unzip can widen the mode; narrow it again.
+        os.chmod(path, 0o600)
+        log.warning("%s was readable by other users; its mode is now 0600", path)
+    try:
+        return base64.urlsafe_b64decode(text)
+    except ValueError:
+        raise KeyUnavailable(f"{path} is not a Hearthside matcher key") from None
+
+
+def create_key(data_dir: Path) -> bytes:
+    """Write a new random key (0600, never overwriting one) and return it."""
+    path = key_path(data_dir)
+    key = AESGCM.generate_key(bit_length=256)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(base64.urlsafe_b64encode(key).decode("ascii") + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key

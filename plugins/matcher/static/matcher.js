@@ -1,0 +1,545 @@
+/*
+ * The yes / no / maybe pages: answer privately, compare, manage the list.
+ *
+ * Everything goes through /api/v1/matcher with Hearthside.api (session
+ * cookie + CSRF header). Text from the API is set with textContent only.
+ * Live events only ever say "something changed": the page asks the API
+ * again, and the API checks consent again. When the reveal is switched off,
+ * the results are dropped from the page before anything else happens.
+ */
+(function () {
+  "use strict";
+
+  var HS = window.Hearthside;
+  if (!HS) return;
+  var $ = HS.$;
+  var el = HS.el;
+  var SCOPE = "matcher.reveal";
+  var LABELS = { yes: "Yes", maybe: "Maybe", no: "No" };
+
+  function formatDay(iso) {
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) return iso;
+    return when.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+  }
+
+  function loadList() {
+    return HS.api("GET", "/api/v1/matcher/items");
+  }
+
+  // -- answering ---------------------------------------------------------------------------
+
+  function answerPage() {
+    var state = { items: [], categories: [], answers: {}, notes: {}, waiting: {}, cooldown: 7, compared: false };
+    var current = { category: null, index: 0 };
+    var error = $("[data-error]");
+    var qError = $("[data-q-error]");
+    var overview = $("[data-overview]");
+    var question = $("[data-question]");
+    var done = $("[data-category-done]");
+
+    function itemsOf(categoryId) {
+      return state.items.filter(function (item) {
+        return item.category === categoryId;
+      });
+    }
+
+    function usedCategories() {
+      return state.categories.filter(function (category) {
+        return itemsOf(category.id).length > 0;
+      });
+    }
+
+    function applyMine(mine) {
+      state.answers = mine.answers || {};
+      state.notes = mine.notes || {};
+      state.waiting = mine.waiting || {};
+      state.cooldown = mine.cooldown_days;
+      state.compared = !!mine.compared;
+    }
+
+    function setBar(bar, done, total) {
+      var percent = total ? Math.round((100 * done) / total) : 0;
+      bar.style.width = percent + "%";
+      return percent;
+    }
+
+    function renderOverview() {
+      var answered = state.items.filter(function (item) {
+        return state.answers[item.id];
+      }).length;
+      var percent = setBar($("[data-progress-bar]"), answered, state.items.length);
+      $("[data-progress]").setAttribute("aria-valuenow", String(percent));
+      $("[data-progress-text]").textContent =
+        answered === 0
+          ? "You haven't answered anything yet. Start with any category you like."
+          : "You have answered " + answered + " of " + state.items.length + " items.";
+      var list = $("[data-categories]");
+      list.textContent = "";
+      usedCategories().forEach(function (category) {
+        var items = itemsOf(category.id);
+        var count = items.filter(function (item) {
+          return state.answers[item.id];
+        }).length;
+        var li = el("li");
+        var button = el("button", "mt-category");
+        button.type = "button";
+        button.setAttribute("data-category", category.id);
+        button.appendChild(el("span", "mt-category__title", category.title));
+        button.appendChild(el("span", "mt-category__count", count + " of " + items.length));
+        var bar = el("span", "mt-progress mt-progress--thin");
+        var fill = el("span", "mt-progress__bar");
+        bar.appendChild(fill);
+        setBar(fill, count, items.length);
+        button.appendChild(bar);
+        if (category.description) button.appendChild(el("span", "mt-category__description", category.description));
+        button.addEventListener("click", function () {
+          open(category.id);
+        });
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+    }
+
+    function open(categoryId) {
+      var items = itemsOf(categoryId);
+      var first = 0;
+      for (var i = 0; i < items.length; i++) {
+        if (!state.answers[items[i].id]) {
+          first = i;
+          break;
+        }
+      }
+      current = { category: categoryId, index: first };
+      overview.hidden = true;
+      done.hidden = true;
+      question.hidden = false;
+      renderQuestion();
+      question.scrollIntoView({ block: "start" });
+    }
+
+    function close() {
+      question.hidden = true;
+      done.hidden = true;
+      overview.hidden = false;
+      renderOverview();
+    }
+
+    function categoryTitle(id) {
+      for (var i = 0; i < state.categories.length; i++) if (state.categories[i].id === id) return state.categories[i].title;
+      return "";
+    }
+
+    function renderQuestion() {
+      var items = itemsOf(current.category);
+      if (current.index >= items.length) {
+        question.hidden = true;
+        done.hidden = false;
+        var next = nextCategory();
+        $("[data-next-category]").hidden = !next;
+        $("[data-next-category]").focus();
+        return;
+      }
+      if (current.index < 0) current.index = 0;
+      var item = items[current.index];
+      HS.showError(qError, null);
+      $("[data-q-category]").textContent = categoryTitle(item.category);
+      $("[data-q-count]").textContent = current.index + 1 + " of " + items.length;
+      setBar($("[data-q-progress]"), current.index, items.length);
+      $("[data-q-title]").textContent = item.title;
+      var explanation = $("[data-q-explanation]");
+      explanation.textContent = item.explanation || "";
+      explanation.hidden = !item.explanation;
+      var sameItem = question.getAttribute("data-item") === item.id;
+      question.setAttribute("data-item", item.id);
+      Array.prototype.forEach.call(question.querySelectorAll("[data-answer]"), function (button) {
+        var chosen = state.answers[item.id] === button.getAttribute("data-answer");
+        button.setAttribute("aria-pressed", chosen ? "true" : "false");
+      });
+      var waiting = state.waiting[item.id];
+      var waitingNode = $("[data-q-waiting]");
+      waitingNode.hidden = !waiting;
+      if (waiting) {
+        waitingNode.textContent =
+          "Your “" + LABELS[state.answers[item.id]] + "” counts from " + formatDay(waiting.counts_from) +
+          ". Until then “" + LABELS[waiting.counts_now] + "” counts, because you have already compared.";
+      }
+      if (!sameItem) {
+        // A refresh of the same item (another device saved) keeps what is being typed.
+        $("[data-q-note]").value = state.notes[item.id] || "";
+        $("[data-q-note-box]").open = !!state.notes[item.id];
+      }
+      $("[data-back]").disabled = current.index === 0;
+    }
+
+    function nextCategory() {
+      var used = usedCategories();
+      for (var i = 0; i < used.length; i++) {
+        if (used[i].id === current.category) return used[i + 1] ? used[i + 1].id : null;
+      }
+      return null;
+    }
+
+    function save(body) {
+      return HS.api("PUT", "/api/v1/matcher/answers", body).then(function (mine) {
+        applyMine(mine);
+        return mine;
+      });
+    }
+
+    question.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-answer]") : null;
+      if (!button) return;
+      var id = question.getAttribute("data-item");
+      var value = button.getAttribute("data-answer");
+      var body = { answers: {} };
+      body.answers[id] = value;
+      var note = $("[data-q-note]").value.trim();
+      if (note !== (state.notes[id] || "")) {
+        body.notes = {};
+        body.notes[id] = note || null;
+      }
+      button.disabled = true;
+      save(body)
+        .then(function (mine) {
+          if (mine.waiting && mine.waiting[id]) {
+            HS.toast("Saved. It counts from " + formatDay(mine.waiting[id].counts_from) + ".");
+          }
+          current.index += 1;
+          renderQuestion();
+        })
+        .catch(function (failure) {
+          HS.showError(qError, failure);
+        })
+        .then(function () {
+          button.disabled = false;
+        });
+    });
+
+    $("[data-save-note]").addEventListener("click", function () {
+      var id = question.getAttribute("data-item");
+      var body = { answers: {}, notes: {} };
+      body.notes[id] = $("[data-q-note]").value.trim() || null;
+      save(body)
+        .then(function () {
+          HS.toast("Note saved. Only you can see it.");
+        })
+        .catch(function (failure) {
+          HS.showError(qError, failure);
+        });
+    });
+
+    $("[data-skip]").addEventListener("click", function () {
+      current.index += 1;
+      renderQuestion();
+    });
+    $("[data-back]").addEventListener("click", function () {
+      current.index = Math.max(0, current.index - 1);
+      renderQuestion();
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-close]"), function (button) {
+      button.addEventListener("click", close);
+    });
+    $("[data-next-category]").addEventListener("click", function () {
+      var next = nextCategory();
+      if (next) open(next);
+      else close();
+    });
+
+    function load() {
+      return Promise.all([loadList(), HS.api("GET", "/api/v1/matcher/answers")])
+        .then(function (results) {
+          state.items = results[0].items || [];
+          state.categories = results[0].categories || [];
+          applyMine(results[1]);
+          HS.showError(error, null);
+          if (question.hidden) renderOverview();
+          else renderQuestion();
+        })
+        .catch(function (failure) {
+          HS.showError(error, failure);
+        });
+    }
+
+    load();
+    // My own other devices saved something, or the list changed: fetch again.
+    HS.on("matcher.answers.saved", load);
+    HS.on("matcher.items.changed", load);
+    HS.on("live.connected", load);
+  }
+
+  // -- comparing ------------------------------------------------------------------------------
+
+  function comparePage() {
+    var toggle = $("[data-ready]");
+    var stateText = $("[data-reveal-state]");
+    var error = $("[data-error]");
+    var results = $("[data-results]");
+    var off = $("[data-results-off]");
+    var titles = {};
+    var generation = 0; // answers that arrive after a revocation are ignored
+
+    function dropResults() {
+      generation += 1;
+      $("[data-both-yes]").textContent = "";
+      $("[data-worth]").textContent = "";
+      results.hidden = true;
+      off.hidden = false;
+    }
+
+    function renderTier(list, empty, ids) {
+      list.textContent = "";
+      ids.forEach(function (id) {
+        var li = el("li", "mt-result", titles[id] || id);
+        li.setAttribute("data-item", id);
+        list.appendChild(li);
+      });
+      empty.hidden = ids.length > 0;
+    }
+
+    function loadMatches() {
+      var mine = generation;
+      return HS.api("GET", "/api/v1/matcher/matches")
+        .then(function (data) {
+          if (mine !== generation) return;
+          renderTier($("[data-both-yes]"), $("[data-both-yes-empty]"), data.both_yes || []);
+          renderTier($("[data-worth]"), $("[data-worth-empty]"), data.worth_discussing || []);
+          results.hidden = false;
+          off.hidden = true;
+        })
+        .catch(function (failure) {
+          dropResults();
+          if (failure.code !== "consent_required") HS.showError(error, failure);
+        });
+    }
+
+    function loadTitles() {
+      return loadList().then(function (data) {
+        titles = {};
+        (data.items || []).forEach(function (item) {
+          titles[item.id] = item.title;
+        });
+      });
+    }
+
+    function refresh() {
+      return HS.api("GET", "/api/v1/consents")
+        .then(function (data) {
+          var scope = (data.scopes || []).filter(function (s) {
+            return s.scope === SCOPE;
+          })[0];
+          if (!scope) throw new HS.ApiError(404, "unknown_scope", "Comparing is not available on this server.");
+          var mineOn = !!(scope.members || {})[String(HS.memberId)];
+          toggle.checked = mineOn;
+          toggle.disabled = false;
+          if (scope.active) stateText.textContent = "On for both of you.";
+          else if (mineOn) stateText.textContent = "You're ready. Results show once both of you are ready.";
+          else stateText.textContent = "Off for you. Turn it on whenever you feel ready; there is no hurry.";
+          HS.showError(error, null);
+          if (!scope.active) {
+            dropResults();
+            return null;
+          }
+          return loadTitles().then(loadMatches);
+        })
+        .catch(function (failure) {
+          dropResults();
+          HS.showError(error, failure);
+        });
+    }
+
+    toggle.addEventListener("change", function () {
+      var granted = toggle.checked;
+      toggle.disabled = true;
+      if (!granted) dropResults(); // stepping back shows at once, before the server answers
+      HS.api("PUT", "/api/v1/consents/" + encodeURIComponent(SCOPE), { granted: granted })
+        .catch(function (failure) {
+          HS.showError(error, failure);
+        })
+        .then(refresh);
+    });
+
+    function onConsent(event) {
+      var payload = event.payload || {};
+      if (payload.scope !== SCOPE) return;
+      if (event.type === "consent.revoked" || !payload.active) dropResults();
+      refresh();
+    }
+
+    HS.on("consent.changed", onConsent);
+    HS.on("consent.revoked", onConsent);
+    HS.on("matcher.matches.changed", refresh);
+    HS.on("matcher.items.changed", refresh);
+    HS.on("live.connected", refresh);
+    refresh();
+  }
+
+  // -- managing the list ------------------------------------------------------------------------
+
+  function listPage() {
+    var form = $("[data-add-form]");
+    var formError = $("[data-error]", form);
+    var proposalsError = $("[data-proposals-error]");
+    var select = $("[data-category-select]");
+
+    function act(method, path, body) {
+      HS.showError(proposalsError, null);
+      return HS.api(method, path, body)
+        .then(load)
+        .catch(function (failure) {
+          HS.showError(proposalsError, failure);
+        });
+    }
+
+    function propose(item, action) {
+      return act("POST", "/api/v1/matcher/proposals", { item_id: item.id, action: action });
+    }
+
+    function decline(item) {
+      return act("DELETE", "/api/v1/matcher/proposals?item_id=" + encodeURIComponent(item.id));
+    }
+
+    function button(label, onClick, primary) {
+      var node = el("button", "button button--small " + (primary ? "button--primary" : "button--quiet"), label);
+      node.type = "button";
+      node.addEventListener("click", function () {
+        node.disabled = true;
+        onClick();
+      });
+      return node;
+    }
+
+    function proposalRow(item) {
+      var proposal = item.proposal;
+      var row = el("li", "row mt-proposal");
+      var main = el("div", "row__main");
+      var verb = proposal.action === "hide" ? "hiding" : "showing again";
+      main.appendChild(el("p", "row__title", item.title));
+      main.appendChild(
+        el(
+          "p",
+          "row__detail",
+          proposal.you_agreed
+            ? "You suggested " + verb + ". It happens once both of you agree."
+            : "One of you suggested " + verb + "."
+        )
+      );
+      row.appendChild(main);
+      var actions = el("div", "actions");
+      if (!proposal.you_agreed) actions.appendChild(button("Agree", function () { propose(item, proposal.action); }, true));
+      actions.appendChild(button(proposal.you_agreed ? "Withdraw" : "Decline", function () { decline(item); }));
+      row.appendChild(actions);
+      row.setAttribute("data-item", item.id);
+      return row;
+    }
+
+    function render(listing, hidden) {
+      var items = listing.items || [];
+      var categories = listing.categories || [];
+      if (!select.options.length) {
+        categories.forEach(function (category) {
+          var option = el("option", null, category.title);
+          option.value = category.id;
+          select.appendChild(option);
+        });
+        select.value = "ours";
+      }
+      var open = items.concat(hidden.items || []).filter(function (item) {
+        return item.proposal;
+      });
+      var proposals = $("[data-proposals]");
+      proposals.textContent = "";
+      open.forEach(function (item) {
+        proposals.appendChild(proposalRow(item));
+      });
+      $("[data-proposals-empty]").hidden = open.length > 0;
+
+      var all = $("[data-all-items]");
+      var wasOpen = {};
+      Array.prototype.forEach.call(all.querySelectorAll("details[open]"), function (node) {
+        wasOpen[node.getAttribute("data-category")] = true;
+      });
+      all.textContent = "";
+      categories.forEach(function (category) {
+        var inCategory = items.filter(function (item) {
+          return item.category === category.id;
+        });
+        if (!inCategory.length) return;
+        var details = el("details", "mt-group");
+        details.setAttribute("data-category", category.id);
+        details.open = !!wasOpen[category.id];
+        details.appendChild(el("summary", null, category.title + " (" + inCategory.length + ")"));
+        var list = el("ul", "rows");
+        inCategory.forEach(function (item) {
+          var row = el("li", "row");
+          row.setAttribute("data-item", item.id);
+          var main = el("div", "row__main");
+          main.appendChild(el("p", "row__title", item.title));
+          if (item.explanation) main.appendChild(el("p", "row__detail", item.explanation));
+          row.appendChild(main);
+          if (!item.proposal) row.appendChild(button("Suggest hiding", function () { propose(item, "hide"); }));
+          else row.appendChild(el("span", "hint", "Suggestion waiting"));
+          list.appendChild(row);
+        });
+        details.appendChild(list);
+        all.appendChild(details);
+      });
+
+      var hiddenList = $("[data-hidden]");
+      hiddenList.textContent = "";
+      (hidden.items || []).forEach(function (item) {
+        var row = el("li", "row");
+        row.setAttribute("data-item", item.id);
+        var main = el("div", "row__main");
+        main.appendChild(el("p", "row__title", item.title));
+        row.appendChild(main);
+        if (!item.proposal) row.appendChild(button("Suggest showing again", function () { propose(item, "show"); }));
+        hiddenList.appendChild(row);
+      });
+      $("[data-hidden-empty]").hidden = (hidden.items || []).length > 0;
+    }
+
+    function load() {
+      return Promise.all([loadList(), HS.api("GET", "/api/v1/matcher/hidden")])
+        .then(function (results) {
+          render(results[0], results[1]);
+        })
+        .catch(function (failure) {
+          HS.showError(proposalsError, failure);
+        });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var title = form.elements.title.value.trim();
+      if (!title) {
+        HS.showError(formError, { message: "What is it? Please write a few words." });
+        form.elements.title.focus();
+        return;
+      }
+      var body = { title: title, category: select.value };
+      var explanation = form.elements.explanation.value.trim();
+      if (explanation) body.explanation = explanation;
+      HS.showError(formError, null);
+      HS.api("POST", "/api/v1/matcher/items", body)
+        .then(function () {
+          form.reset();
+          select.value = "ours";
+          HS.toast("Added to both of your lists.");
+          return load();
+        })
+        .catch(function (failure) {
+          HS.showError(formError, failure);
+        });
+    });
+
+    load();
+    HS.on("matcher.items.changed", load);
+    HS.on("live.connected", load);
+  }
+
+  var page = document.body.getAttribute("data-page");
+  if (page === "matcher-answer") answerPage();
+  else if (page === "matcher-compare") comparePage();
+  else if (page === "matcher-list") listPage();
+})();

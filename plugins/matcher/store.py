@@ -1,0 +1,339 @@
+"""Answers, items and the mutual tiers: the matcher's rules in one place.
+
+The rules, and why:
+
+* **Only the lowest answer counts.** Per item the couple sees min(answers)
+  with no < maybe < yes; unanswered counts as no. Nobody can tell from the
+  result who gave the lower answer.
+* **Lowering counts at once; raising after a comparison waits.** Once the
+  couple has compared (``matcher.reveal`` was active), an answer raised above
+  the value that counts now only starts to count after the cool-down
+  (``plugins.matcher.raise_cooldown_days``). Otherwise one could flip an
+  answer to yes, look at the results and flip it back - probing the other's
+  list one item at a time. Lowering reveals nothing new, so it is immediate.
+* **Everything about an answer is one encrypted blob**, bound to its member
+  and item (see :mod:`.crypto`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import weakref
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+from hearthside.plugin_api import api_error, couple_members, emit, is_active
+
+from . import catalog
+from .crypto import Cipher, KeyUnavailable, create_key, read_key
+
+log = logging.getLogger(__name__)
+
+PLUGIN = "matcher"
+REVEAL_SCOPE = "matcher.reveal"
+ANSWERS = ("yes", "no", "maybe")
+RANK = {"no": 0, "maybe": 1, "yes": 2}
+NOTE_MAX = 500
+TITLE_MAX = 120
+EXPLANATION_MAX = 240
+MATCHES_CHANGED = "Your shared yes / no / maybe results changed."
+
+
+def utcnow() -> datetime:
+    """The one clock of the matcher (tests move it to check the cool-down)."""
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+# -- the key ---------------------------------------------------------------------
+
+_ciphers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def prepare_key(hs) -> None:
+    """At start: load the key, or make one when nothing encrypted exists yet.
+
+    If encrypted rows exist but the key file is gone, no new key is made (it
+    could never open them); the API answers 503 until the key is put back.
+    """
+    data_dir = hs.config.data_dir
+    try:
+        key = read_key(data_dir)
+    except KeyUnavailable:
+        log.error("The matcher key file in the data folder is damaged; the matcher cannot read answers")
+        return
+    if key is None:
+        with hs.storage.connection() as db:
+            holds_data = any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                             for table in ("matcher_answers", "matcher_custom_items"))
+        if holds_data:
+            log.error("The matcher key file (matcher.key) is missing from the data folder, but the database "
+                      "holds encrypted answers: restore the key file that belongs to this database")
+            return
+        key = create_key(data_dir)
+        log.info("Created the matcher's encryption key in the data folder")
+    _ciphers[hs] = Cipher(key)
+
+
+def cipher(hs) -> Cipher:
+    found = _ciphers.get(hs)
+    if found is None:
+        unavailable()
+    return found
+
+
+def unavailable():
+    api_error(503, "matcher_key_unavailable",
+              "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
+              "is missing or does not belong to this database. Restore the key file from the same backup.")
+
+
+def _open(hs, blob: bytes, context: str) -> dict:
+    try:
+        return json.loads(cipher(hs).open(blob, context))
+    except KeyUnavailable:
+        unavailable()
+
+
+def _seal(hs, data: dict, context: str) -> bytes:
+    return cipher(hs).seal(json.dumps(data, separators=(",", ":")).encode(), context)
+
+
+# -- answers ----------------------------------------------------------------------
+
+
+@dataclass
+class AnswerState:
+    """One member's answer to one item.
+
+    ``value`` is what they said; ``counted`` is what counts until
+    ``counts_from`` (set only while a raised answer waits out the cool-down).
+    """
+
+    value: str | None = None
+    counted: str | None = None
+    counts_from: str | None = None
+    note: str | None = None
+
+    def waiting(self, now: datetime) -> bool:
+        return self.counts_from is not None and datetime.fromisoformat(self.counts_from) > now
+
+    def effective(self, now: datetime) -> str:
+        """The answer that counts for matching at ``now``; unanswered is no."""
+        if self.value is None:
+            return "no"
+        if self.waiting(now):
+            return self.counted or "no"
+        return self.value
+
+    def settled(self, now: datetime) -> "AnswerState":
+        """The same state with a matured raise folded in."""
+        if self.counts_from is not None and not self.waiting(now):
+            return AnswerState(self.value, self.value, None, self.note)
+        return self
+
+    def is_empty(self) -> bool:
+        return self.value is None and not self.note
+
+
+def _answer_context(member_id: int, item_id: str) -> str:
+    return f"matcher/answers/{member_id}/{item_id}"
+
+
+def load_answers(hs, db, couple_id: int, member_id: int | None = None) -> dict[int, dict[str, AnswerState]]:
+    """Decrypted answers of a couple (or of one member), by member and item."""
+    sql, params = "SELECT member_id, item_id, state FROM matcher_answers WHERE couple_id = ?", [couple_id]
+    if member_id is not None:
+        sql, params = sql + " AND member_id = ?", params + [member_id]
+    found: dict[int, dict[str, AnswerState]] = {}
+    for row_member, item_id, blob in db.execute(sql, params).fetchall():
+        data = _open(hs, blob, _answer_context(row_member, item_id))
+        found.setdefault(row_member, {})[item_id] = AnswerState(**data)
+    return found
+
+
+def save_answer(hs, db, couple_id: int, member_id: int, item_id: str, state: AnswerState) -> None:
+    if state.is_empty():
+        db.execute("DELETE FROM matcher_answers WHERE member_id = ? AND item_id = ?", [member_id, item_id])
+        return
+    blob = _seal(hs, asdict(state), _answer_context(member_id, item_id))
+    db.execute("INSERT INTO matcher_answers (member_id, couple_id, item_id, state) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (member_id, item_id) DO UPDATE SET state = excluded.state",
+               [member_id, couple_id, item_id, blob])
+
+
+def answer_change(state: AnswerState, new: str, now: datetime, cooldown_days: int, compared: bool) -> AnswerState:
+    """The state after a member answers ``new``; the cool-down rule lives here.
+
+    A raise above what counts now waits ``cooldown_days`` once the couple has
+    compared; a raise made while one is already waiting keeps the earlier
+    start, so changing one's mind within the wait never restarts it, and
+    never shortens it either.
+    """
+    now_counts = state.effective(now)
+    if not compared or cooldown_days == 0 or RANK[new] <= RANK[now_counts]:
+        return AnswerState(new, new, None, state.note)
+    counts_from = state.counts_from if state.waiting(now) else iso(now + timedelta(days=cooldown_days))
+    return AnswerState(new, now_counts, counts_from, state.note)
+
+
+# -- the couple's items -------------------------------------------------------------
+
+
+def _custom_context(couple_id: int, item_id: str) -> str:
+    return f"matcher/custom/{couple_id}/{item_id}"
+
+
+def custom_items(hs, db, couple_id: int) -> list[dict]:
+    rows = db.execute("SELECT id, category, content FROM matcher_custom_items WHERE couple_id = ? "
+                      "ORDER BY created_at, rowid", [couple_id]).fetchall()
+    items = []
+    for item_id, category, blob in rows:
+        content = _open(hs, blob, _custom_context(couple_id, item_id))
+        item = {"id": item_id, "category": category, "title": content["title"], "custom": True}
+        if content.get("explanation"):
+            item["explanation"] = content["explanation"]
+        items.append(item)
+    return items
+
+
+def add_custom_item(hs, db, couple_id: int, proposer_id: int, category: str, title: str,
+                    explanation: str | None) -> dict:
+    """Store a new item for the couple; the proposer is kept for "forget" only."""
+    item_id = "custom." + secrets.token_hex(5)  # random: ids say nothing about other couples
+    content = {"title": title}
+    if explanation:
+        content["explanation"] = explanation
+    db["matcher_custom_items"].insert({
+        "id": item_id, "couple_id": couple_id, "category": category, "proposer_id": proposer_id,
+        "content": _seal(hs, content, _custom_context(couple_id, item_id)), "created_at": iso(utcnow()),
+    })
+    item = {"id": item_id, "category": category, "title": title, "custom": True}
+    if explanation:
+        item["explanation"] = explanation
+    return item
+
+
+def categories() -> list[dict]:
+    return [*catalog.builtin().categories, dict(catalog.CUSTOM_CATEGORY)]
+
+
+def hidden_ids(db, couple_id: int) -> set[str]:
+    return {row[0] for row in db.execute("SELECT item_id FROM matcher_hidden WHERE couple_id = ?", [couple_id])}
+
+
+def all_items(hs, db, couple_id: int) -> list[dict]:
+    """Catalog items then the couple's own, hidden ones included (copies, safe to annotate)."""
+    return [dict(item) for item in catalog.builtin().items] + custom_items(hs, db, couple_id)
+
+
+def visible_items(hs, db, couple_id: int) -> list[dict]:
+    hidden = hidden_ids(db, couple_id)
+    return [item for item in all_items(hs, db, couple_id) if item["id"] not in hidden]
+
+
+def visible_ids(hs, db, couple_id: int) -> list[str]:
+    hidden = hidden_ids(db, couple_id)
+    custom = [row[0] for row in db.execute("SELECT id FROM matcher_custom_items WHERE couple_id = ? "
+                                           "ORDER BY created_at, rowid", [couple_id])]
+    return [item_id for item_id in [item["id"] for item in catalog.builtin().items] + custom
+            if item_id not in hidden]
+
+
+# -- mutual tiers ---------------------------------------------------------------------
+
+
+def member_ids(db, couple_id: int) -> list[int]:
+    return [row["id"] for row in couple_members(db, couple_id)]
+
+
+def tiers(item_ids: list[str], answers: dict[int, dict[str, AnswerState]], members: list[int],
+          now: datetime) -> dict[str, list[str]]:
+    """``both_yes`` and ``worth_discussing`` from the lowest answer per item."""
+    both_yes, worth = [], []
+    if not members:
+        return {"both_yes": both_yes, "worth_discussing": worth}
+    for item_id in item_ids:
+        lowest = min(RANK[answers.get(member, {}).get(item_id, AnswerState()).effective(now)] for member in members)
+        if lowest == RANK["yes"]:
+            both_yes.append(item_id)
+        elif lowest == RANK["maybe"]:
+            worth.append(item_id)
+    return {"both_yes": both_yes, "worth_discussing": worth}
+
+
+def couple_tiers(hs, db, couple_id: int, now: datetime | None = None) -> dict[str, list[str]]:
+    return tiers(visible_ids(hs, db, couple_id), load_answers(hs, db, couple_id), member_ids(db, couple_id),
+                 now or utcnow())
+
+
+def reveal_active(db, couple_id: int) -> bool:
+    return is_active(db, couple_id, REVEAL_SCOPE)
+
+
+def has_compared(db, couple_id: int) -> bool:
+    return db.execute("SELECT 1 FROM matcher_couples WHERE couple_id = ? AND compared_at IS NOT NULL",
+                      [couple_id]).fetchone() is not None
+
+
+def mark_compared(db, couple_id: int) -> None:
+    """Remember the first comparison: from now on raised answers wait (inside a transaction)."""
+    db.execute("INSERT INTO matcher_couples (couple_id, compared_at) VALUES (?, ?) "
+               "ON CONFLICT (couple_id) DO UPDATE SET compared_at = COALESCE(compared_at, excluded.compared_at)",
+               [couple_id, iso(utcnow())])
+
+
+class TierWatch:
+    """Compare the tiers before and after a change made inside one transaction.
+
+    Only while the reveal is active - when everyone may read the tiers anyway -
+    does a change of the tiers emit ``matcher.matches.changed`` (couple, no
+    actor, only a fixed sentence for the feed: clients fetch ``/matches``, which checks consent
+    again). A change that leaves the tiers alone emits nothing to anyone, so
+    the partner cannot learn from the event stream that something moved.
+    """
+
+    def __init__(self, hs, db, couple_id: int):
+        self.hs, self.db, self.couple_id = hs, db, couple_id
+        self.active = reveal_active(db, couple_id)
+        self.before = couple_tiers(hs, db, couple_id) if self.active else None
+
+    def finish(self) -> bool:
+        if not self.active:
+            return False
+        after = couple_tiers(self.hs, self.db, self.couple_id)
+        if after == self.before:
+            return False
+        emit(self.db, "matcher.matches.changed", self.couple_id, {"summary": MATCHES_CHANGED}, visibility="couple")
+        return True
+
+
+def items_changed(db, couple_id: int) -> None:
+    """Tell every member's open page to reload the list (no actor: nobody is named)."""
+    emit(db, "matcher.items.changed", couple_id, {"summary": "The yes / no / maybe list changed."},
+         visibility="couple")
+
+
+# -- proposals to hide or show an item --------------------------------------------------
+
+
+def votes(db, couple_id: int) -> dict[str, dict]:
+    """Open proposals by item: the action and the ids of members who agreed."""
+    found: dict[str, dict] = {}
+    for item_id, member_id, action in db.execute(
+            "SELECT item_id, member_id, action FROM matcher_votes WHERE couple_id = ?", [couple_id]):
+        entry = found.setdefault(item_id, {"action": action, "members": set()})
+        entry["members"].add(member_id)
+    return found
+
+
+def proposal_for(entry: dict | None, member_id: int) -> dict | None:
+    """What a member may see of a proposal: its action and whether *they* agreed."""
+    if entry is None:
+        return None
+    return {"action": entry["action"], "you_agreed": member_id in entry["members"]}

@@ -1,0 +1,144 @@
+"""End to end in real Chromium against a real ``hearthside serve``: two phones compare.
+
+Ann and Bob each answer part of the list on their own phone (two browser
+contexts). Both turn on "ready to compare"; both see the same mutual items,
+live. Ann turns it off: the results vanish from Bob's open page at once.
+
+Debian's Chromium through Playwright (never a downloaded browser). Skipped,
+with the reason, where either is missing - except with
+``REQUIRE_BROWSER_TESTS=1``, where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from matcher_testing import data_dir  # noqa: F401  (the matcher's tests keep their data in memory)
+from tests.conftest import PASSWORD, ServerProcess
+
+CHROMIUM = os.environ.get("HEARTHSIDE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+LIVE_MS = 5000  # "at once": the websocket itself takes milliseconds
+SCREENSHOTS = Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp"))
+
+
+def _missing_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed (pip install -e '.[test]')"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture
+def chromium():
+    reason = _missing_browser()
+    if reason:
+        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def matcher_server(data_dir):
+    process = ServerProcess(data_dir)
+    yield process
+    process.stop()
+
+
+def _onboard(base: str) -> None:
+    answer = requests.post(f"{base}/api/v1/onboarding", timeout=10, json={
+        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    assert answer.status_code == 201, answer.text
+    code = requests.post(f"{base}/api/v1/invites", timeout=10,
+                         headers={"Authorization": f"Bearer {answer.json()['token']}"}).json()["code"]
+    joined = requests.post(f"{base}/api/v1/invites/{code}/accept", timeout=10,
+                           json={"username": "bob", "password": PASSWORD, "display_name": "Bob"})
+    assert joined.status_code == 201, joined.text
+
+
+def _phone(chromium, base: str, username: str, problems: list[str]):
+    context = chromium.new_context(base_url=base, **PHONE)
+    context.on("request", lambda request: request.url.startswith((base, base.replace("http", "ws", 1), "data:"))
+               or problems.append(f"left the server: {request.url}"))
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.append(f"{username}: {exc}"))
+    page.set_default_timeout(15000)
+    signed_in = page.request.post("/api/v1/auth/session", data={"username": username, "password": PASSWORD})
+    assert signed_in.ok, signed_in.text()
+    return page
+
+
+def _answer_touch_items(page, answers: list[str], note: str | None = None) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/matcher")
+    page.click("[data-category='touch']")
+    for number, value in enumerate(answers, start=1):
+        expect(page.locator("[data-q-count]")).to_have_text(f"{number} of 26")
+        if note and number == 1:
+            page.click("[data-q-note-box] summary")
+            page.fill("[data-q-note]", note)
+        page.click(f"[data-question] [data-answer='{value}']")
+    expect(page.locator("[data-q-count]")).to_have_text(f"{len(answers) + 1} of 26")
+    page.click("[data-back]")  # back shows the last answer chosen
+    expect(page.locator(f"[data-question] [data-answer='{answers[-1]}']")).to_have_attribute("aria-pressed", "true")
+    page.click("[data-skip]")
+    page.click("[data-question] [data-close]")
+    expect(page.locator("[data-category='touch']")).to_contain_text(f"{len(answers)} of 26")
+
+
+def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_server, chromium):
+    from playwright.sync_api import expect
+
+    base = matcher_server.url
+    _onboard(base)
+    problems: list[str] = []
+    ann = _phone(chromium, base, "ann", problems)
+    bob = _phone(chromium, base, "bob", problems)
+
+    # each answers alone: holding hands (yes/yes), long hugs (yes/maybe), cuddling (maybe/no)
+    _answer_touch_items(ann, ["yes", "yes", "maybe"], note="ANN-PRIVATE-NOTE")
+    _answer_touch_items(bob, ["yes", "maybe", "no"])
+
+    for phone in (ann, bob):
+        phone.goto("/matcher/compare")
+        expect(phone.locator("[data-ready]")).to_be_enabled()
+        expect(phone.locator("[data-results]")).to_be_hidden()
+    ann.locator("[data-ready]").check()
+    expect(ann.locator("[data-reveal-state]")).to_contain_text("Results show once both of you are ready")
+    expect(ann.locator("[data-results]")).to_be_hidden()
+
+    bob.locator("[data-ready]").check()
+    for phone in (bob, ann):  # ann's open page fills in live when bob agrees
+        expect(phone.locator("[data-results]")).to_be_visible(timeout=LIVE_MS)
+        expect(phone.locator("[data-both-yes] li")).to_have_text(["Holding hands"])
+        expect(phone.locator("[data-worth] li")).to_have_text(["Long hugs"])
+        expect(phone.locator("[data-reveal-state]")).to_have_text("On for both of you.")
+    assert "ANN-PRIVATE-NOTE" not in bob.content()
+    assert "Cuddling" not in bob.locator("[data-results]").inner_text()
+    bob.screenshot(path=str(SCREENSHOTS / "hearthside-matcher-compare.png"), full_page=True)
+
+    # ann steps back: bob's open page drops the results at once
+    ann.locator("[data-ready]").uncheck()
+    expect(bob.locator("[data-results]")).to_be_hidden(timeout=LIVE_MS)
+    expect(bob.locator("[data-both-yes] li")).to_have_count(0)
+    expect(bob.locator("[data-results-off]")).to_be_visible()
+    expect(ann.locator("[data-results]")).to_be_hidden()
+    assert problems == []

@@ -1,0 +1,58 @@
+"""Reading fields of a request body: the value, or a clear 400 that changes nothing.
+
+Messages name the field and what was expected; they never echo what was
+sent, because what was sent may be a private answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hearthside.plugin_api import api_error
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def text(body: dict, field: str, *, max_length: int, required: bool = False, default: str = "",
+         min_length: int = 0) -> str:
+    value = body.get(field)
+    if value is None:
+        if required:
+            api_error(400, "invalid_field", f"'{field}' is required and must be text.")
+        return default
+    if not isinstance(value, str):
+        api_error(400, "invalid_field", f"'{field}' must be text.")
+    value = value.strip()
+    if len(value) < max(min_length, 1 if required else 0):
+        api_error(400, "invalid_field", f"'{field}' must not be empty.")
+    if len(value) > max_length:
+        api_error(400, "invalid_field", f"'{field}' must be at most {max_length} characters long.")
+    return value
+
+
+def integer(body: dict, field: str, *, minimum: int, maximum: int, default: int | None = None) -> int:
+    value = body.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        api_error(400, "invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.")
+    return value
+
+
+def choice(body: dict, field: str, choices: tuple[str, ...], default: str | None = None) -> str:
+    value = body.get(field, default)
+    if value not in choices:
+        api_error(400, "invalid_field", f"'{field}' must be one of: {', '.join(choices)}.")
+    return value
+
+
+def hhmm(value, field: str) -> str:
+    if not isinstance(value, str) or not HHMM.match(value):
+        api_error(400, "invalid_field", f"'{field}' must be a time of day like 22:00.")
+    return value
+
+
+def only_known(body: dict, known: set[str]) -> None:
+    """Refuse fields we do not know: a typo must not be silently ignored."""
+    unknown = sorted(set(body) - known)
+    if unknown:
+        api_error(400, "unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
+                                        f"Known fields: {', '.join(sorted(known))}.")

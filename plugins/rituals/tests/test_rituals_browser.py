@@ -1,0 +1,114 @@
+"""In real Chromium against a real ``hearthside serve``: Ann creates a weekly check-in
+in the editor on her phone, both partners answer on their own phones, and both see
+the reveal arrive live - without reloading, and not a moment before both answered.
+
+Runs Debian's Chromium through Playwright (never a downloaded browser); skipped with
+the reason where either is missing, except with REQUIRE_BROWSER_TESTS=1.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+
+from tests.conftest import PASSWORD, ServerProcess
+from tests.test_browser import PHONE, SCREENSHOTS, Guard, _new_page, chromium, wait_until_live  # noqa: F401
+
+LIVE_TIMEOUT_MS = 5000
+ANN_ANSWER = "Your patience on Tuesday meant a lot"
+BOB_ANSWER = "A quiet walk, just us"
+
+
+@pytest.fixture
+def rituals_server(data_dir):
+    process = ServerProcess(data_dir)
+    yield process
+    process.stop()
+
+
+def sign_up(base: str) -> dict:
+    """Ann and Bob, through the real API, with the reveal consent on for both."""
+    answer = requests.post(base + "/api/v1/onboarding", json={
+        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}}, timeout=10)
+    ann = answer.json()["token"]
+    code = requests.post(base + "/api/v1/invites", headers={"Authorization": f"Bearer {ann}"}, timeout=10).json()["code"]
+    bob = requests.post(f"{base}/api/v1/invites/{code}/accept", json={
+        "username": "bob", "password": PASSWORD, "display_name": "Bob"}, timeout=10).json()["token"]
+    for token in (ann, bob):
+        granted = requests.put(base + "/api/v1/consents/rituals.checkin_reveal", json={"granted": True},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert granted.status_code == 200, granted.text
+    return {"ann": ann, "bob": bob}
+
+
+def signed_in_phone(chromium, guard, username: str):
+    page = _new_page(chromium, guard, **PHONE)
+    answer = page.context.request.post(guard.base_url + "/api/v1/auth/session",
+                                       data={"username": username, "password": PASSWORD})
+    assert answer.ok, answer.text()
+    return page
+
+
+def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, rituals_server):
+    from playwright.sync_api import expect
+
+    base = rituals_server.url
+    sign_up(base)
+    guard = Guard(base)
+    ann = signed_in_phone(chromium, guard, "ann")
+    bob = signed_in_phone(chromium, guard, "bob")
+
+    # -- Ann creates a weekly check-in from the template, in the editor --------------------------
+    ann.goto("/rituals")
+    expect(ann.locator("text=No rituals yet")).to_be_visible()
+    ann.click("[data-template='checkin']")
+    expect(ann).to_have_url(re.compile(r"/rituals/new\?template=checkin$"))
+    day = (datetime.now() + timedelta(days=2)).date()
+    ann.fill("#rit-date", day.isoformat())
+    ann.fill("#rit-time", "19:00")
+    expect(ann.locator("#rit-repeat")).to_have_value("weekly")
+    expect(ann.locator("[data-prompts] li")).to_have_count(6)
+    ann.screenshot(path=str(SCREENSHOTS / "hearthside-rituals-editor.png"), full_page=True)
+    ann.click("button:has-text('Create ritual')")
+    expect(ann).to_have_url(re.compile(r"/rituals/\d+$"))
+    expect(ann.locator("main h1")).to_have_text("Weekly check-in")
+    expect(ann.locator("main .lead")).to_contain_text("Every week on " + day.strftime("%A") + " at 19:00")
+    occurrence = ann.locator("#coming-title ~ .rit-occs a").first
+    href = occurrence.get_attribute("href")
+    assert href.endswith(f"/occurrences/{day.isoformat()}T19:00")
+
+    # -- both open this week's check-in on their phones ---------------------------------------------
+    ann.goto(href)
+    bob.goto("/rituals")
+    expect(bob.locator(".rit-occ__title").first).to_have_text("Weekly check-in")
+    bob.goto(href)
+    for phone in (ann, bob):
+        wait_until_live(phone)
+        expect(phone.locator("[data-reveal]")).to_be_hidden()
+
+    # -- Ann answers first: Bob sees that she is ready, never what she wrote ---------------------------
+    ann.fill("textarea[name='appreciation']", ANN_ANSWER)
+    ann.check("input[name='rating'][value='4']", force=True)
+    ann.click("[data-submit]")
+    expect(ann.locator("[data-saved]")).to_contain_text("Only you can read it")
+    expect(bob.locator(f"[data-ready] li:has-text('Ann')")).to_contain_text("ready", timeout=LIVE_TIMEOUT_MS)
+    assert ANN_ANSWER not in bob.content()
+    expect(bob.locator("[data-reveal]")).to_be_hidden()
+
+    # -- Bob answers: the reveal appears on both phones at once ---------------------------------------
+    bob.fill("textarea[name='need']", BOB_ANSWER)
+    bob.check("input[name='rating'][value='5']", force=True)
+    bob.click("[data-submit]")
+    for phone in (ann, bob):
+        reveal = phone.locator("[data-reveal-answers]")
+        expect(reveal).to_contain_text(ANN_ANSWER, timeout=LIVE_TIMEOUT_MS)
+        expect(reveal).to_contain_text(BOB_ANSWER)
+        expect(reveal).to_contain_text("4 of 5")
+        expect(phone.locator("[data-checkin-form]")).to_be_hidden()
+    ann.screenshot(path=str(SCREENSHOTS / "hearthside-rituals-reveal.png"), full_page=True)
+    assert guard.outside == [], f"requests left the server: {guard.outside}"
+    assert guard.errors == [], f"page errors: {guard.errors}"

@@ -1,0 +1,115 @@
+"""Touch: a no-pressure ladder back to physical closeness, for both partners.
+
+After a betrayal, touch can feel like a minefield. This plugin supports a
+practice close to sensate-focus therapy: small steps with no expectation of
+sex, where either partner can slow down or stop at any moment without
+explaining, and moving forward happens only when both are ready.
+
+* **The ladder**: seven default phases, from being close and holding hands to
+  slow sexual reconnection, each with plain "in" and "out" lists and a short
+  practice suggestion. The couple edits it only by a proposal that everyone
+  accepts; every version is kept.
+* **Private ceilings, shared plan**: each member privately sets the highest
+  phase they are open to now. Tonight's plan is the lowest ceiling, capped at
+  the highest unlocked phase, and never says whose ceiling set it.
+* **Forward together, back alone**: the next phase unlocks only when every
+  member has privately said "ready" after enough practice sessions
+  (``sessions_before_ready``, default 3); the votes are revealed only as the
+  unlock. Anyone can step back with one tap, no reason, at once.
+* **Sessions and the traffic light**: sessions are planned (also on the
+  rituals calendar, through the ``hearthside_calendar_entry`` hook, when a
+  calendar plugin implements it), started and ended. During one, each phone
+  shows green / yellow / red; yellow shows on the partner's phone at once, red
+  (or the safeword "pause") ends the session and starts the core pause
+  everywhere. A pause started any other way ends the session too.
+* **Reflections**: private 1-5 ratings of safety and comfort, with a private
+  note; shared only as counts while ``touch.share_reflections`` is on.
+* **The wall**: one minimal card ("A quiet evening planned") on an evening
+  with a session, only while ``dashboard.touch`` is on.
+
+Consent scopes: ``touch.share_reflections`` (mutual) and ``dashboard.touch``
+(mutual). Tables ``touch_*``; events ``touch.*``. See docs/plugins/touch.md.
+"""
+
+from __future__ import annotations
+
+from hearthside.plugin_api import Scope, Setting, hookimpl
+
+from . import model, sessions
+
+__version__ = "1.0.0"
+
+
+@hookimpl
+def hearthside_config_schema():
+    return {
+        "sessions_before_ready": Setting("int", 3, "Practice sessions at a phase before either of you can say "
+                                                   "\"ready\" for the next one.", 1, 50),
+        "red_pause_minutes": Setting("int", 20, "How long the pause lasts that a red light starts.", 1, 1440),
+        "max_session_minutes": Setting("int", 240, "A session nobody ended counts as over after this long.",
+                                       30, 1440),
+        "calendar_title": Setting("str", "Time together", "The discreet title planned sessions get on the "
+                                                          "rituals calendar (and so in phone calendar apps)."),
+        "wall_shows_phase_name": Setting("bool", False, "Also show tonight's phase name on the wall card "
+                                                        "(off: the wall only says a quiet evening is planned)."),
+    }
+
+
+@hookimpl
+def hearthside_migrations():
+    from .migrations import migrations
+
+    return migrations
+
+
+@hookimpl
+def hearthside_blueprints(hs):
+    from .api import api
+    from .pages import pages
+
+    return [api, pages]
+
+
+@hookimpl
+def hearthside_nav_items(hs, member):
+    return [{"label": "Closeness", "endpoint": "touch_pages.index", "order": 40}]
+
+
+@hookimpl
+def hearthside_consent_scopes(hs):
+    return [
+        Scope(model.REFLECTIONS_SCOPE, "Share how our touch sessions felt, as counts for both of us (\"both felt "
+                                       "safe in 4 of the last 5\"). Ratings and notes themselves stay private"),
+        Scope(model.DASHBOARD_SCOPE, _wall_scope_description(hs)),
+    ]
+
+
+def _wall_scope_description(hs) -> str:
+    if hs.config.plugin(model.PLUGIN).get("wall_shows_phase_name"):
+        return "Show on the wall screen when a quiet evening together is planned, with the name of tonight's phase"
+    return "Show on the wall screen when a quiet evening together is planned (nothing more)"
+
+
+@hookimpl
+def hearthside_dashboard_cards(hs, db, couple_id):
+    return sessions.dashboard_cards(hs, db, couple_id)
+
+
+@hookimpl
+def hearthside_event(hs, db, event):
+    if event.type == "pause.started":
+        sessions.on_pause_started(hs, db, event.couple_id)
+
+
+@hookimpl
+def hearthside_export(hs, db, member_id):
+    from .data import export
+
+    return export(db, member_id)
+
+
+@hookimpl
+def hearthside_forget(hs, db, member_id):
+    from .data import forget
+
+    forget(db, member_id)

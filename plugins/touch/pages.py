@@ -1,0 +1,50 @@
+"""The phone pages: tonight (with the traffic light during a session), the ladder, the path.
+
+Pages render the frame and calm empty states; what they show and change goes
+through ``/api/v1/touch`` (static/touch/touch.js), so the browser passes the same
+checks as any client. The menu says "Closeness": a phone's menu can be seen
+over a shoulder.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from hearthside.plugin_api import CONTENT_SECURITY_POLICY, get_couple, get_db, member_page, render_member_page
+
+from . import progress
+
+pages = Blueprint("touch_pages", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/touch/static")
+
+
+@pages.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")  # private pages stay out of caches
+    return response
+
+
+@pages.get("/touch")
+@member_page
+def index(viewer):
+    return render_member_page("touch/index.html", viewer)
+
+
+@pages.get("/touch/ladder")
+@member_page
+def ladder(viewer):
+    return render_member_page("touch/ladder.html", viewer)
+
+
+@pages.get("/touch/path")
+@member_page
+def path(viewer):
+    db = get_db()
+    couple_id = viewer["couple"]["id"]
+    data = progress.timeline(db, couple_id)
+    chart = progress.svg(data, get_couple(db, couple_id)["time_zone"])
+    return render_member_page("touch/path.html", viewer, chart=chart, timeline=data)

@@ -1,0 +1,131 @@
+"""The transparency log's pages: phone first, fine on the tablet, calm.
+
+The log, questions, agreement and review pages are shells filled in by
+``static/transparency.js`` through the JSON API (the same checks as any
+client) and kept live by the Socket.IO stream. The print page is rendered on
+the server, so "Print / Save as PDF" gives a clean document for a therapy
+session. Every page sends the core's Content-Security-Policy: this server's
+own scripts and styles only, nothing from the internet.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, request
+
+from hearthside.plugin_api import CONTENT_SECURITY_POLICY, get_db, member_page, render_member_page
+
+from . import chain, log, reviews, rules
+from .validate import utc_now
+
+pages = Blueprint("transparency_pages", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/transparency/static")
+
+TABS = [
+    ("transparency_pages.log_page", "Log"),
+    ("transparency_pages.questions_page", "Questions"),
+    ("transparency_pages.agreement_page", "Agreement"),
+    ("transparency_pages.reviews_page", "Reviews"),
+]
+DEFAULT_PRINT_DAYS = 30
+
+
+@pages.after_request
+def _page_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")  # private pages: never cached
+    return response
+
+
+def _render(template: str, viewer: dict, **context):
+    return render_member_page(template, viewer, tabs=TABS, kinds=log.ENTRY_KINDS, **context)
+
+
+@pages.get("/transparency")
+@member_page
+def log_page(viewer):
+    return _render("transparency/log.html", viewer)
+
+
+@pages.get("/transparency/questions")
+@member_page
+def questions_page(viewer):
+    return _render("transparency/questions.html", viewer)
+
+
+@pages.get("/transparency/agreement")
+@member_page
+def agreement_page(viewer):
+    return _render("transparency/agreement.html", viewer)
+
+
+@pages.get("/transparency/reviews")
+@member_page
+def reviews_page(viewer):
+    return _render("transparency/reviews.html", viewer)
+
+
+def _print_period(time_zone: str) -> tuple[date, date, str | None]:
+    """The dates asked for (``from``/``to``, inclusive), or since the last review, or the last 30 days."""
+    zone = ZoneInfo(time_zone)
+    today = utc_now().astimezone(zone).date()
+    raw_from, raw_to = request.args.get("from"), request.args.get("to")
+    try:
+        start = date.fromisoformat(raw_from) if raw_from else None
+        end = date.fromisoformat(raw_to) if raw_to else today
+    except ValueError:
+        return (today - timedelta(days=DEFAULT_PRINT_DAYS), today,
+                "Dates must look like 2024-06-30; showing the last 30 days.")
+    if start is not None and start > end:
+        return end, end, "The start date was after the end date; showing one day."
+    return start or today - timedelta(days=DEFAULT_PRINT_DAYS), end, None
+
+
+@pages.get("/transparency/print")
+@member_page
+def print_page(viewer):
+    """A period of the log with its summary, for printing or saving as PDF."""
+    db = get_db()
+    couple_id, time_zone = viewer["couple"]["id"], viewer["couple"]["time_zone"]
+    start, end, problem = _print_period(time_zone)
+    zone = ZoneInfo(time_zone)
+    since = datetime.combine(start, time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(timespec="milliseconds")
+    until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(
+        timespec="milliseconds")
+    span = db.execute("SELECT min(seq), max(seq) FROM transparency_entries WHERE couple_id = ? AND created_at >= ? "
+                      "AND created_at < ?", [couple_id, since, until]).fetchone()
+    items = log.records(db, couple_id, limit=-1, from_seq=span[0], to_seq=span[1], newest_first=False) \
+        if span[0] is not None else []
+    by_id = {item["id"]: item for item in items}
+    names = {m["id"]: m["display_name"] for m in viewer["members"]}
+    return _render(
+        "transparency/print.html", viewer, items=items, by_id=by_id, names=names, start=start, end=end,
+        problem=problem, zone=zone, summary=reviews.summarise(db, couple_id, span[0], span[1]) if span[0] else None,
+        questions=[q for q in log.questions(db, couple_id, utc_now()) if q["id"] in by_id],
+        ground_rules=rules.state(db, couple_id)["current"], chain=chain.verify(db, couple_id),
+        generated=utc_now().astimezone(zone),
+    )
+
+
+@pages.app_template_filter("transparency_local")
+def _local(moment: str | None, zone: ZoneInfo) -> str:
+    """An ISO time as the couple's local "Mon 3 Jun 2024, 19:30" (for the print page)."""
+    if not moment:
+        return ""
+    when = datetime.fromisoformat(moment).astimezone(zone)
+    return f"{when.strftime('%a')} {when.day} {when.strftime('%b %Y, %H:%M')}"
+
+
+@pages.app_template_filter("transparency_age")
+def _age(seconds: int) -> str:
+    """How long a question was (or has been) open, in the largest sensible unit."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"

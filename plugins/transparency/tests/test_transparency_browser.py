@@ -1,0 +1,96 @@
+"""In real Chromium against a real ``hearthside serve``: an entry written on Ann's phone appears
+live on Bob's, Bob acknowledges it, and Ann's phone shows "Read by Bob" - then an edit of the
+database file behind the server's back makes the page warn.
+
+Skipped with the reason where Chromium or Playwright is missing (fails under REQUIRE_BROWSER_TESTS=1).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import requests
+
+from tests.conftest import PASSWORD
+from tests.test_browser import LIVE_TIMEOUT_MS, PHONE, Guard, _new_page, chromium  # noqa: F401  (fixture)
+
+API = "/api/v1/transparency"
+TEXT = "Dinner with my brother at Luigi's, home by 22:00."
+
+
+def member(base: str, body: dict, path: str) -> dict:
+    answer = requests.post(base + path, json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_in_phone(chromium, guard, base: str, username: str):
+    page = _new_page(chromium, guard, **PHONE)
+    answer = page.context.request.post(base + "/api/v1/auth/session",
+                                       data={"username": username, "password": PASSWORD})
+    assert answer.ok, answer.text()
+    return page
+
+
+def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(chromium, server, data_dir):
+    from playwright.sync_api import expect
+
+    base = server.url
+    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
+                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
+                 "/api/v1/onboarding")
+    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
+    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
+                 f"/api/v1/invites/{code}/accept")
+    for token in (ann["token"], bob["token"]):
+        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
+                              headers=bearer(token), timeout=10)
+        assert answer.status_code == 200
+
+    guard = Guard(base)
+    ann_phone = signed_in_phone(chromium, guard, base, "ann")
+    bob_phone = signed_in_phone(chromium, guard, base, "bob")
+    for phone in (ann_phone, bob_phone):
+        phone.goto("/transparency")
+        expect(phone.locator("[data-sharing-you]")).to_contain_text("You are sharing")
+    expect(bob_phone.locator("[data-sharing-partner]")).to_contain_text("Ann is sharing with you")
+
+    # Ann writes on her phone.
+    ann_phone.locator("label.tp-kind", has_text="Plan").click()
+    ann_phone.fill("#tp-text", TEXT)
+    ann_phone.fill("#tp-tags", "evening, family")
+    ann_phone.click("text=Share entry")
+    mine = ann_phone.locator(".tp-entry", has_text=TEXT)
+    expect(mine.locator("[data-receipt], .tp-receipt").first).to_contain_text("not read yet")
+
+    # It appears on Bob's phone by itself (live), unread.
+    theirs = bob_phone.locator(".tp-entry", has_text=TEXT)
+    expect(theirs).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(theirs).to_have_class(re.compile(r"tp-entry--unread"))
+    expect(bob_phone.locator("[data-unread]")).to_have_text("1 unread")
+    expect(theirs.locator(".tp-tags")).to_contain_text("family")
+
+    # Bob acknowledges; Ann's phone shows the receipt by itself.
+    theirs.get_by_role("button", name="Mark as read").click()
+    expect(theirs.locator("[data-acknowledged]")).to_contain_text("You read this")
+    expect(bob_phone.locator("[data-unread]")).to_be_hidden()
+    expect(mine.locator("[data-receipt]")).to_contain_text("Read by Bob", timeout=LIVE_TIMEOUT_MS)
+    bob_phone.screenshot(path=str(data_dir.parent / "transparency-bob.png"), full_page=True)
+
+    # Someone edits the database file behind the server's back: the page warns.
+    conn = sqlite3.connect(data_dir / "hearthside.db", isolation_level=None)
+    conn.execute("DROP TRIGGER transparency_entries_no_update")
+    conn.execute("UPDATE transparency_entries SET text = 'Home by 20:00.' WHERE text = ?", [TEXT])
+    conn.close()
+    ann_phone.reload()
+    warning = ann_phone.locator("[data-chain-warning]")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(re.compile(r"Entry #\d+ was changed after it was written"))
+
+    assert guard.outside == [], f"requests left the server: {guard.outside}"
+    assert guard.errors == [], f"page errors: {guard.errors}"

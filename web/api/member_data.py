@@ -1,0 +1,66 @@
+"""``GET /api/v1/me/export`` and ``POST /api/v1/me/forget``: the member's own data."""
+
+import logging
+
+from flask import jsonify
+
+from hearthside import inputs, member_data
+from hearthside.accounts import get_member
+from hearthside.app import current_hs, get_db
+from hearthside.auth import require
+from hearthside.errors import api_error
+from hearthside.plugin_manager import PluginError
+
+from . import api
+from .accounts import check_password, limiter_keys
+
+log = logging.getLogger(__name__)
+
+CONFIRMATION = "forget my data"
+
+
+@api.get("/me/export")
+@require()
+def export_my_data(principal):
+    """Everything the caller wrote or may read, as one JSON document."""
+    response = jsonify(member_data.export(current_hs(), get_db(), principal.member_id))
+    response.headers["Content-Disposition"] = "attachment; filename=hearthside-export.json"
+    return response
+
+
+@api.post("/me/forget")
+@require()
+def forget_my_data(principal):
+    """Delete the caller's own data everywhere; asks for the password and a typed confirmation."""
+    body = inputs.json_body()
+    if body.get("confirm") != CONFIRMATION:
+        api_error(400, "confirmation_required", f"To forget your data, send \"confirm\": \"{CONFIRMATION}\".")
+    password = inputs.password(body, "password", min_length=1)
+    db = get_db()
+    member = get_member(db, principal.member_id)
+    check_password(member, password, limiter_keys(member["username"]), 403, "wrong_password",
+                   "The password is not correct, so nothing was deleted.")
+    try:
+        cleared = member_data.forget(current_hs(), db, principal.member_id)
+    except PluginError as exc:
+        log.error("Forget for member %s stopped, nothing deleted: %s", principal.member_id, exc)
+        api_error(500, "forget_failed",
+                  f"Nothing was deleted: the {exc.plugin} feature could not clear its part. It has been logged.")
+    return jsonify({"forgotten": True, "plugins": cleared})
+
+
+export_my_data.openapi = {"get": {
+    "summary": "Export everything the caller wrote or may read",
+    "responses": {"200": {"description": "The export: member, couple, core records and each plugin's part",
+                          "content": {"application/json": {"schema": {"type": "object", "required": [
+                              "exported_at", "member", "couple", "core", "plugins"]}}}}},
+}}
+forget_my_data.openapi = {"post": {
+    "summary": "Forget the caller's own data (confirmed with the password)",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["confirm", "password"],
+        "properties": {"confirm": {"const": CONFIRMATION}, "password": {"type": "string"}}}}}},
+    "responses": {"200": {"description": "Forgotten", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"forgotten": {"type": "boolean"},
+                                         "plugins": {"type": "array", "items": {"type": "string"}}}}}}}},
+}}
