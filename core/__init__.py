@@ -1,7 +1,15 @@
 """Hearthside: a self-hosted, private companion for couples rebuilding trust.
 
 The public plugin API is re-exported by :mod:`hearthside.plugin_api`; this
-module only carries the version so ``hearthside --version`` stays instant.
+module only carries the versions so ``hearthside --version`` stays instant.
+
+``__version__`` is the release of the server. ``PLUGIN_API_VERSION`` is the
+version of what plugins may rely on (the hooks in ``hearthside.hookspecs`` and
+the names in ``hearthside.plugin_api``), as ``"MAJOR.MINOR"``: MINOR grows when
+something is added or deprecated, MAJOR when something deprecated is removed
+or changes incompatibly. Plugins declare the range they support
+(``HEARTHSIDE_API = ">=1.0,<2"``); see docs/hooks.md, "Versions".
 """
 
 __version__ = "0.1.0"
+PLUGIN_API_VERSION = "1.0"

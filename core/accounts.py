@@ -10,6 +10,7 @@ turn. Hashes made with older parameters are upgraded at the next sign-in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import threading
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from . import consent
 from .errors import api_error
 from .events import emit, now_iso
 
@@ -27,9 +29,17 @@ INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _hash_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
-# Verifying against this for unknown usernames makes a miss cost as much as a
-# wrong password, so timing does not tell whether a username exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this for unknown usernames makes a miss cost as much as a
+    wrong password, so timing does not tell whether a username exists.
+
+    Made at the first sign-in rather than at import: a hash is ~35 ms here and
+    ~100 ms on a Pi, paid at every start (benchmarks/README.md).
+    """
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def hash_password(password: str) -> str:
@@ -40,7 +50,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     with _hash_slots:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
@@ -113,12 +123,14 @@ def create_member(db, couple_id: int, username: str, password_hash: str, display
     """Add a member inside the caller's transaction; 409 if the username is taken."""
     if find_member(db, username) is not None:
         api_error(409, "username_taken", f"The username {username!r} is already taken; choose another.")
+    were_active = consent.active_mutual_scopes(db, couple_id)
     member_id = db["members"].insert({
         "couple_id": couple_id, "username": username, "display_name": display_name,
         "password_hash": password_hash, "is_admin": int(is_admin), "created_at": now_iso(),
     }).last_pk
     emit(db, "member.joined", couple_id, {"member": {"id": member_id, "display_name": display_name}},
          visibility="couple", actor_id=member_id)
+    consent.announce_lapsed(db, couple_id, were_active)  # the newcomer has not agreed to anything yet
     return get_member(db, member_id)
 
 

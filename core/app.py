@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from flask import Flask, current_app, g
 
@@ -20,11 +20,15 @@ from . import __version__
 from .config import Config, ConfigError, RawConfig, Setting, coerce, read_sources, validate
 from .errors import install_error_handlers
 from .hub import Hub
+from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
 from .ratelimit import LoginLimiter
-from .plugin_manager import Candidate, PluginManager, discover
+from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
 from .scheduler import Scheduler
 from .storage import Database, Storage
+
+if TYPE_CHECKING:  # live imports this module; the name is only for the annotation
+    from .live import Live
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ class Hearthside:
         self.scheduler: Scheduler | None = None
         self.login_limiter = LoginLimiter(config["auth.login_attempts"], config["auth.login_window_seconds"])
         self.flask: Flask | None = None
+        # The Socket.IO stream, set by build_app (hearthside.live.attach) once the app exists.
+        self.live: Live | None = None
 
     def _after_commit(self, db: Database, events: list) -> None:
         """Hand committed events to the live hub first (a pause must be quick), then to plugins."""
@@ -73,6 +79,7 @@ class Hearthside:
             self.scheduler.shutdown()
             self.scheduler = None
         self.plugins.call("hearthside_shutdown", hs=self)
+        self.storage.close()
 
 
 def load_plugins_and_config(
@@ -85,18 +92,42 @@ def load_plugins_and_config(
     """Read the config, load the enabled plugins and validate against their schemas.
 
     ``extra_plugins`` maps names to plugin modules/objects registered exactly as
-    if they came from the entry-point group (used by tests and the author kit).
+    if they came from the entry-point group (used by tests and the author kit);
+    one counts as built-in only if it is a module of ``hearthside.plugins``.
     Raises :class:`ConfigError` listing every problem.
     """
     raw = read_sources(config_file, env, flags)
     candidates = discover() if discover_installed else [c for c in discover() if c.name == "core"]
     for name, plugin in (extra_plugins or {}).items():
-        candidates.append(Candidate(name, getattr(plugin, "__version__", "0"), lambda plugin=plugin: plugin))
+        builtin = is_builtin_module(getattr(plugin, "__name__", "") or "")
+        candidates.append(Candidate(name, getattr(plugin, "__version__", "0"), lambda plugin=plugin: plugin,
+                                    builtin, "registered in-process"))
     plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False))
-    plugins.load(candidates, lambda name: _early_bool(raw, f"plugins.{name}.enabled", True))
+    plugins.load(candidates, lambda name: _early_bool(raw, f"plugins.{name}.enabled", True), _selection(raw))
     config = validate(raw, _schemas(plugins))
     plugins.trace = config["trace_plugins"]
     return config, plugins
+
+
+def _selection(raw: RawConfig):
+    """Why a plugin is left out of this start (safe mode, ``plugins.allow``), or None.
+
+    Read before validation because it decides what gets imported; a bad value
+    here selects as if unset, and validate() then refuses to start with it.
+    """
+    safe_mode = _early_bool(raw, "safe_mode", False)
+    try:
+        allowed = coerce(Setting("names", None, ""), raw.values.get("plugins.allow", ""))
+    except (ValueError, TypeError):
+        allowed = None
+
+    def skip(candidate: Candidate) -> str | None:
+        if safe_mode and not candidate.builtin:
+            return "safe mode: built-in plugins only"
+        if allowed is not None and candidate.name not in allowed:
+            return "not in plugins.allow"
+        return None
+    return skip
 
 
 def _early_bool(raw: RawConfig, key: str, default: bool) -> bool:
@@ -120,6 +151,8 @@ def _schemas(plugins: PluginManager) -> dict[str, dict[str, Setting] | None]:
         if info.state == "loaded" and not isinstance(schema, dict):
             plugins.mark_failed(name, f"hearthside_config_schema returned {type(schema).__name__}, not a dict")
         schemas[name] = schema if info.state == "loaded" else None
+    for info in plugins.refused:  # refused for its name: installed all the same, its settings unchecked
+        schemas.setdefault(info.name, None)
     return schemas
 
 
@@ -142,6 +175,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     if applied:
         log.info("Applied %d migration(s)", len(applied))
     app = Flask("hearthside.web")
+    app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond SQLite's range are a 404
     app.secret_key = load_or_create_secret_key(config.data_dir)
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # no member types a megabyte

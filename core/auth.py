@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -30,7 +31,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from .accounts import digest
 from .app import get_db
-from .errors import api_error
+from .errors import api_error, is_storage_full
 from .events import emit, now_iso
 
 TOKEN_BYTES = 32
@@ -101,10 +102,15 @@ def _idle_session(row: dict) -> bool:
 
 
 def _touch(db, row: dict) -> None:
+    """Note when a token was last used; skipped on a full disk, so reads keep working (docs/faults.md)."""
     last = row["last_used_at"]
     if last is None or _age_seconds(last) > LAST_USED_RESOLUTION_SECONDS:
-        with db.atomic():
-            db["tokens"].update(row["id"], {"last_used_at": now_iso()})
+        try:
+            with db.atomic():
+                db["tokens"].update(row["id"], {"last_used_at": now_iso()})
+        except sqlite3.OperationalError as exc:
+            if not is_storage_full(exc):
+                raise
 
 
 def _age_seconds(moment: str) -> float:

@@ -48,34 +48,81 @@ def cli() -> None:
     """Hearthside: a private, self-hosted companion for couples."""
 
 
+safe_mode_option = click.option("--safe-mode/--no-safe-mode", default=None,
+                                help="Load only the core and the built-in plugins, to rule out a broken plugin "
+                                     "(default: the safe_mode setting, off).")
+
+
 @cli.command()
 @click.option("--host", help="Address to listen on (default 0.0.0.0: the home network).")
 @click.option("--port", type=int, help="Port (default 8321).")
 @data_dir_option
 @config_option
-def serve(host, port, data_dir, config_file) -> None:
+@safe_mode_option
+def serve(host, port, data_dir, config_file, safe_mode) -> None:
     """Start the server: web app, API, live stream and scheduler."""
     from .app import build_app
     from .serve import serve as run_server
 
-    config, plugins = _load(config_file, {"host": host, "port": port, "data_dir": data_dir})
+    config, plugins = _load(config_file, {"host": host, "port": port, "data_dir": data_dir, "safe_mode": safe_mode})
     _setup_logging(config["log_level"])
-    logging.getLogger(__name__).info("Data folder: %s", config.data_dir)
-    run_server(build_app(config, plugins))
+    logger = logging.getLogger(__name__)
+    logger.info("Data folder: %s", config.data_dir)
+    if config["safe_mode"]:
+        left_out = [row["name"] for row in plugins.report() if not row["builtin"]]
+        logger.warning("Safe mode: only the core and the built-in plugins are loaded%s",
+                       f" (left out: {', '.join(left_out)})" if left_out else "")
+    run_server(_build_or_explain(build_app, config, plugins))
+
+
+def _build_or_explain(build_app, config, plugins):
+    """Build the app; a full disk or a failed pre-migration backup is a clear message, not a traceback."""
+    from .errors import is_storage_full
+    from .storage import BackupFailed
+
+    try:
+        return build_app(config, plugins)
+    except BackupFailed as exc:
+        click.echo(f"Cannot start: {exc}", err=True)
+    except Exception as exc:
+        if not is_storage_full(exc):
+            raise
+        click.echo(f"Cannot start: the disk holding the data folder {config.data_dir} is full. "
+                   "Nothing saved is lost; free some space and start again.", err=True)
+    sys.exit(1)
 
 
 @cli.command("plugins")
 @config_option
-def list_plugins(config_file) -> None:
+@safe_mode_option
+def list_plugins(config_file, safe_mode) -> None:
     """List every plugin found: version, enabled, loaded or failed (and why)."""
+    from . import PLUGIN_API_VERSION
+
     _setup_logging("critical")  # failures are shown in the table, not as log noise
-    _config, plugins = _load(config_file, {})
+    config, plugins = _load(config_file, {"safe_mode": safe_mode})
     rows = plugins.report()
     width = max(len("PLUGIN"), *(len(row["name"]) for row in rows))
     click.echo(f"{'PLUGIN':<{width}}  {'VERSION':<10} {'ENABLED':<8} STATE")
     for row in rows:
-        state = row["state"] + (f": {row['error']}" if row["error"] else "")
-        click.echo(f"{row['name']:<{width}}  {row['version']:<10} {'yes' if row['enabled'] else 'no':<8} {state}")
+        click.echo(f"{row['name']:<{width}}  {row['version']:<10} {'yes' if row['enabled'] else 'no':<8} "
+                   f"{_state(row)}")
+    click.echo(f"(plugin API {PLUGIN_API_VERSION})")
+    if config["safe_mode"]:
+        click.echo("(safe mode: only the core and the built-in plugins are loaded)")
+    if config["plugins.allow"] is not None:
+        click.echo(f"(plugins.allow: {', '.join(config['plugins.allow']) or 'the core only'})")
+
+
+def _state(row: dict) -> str:
+    """``failed: why``, ``disabled (not in plugins.allow)``, ``loaded (warning: ...)``."""
+    if row["error"]:
+        return f"{row['state']}: {row['error']}"
+    if row["notes"] and row["state"] == "loaded":
+        return f"{row['state']} (warning: {'; '.join(row['notes'])})"
+    if row["notes"]:
+        return f"{row['state']} ({'; '.join(row['notes'])})"
+    return row["state"]
 
 
 @cli.command("check-config")

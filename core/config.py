@@ -13,6 +13,7 @@ value, what was expected and where the value came from, e.g.::
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -21,6 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import yaml
 
 ENV_PREFIX = "HEARTHSIDE_"
+# Short names for settings people set by hand most: HEARTHSIDE_PLUGINS=rituals,touch
+ENV_ALIASES = {"HEARTHSIDE_PLUGINS": "plugins.allow"}
+PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -30,7 +34,8 @@ class Setting:
     """One setting: its kind, default and a plain-language help line.
 
     ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``,
-    ``timezone`` or ``path``. ``minimum``/``maximum`` bound numbers;
+    ``timezone``, ``path`` or ``names`` (a list of plugin names: a YAML list,
+    or comma-separated text in an environment variable). ``minimum``/``maximum`` bound numbers;
     ``choices`` lists the allowed words of a ``choice``.
     """
 
@@ -72,6 +77,12 @@ CORE_SETTINGS: dict[str, Setting] = {
     "time_zone": Setting("timezone", system_time_zone(), "IANA time zone of the scheduler, e.g. Europe/Berlin."),
     "log_level": Setting("choice", "info", "How much the server logs.", choices=("debug", "info", "warning", "error")),
     "trace_plugins": Setting("bool", False, "Log every plugin hook call (for plugin authors)."),
+    "safe_mode": Setting(
+        "bool", False, "Start with the core and the built-in plugins only, to rule out a broken third-party plugin."
+    ),
+    "plugins.allow": Setting(
+        "names", None, "Load only these installed plugins (the core always loads); unset: every enabled one."
+    ),
     "server.threads": Setting(
         "int", 256, "Worker threads; each connected phone or tablet holds one, so keep it above the device count.", 4, 4096
     ),
@@ -211,7 +222,7 @@ def env_name(key: str) -> str:
 def _read_env(env: Mapping[str, str], raw: RawConfig) -> None:
     for name, value in env.items():
         if name.startswith(ENV_PREFIX) and name != "HEARTHSIDE_CONFIG":
-            key = name[len(ENV_PREFIX):].lower().replace("__", ".")
+            key = ENV_ALIASES.get(name) or name[len(ENV_PREFIX):].lower().replace("__", ".")
             raw.set(key, value, Source(f"environment variable {name}"))
 
 
@@ -248,6 +259,7 @@ def _describe(setting: Setting) -> str:
         "path": "a folder path",
         "timezone": "an IANA time zone such as Europe/Berlin",
         "choice": "one of " + ", ".join(setting.choices),
+        "names": "a list of plugin names (comma-separated in an environment variable)",
     }[setting.kind]
 
 
@@ -264,6 +276,8 @@ def coerce(setting: Setting, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
             return value.strip().lower() in TRUE_WORDS
         raise ValueError
+    if kind == "names":
+        return _parse_names(value)
     if kind in ("int", "float"):
         if isinstance(value, bool):
             raise ValueError
@@ -280,6 +294,20 @@ def coerce(setting: Setting, value: Any) -> Any:
     if kind == "timezone" and value not in available_timezones() and value != "UTC":
         raise ValueError
     return value
+
+
+def _parse_names(value: Any) -> list[str] | None:
+    """A YAML list of names, or ``"a, b"`` from an environment variable; empty text means unset."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError
+    names = [item.strip() for item in value]
+    if not all(PLUGIN_NAME.match(name) for name in names):
+        raise ValueError
+    return list(dict.fromkeys(names))
 
 
 def _parse_number(kind: str, value: Any) -> int | float:
@@ -322,9 +350,20 @@ def validate(raw: RawConfig, plugin_schemas: Mapping[str, Mapping[str, Setting] 
             values[key] = coerce(setting, value)
         except (ValueError, TypeError):
             problems.append(f"{key}: expected {_describe(setting)}, got {value!r} ({source})")
+    problems.extend(_unknown_allowed(values.get("plugins.allow"), raw, plugin_schemas))
     if problems:
         raise ConfigError(problems)
     return Config(values, raw.file)
+
+
+def _unknown_allowed(allowed: list[str] | None, raw: RawConfig, plugin_schemas: Mapping[str, Any]) -> list[str]:
+    """A name in ``plugins.allow`` that no installed plugin has is a typo: say so, never ignore it."""
+    unknown = [name for name in allowed or () if name not in plugin_schemas]
+    if not unknown:
+        return []
+    installed = ", ".join(sorted(plugin_schemas)) or "none"
+    return [f"plugins.allow: there is no installed plugin named {', '.join(map(repr, unknown))} "
+            f"(installed: {installed}) ({raw.sources['plugins.allow']})"]
 
 
 def _unknown(key: str, source: Source, plugin_schemas: Mapping[str, Any]) -> str:

@@ -33,6 +33,7 @@ from .events import emit, now_iso
 log = logging.getLogger(__name__)
 
 WHO_CHOICES = ("all", "author")
+DASHBOARD_PREFIX = "dashboard."
 GENESIS_HASH = "0" * 64
 
 
@@ -148,13 +149,9 @@ def require_active(db, couple_id: int, scope: str, hs=None) -> None:
 
 
 def _description(hs, scope: str) -> str:
-    if hs is None:
-        try:
-            from .app import current_hs
-
-            hs = current_hs()
-        except RuntimeError:  # outside a request: the name has to do
-            return scope
+    hs = hs or _current_hs()
+    if hs is None:  # outside a request: the name has to do
+        return scope
     declared = registry(hs).get(scope)
     return declared.description.rstrip(".") if declared else scope
 
@@ -189,11 +186,12 @@ def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> boo
 
     Repeating one's current answer writes nothing (the history stays a record
     of decisions, not of clicks). A change appends a chained history row and
-    emits ``consent.changed`` (couple); when an ``all`` scope stops being
-    active it also emits ``consent.revoked`` with dashboard visibility, so
-    every open screen - the wall included - drops what the scope allowed.
-    ``who`` is the scope's rule: an ``author`` scope never gates the wall, so
-    its changes are told to the couple only.
+    emits ``consent.changed`` (couple). When an ``all`` scope stops being
+    active it also emits ``consent.revoked``, so every open page drops what the
+    scope allowed; when one starts being active, ``consent.activated``, so open
+    pages show it at once. See :func:`_emit_switch` for who hears those two.
+    ``who`` is the scope's rule: an ``author`` scope is never active for the
+    couple as a whole, so its changes are told to the couple only.
     """
     with db.atomic():
         couple_id, member_id = principal.couple_id, principal.member_id
@@ -205,9 +203,61 @@ def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> boo
         active = _active(member_grants(db, couple_id, scope), who)
         emit(db, "consent.changed", couple_id, {"scope": scope, "active": active},
              visibility="couple", actor_id=member_id)
-        if was_active and not active and who == "all":
-            emit(db, "consent.revoked", couple_id, {"scope": scope}, visibility="dashboard", actor_id=member_id)
+        if who == "all" and was_active != active:
+            _emit_switch(db, couple_id, scope, active)
     return True
+
+
+def is_wall_scope(scope: str) -> bool:
+    """Whether ``scope`` decides what the wall screen shows (``dashboard.<plugin>``)."""
+    return scope.startswith(DASHBOARD_PREFIX)
+
+
+def _emit_switch(db, couple_id: int, scope: str, active: bool) -> None:
+    """Tell open screens that a mutual scope went on (``consent.activated``) or off (``consent.revoked``).
+
+    Only a ``dashboard.*`` scope is the wall's business: its switch is a
+    ``dashboard`` event, so the wall drops or shows those cards within a
+    second. Any other scope's switch is a ``couple`` event: the wall is a
+    shared screen guests can read, and "matcher.reveal is off now" there
+    would tell them the couple had compared their yes/no/maybe lists.
+    The switch names no actor: it is a state of the couple, and who turned
+    a scope off is not the wall's to show (``consent.changed`` tells the
+    phones, where the consent page shows each member's answer anyway).
+    """
+    visibility = "dashboard" if is_wall_scope(scope) else "couple"
+    emit(db, "consent.activated" if active else "consent.revoked", couple_id, {"scope": scope},
+         visibility=visibility)
+
+
+def active_mutual_scopes(db, couple_id: int, hs=None) -> list[str]:
+    """The couple's declared ``who="all"`` scopes that are active right now."""
+    hs = hs or _current_hs()
+    if hs is None:
+        return []
+    return [name for name, scope in registry(hs).items() if scope.who == "all" and is_active(db, couple_id, name)]
+
+
+def announce_lapsed(db, couple_id: int, were_active: list[str]) -> None:
+    """After the couple changed (a member joined), switch off what is no longer active.
+
+    A newcomer has granted nothing, so every mutual scope lapses until they
+    grant it too; ``consent.revoked`` makes open screens - the wall for
+    ``dashboard.*`` - drop it at once instead of at their next refresh.
+    Call inside the transaction that changed the couple.
+    """
+    for scope in were_active:
+        if not is_active(db, couple_id, scope):
+            _emit_switch(db, couple_id, scope, False)
+
+
+def _current_hs():
+    try:
+        from .app import current_hs
+
+        return current_hs()
+    except RuntimeError:  # outside a request (a script): no registry to ask
+        return None
 
 
 def _append(db, couple_id: int, member_id: int, scope: str, granted: bool) -> None:

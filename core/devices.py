@@ -111,7 +111,7 @@ def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
     declared = consent.registry(hs)
     cards: list[dict] = []
     for plugin, offered in hs.plugins.call_by_plugin("hearthside_dashboard_cards", hs=hs, db=db, couple_id=couple_id):
-        scope = f"dashboard.{plugin}"
+        scope = f"{consent.DASHBOARD_PREFIX}{plugin}"
         if scope not in declared or not consent.is_active(db, couple_id, scope):
             continue
         for card in offered if isinstance(offered, list) else ():

@@ -5,11 +5,21 @@ status (cardinal rule 6). Views and plugins raise :class:`APIError` (or call
 :func:`api_error`); the handlers installed by :func:`install_error_handlers`
 turn it - and Flask's own 404/405/413 - into that shape. Messages are written
 for the member reading them and must never carry another member's data.
+
+The one exception to "4xx only" is a full disk: the request was fine, the
+server cannot store it. SQLite's "database or disk is full" (SQLITE_FULL) and
+an ``OSError`` ENOSPC, wherever they are raised, answer **507** with the code
+``storage_full`` and a fixed message (never the exception's text, which can
+name files). The transaction was rolled back by :meth:`Database.atomic`, so
+nothing was half-written, and the server keeps serving reads meanwhile
+(docs/faults.md).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -41,6 +51,43 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return response
 
 
+STORAGE_FULL_STATUS = 507  # Insufficient Storage
+STORAGE_FULL_CODE = "storage_full"
+STORAGE_FULL_MESSAGE = ("The server's storage is full, so this was not saved. Nothing already saved is "
+                        "affected. Free some space on the server's disk, then try again.")
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk: SQLITE_FULL or ENOSPC.
+
+    The cause chain is followed because plugins and libraries may wrap the
+    original error in one of their own.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error) and _sqlite_full(exc):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _sqlite_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_FULL  # extended codes keep the primary one in the low byte
+    return "database or disk is full" in str(exc)
+
+
+def storage_full_response():
+    """The 507 answer for API callers (pages get the same words as plain text)."""
+    if _wants_json():
+        return error_response(STORAGE_FULL_STATUS, STORAGE_FULL_CODE, STORAGE_FULL_MESSAGE)
+    return STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -59,6 +106,11 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_storage_full(exc):
+            # Expected on a full disk, not a bug: one line, no traceback, no request data.
+            log.warning("Storage full: %s %s was not saved (%s)", request.method, request.path,
+                        type(exc).__name__)
+            return storage_full_response()
         # The traceback goes to the log with the route only: request bodies can
         # hold private answers, so they are never logged.
         log.exception("Unhandled error on %s %s", request.method, request.path)

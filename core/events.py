@@ -12,16 +12,29 @@ Visibility decides who may ever see an event:
 * ``couple`` - every member of the couple, room ``couple:<id>``;
 * ``dashboard`` - the members and the couple's paired wall screens, rooms
   ``couple:<id>`` and ``dashboard:<id>``.
+
+Event ids are the cursor of ``GET /api/v1/events?after=<id>``, so everyone
+sees them. Counted 1, 2, 3, ... they would leak: the partner who sees 41 and
+43 knows event 42 exists and is hidden from them - the other partner did
+something private, just then. So an id is the time of the event in
+microseconds since 1970 (see :func:`next_event_id`): ids still only grow,
+and a gap between two of them measures time, not hidden events.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import secrets
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 VISIBILITIES = ("private", "couple", "dashboard")
+# When the clock is behind the newest id (it jumped back), the first id after
+# it steps on by a random amount up to this (microseconds); see next_event_id.
+RANDOM_STEP_US = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -36,8 +49,14 @@ class Event:
     created_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``GET /api/v1/events`` and of the live ``event`` message."""
-        return asdict(self)
+        """The JSON shape of ``GET /api/v1/events`` and of the live ``event`` message.
+
+        Written out rather than ``dataclasses.asdict``, whose deep copy of the
+        payload was most of the time of an events page (benchmarks/README.md).
+        """
+        return {"id": self.id, "couple_id": self.couple_id, "type": self.type, "actor_id": self.actor_id,
+                "visibility": self.visibility, "audience_id": self.audience_id, "payload": self.payload,
+                "created_at": self.created_at}
 
     def rooms(self) -> list[str]:
         """The live-stream rooms this event may be delivered to, and no others."""
@@ -74,11 +93,48 @@ def emit(db, type: str, couple_id: int, payload: dict | None = None, *, visibili
     if (visibility == "private") != (audience_id is not None):
         raise ValueError("a private event needs exactly one audience_id; other events take none")
     row = {
+        "id": next_event_id(db),
         "couple_id": couple_id, "type": type, "actor_id": actor_id, "visibility": visibility,
         "audience_id": audience_id, "payload": json.dumps(payload or {}, separators=(",", ":")),
         "created_at": now_iso(),
     }
-    row["id"] = db["events"].insert(row).last_pk
+    # Plain SQL, not db["events"].insert(): sqlite-utils would look the schema
+    # up first on every event (benchmarks/README.md, live path).
+    db.execute("INSERT INTO events (id, couple_id, type, actor_id, visibility, audience_id, payload, created_at) "
+               "VALUES (:id, :couple_id, :type, :actor_id, :visibility, :audience_id, :payload, :created_at)", row)
     event = Event.from_row(row)
     db.pending_events.append(event)
     return event
+
+
+class _Steady:
+    """The last id this process gave out, and the monotonic time it did so."""
+
+    lock = threading.Lock()
+    last_id = 0
+    at_us = 0
+
+
+def next_event_id(db) -> int:
+    """The id for a new event: now in microseconds, and always above the newest id.
+
+    Normally that is simply the wall clock. If the clock is behind the newest
+    id (a Raspberry Pi has no real-time clock and may boot with an old time),
+    ids go on at the pace of the monotonic clock from the last id this
+    process gave out - so a gap still measures time - or, for the first
+    event after a start, by a random step. Never ``newest + 1``: consecutive
+    ids would tell a viewer that nothing was hidden in between, and so, by
+    contrast, when something was. Runs inside the write transaction (BEGIN
+    IMMEDIATE), so no other writer can take the same id.
+    """
+    newest = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+    now_us, steady_us = time.time_ns() // 1000, time.monotonic_ns() // 1000
+    with _Steady.lock:
+        if now_us > newest:
+            candidate = now_us
+        elif _Steady.last_id == newest:
+            candidate = newest + max(1, steady_us - _Steady.at_us)
+        else:
+            candidate = newest + 1 + secrets.randbelow(RANDOM_STEP_US)
+        _Steady.last_id, _Steady.at_us = candidate, steady_us
+    return candidate

@@ -11,8 +11,23 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from .errors import api_error
+
+# SQLite keeps integers in 8 bytes. A larger number can name no row, and handing
+# one to the database raises OverflowError - a 500 instead of a clear answer.
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in a route: only numbers SQLite can hold match, so an
+    absurdly long id is "no such page" (a JSON 404), never a server error.
+    The app installs it as the ``int`` converter before any route is added."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = SQLITE_MAX_INTEGER,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def json_body(optional: bool = False) -> dict:

@@ -5,7 +5,7 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
 
 * **Connect** authenticates with ``auth={"token": ...}`` (a bearer token) or,
   when no ``auth`` is sent, the browser's signed session cookie. Anything else
-  is refused. A member joins ``member:<id>`` and ``couple:<couple id>``; a wall
+  is refused, and the refused transport session closed a second later. A member joins ``member:<id>`` and ``couple:<couple id>``; a wall
   device joins ``dashboard:<couple id>`` only.
 * **Delivery**: the live hub hands every committed event to :meth:`Live.publish`,
   which sends message ``event`` with ``event.as_dict()`` to exactly
@@ -38,6 +38,7 @@ from .events import Event
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5.0
+REFUSAL_GRACE_SECONDS = 1.0  # a refused client's own goodbye normally takes milliseconds
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Live:
         """Authenticate, then join the rooms this caller may hear; refuse otherwise."""
         principal = principal_for(get_db(), self._secret(auth))
         if principal is None:
+            self._end_session_after_refusal(request.sid)
             raise ConnectionRefusedError("unauthorized: connect with auth={'token': <token>} or sign in first")
         for room in self._rooms_for(principal):
             join_room(room)
@@ -93,6 +95,29 @@ class Live:
             self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
                                                         principal.member_id, principal.device_id)
         self._start_sweeper()
+
+    def _end_session_after_refusal(self, sid: str) -> None:
+        """Close the refused client's Engine.IO session a moment after its refusal.
+
+        Socket.IO refuses the namespace but keeps the transport open for
+        others; Hearthside has only one, so a refused session is dead weight.
+        Over long-polling it holds a server thread in a waiting GET until the
+        next ping (25 s), and python-engineio's client, closing at that moment,
+        can lose its own CLOSE in a race and wait for that same ping. A short
+        grace first lets the refusal go out and a well-behaved client close
+        by itself (then there is nothing left to do); closing like engineio's
+        own ping timeout does (``wait=False``) then answers the waiting GET.
+        """
+        eio_sid = self.socketio.server.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid is not None:
+            self.socketio.start_background_task(self._close_refused, eio_sid)
+
+    def _close_refused(self, eio_sid: str) -> None:
+        time.sleep(REFUSAL_GRACE_SECONDS)
+        eio = self.socketio.server.eio
+        refused = eio.sockets.get(eio_sid)
+        if refused is not None and not (refused.closed or refused.closing):
+            refused.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
 
     @staticmethod
     def _secret(auth) -> str | None:

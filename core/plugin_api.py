@@ -4,7 +4,14 @@ Built-in plugins use only what is here (and the hooks in ``hookspecs``); if a
 plugin needs more, the API is missing a hook - add it here, documented.
 
     from hearthside.plugin_api import hookimpl, emit, api_error, get_db
+
+What is here, and the hooks, make up the plugin API, versioned as
+``PLUGIN_API_VERSION`` ("MAJOR.MINOR"); a plugin declares the range it
+supports with ``HEARTHSIDE_API = ">=1.0,<2"`` in its module. docs/hooks.md
+lists every name (a test keeps that list equal to ``__all__``).
 """
+
+from . import PLUGIN_API_VERSION
 
 from .app import Hearthside, current_hs, get_db
 from .config import Setting
@@ -17,7 +24,7 @@ from .consent import Scope, is_active, require_active  # declare scopes; the one
 from .inputs import json_body  # the request's JSON object, or a clear 400
 from .accounts import couple_members  # the couple's current members (rows; use their "id")
 from .accounts import get_member  # one member row by id (use "couple_id", "display_name"), or None
-from .web.pages import member_page, _render_member as render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
+from .web.pages import member_page, render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
 from .accounts import get_couple  # the couple row: id, name, time_zone (IANA) - plugins schedule in it
 from .web.pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
@@ -33,4 +40,5 @@ __all__ = [
     "get_couple", "CONTENT_SECURITY_POLICY",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
+    "PLUGIN_API_VERSION",
 ]

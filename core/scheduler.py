@@ -10,13 +10,21 @@ that was off for a weekend catches up sensibly.
 A heartbeat job compares the wall clock with the monotonic clock. A Pi has no
 real-time clock and sets its time from the network after boot; when the wall
 clock jumps, the heartbeat runs the catch-up again and wakes the scheduler so
-no job sleeps through its slot.
+no job sleeps through its slot. A jump *back* would leave an interval job
+waiting for its next slot on the old, later clock (a reminder job stalled for
+hours); the heartbeat pulls such jobs back to one interval from the new now,
+and a run record the wrong clock left in the future is reset to now.
+
+On a full disk a job's work cannot be saved: that is logged as one warning
+(not a traceback every minute) and the run is not recorded, so the catch-up
+runs it once when space returns.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +34,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from .errors import is_storage_full
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +86,17 @@ class Scheduler:
         started = self.clock()
         try:
             job.func(self.hs)
-        except Exception:
-            log.exception("Scheduled job %s failed", job_id)
-        self._record_run(job_id, started)
+        except Exception as exc:
+            if is_storage_full(exc):  # not recorded: the catch-up runs it once space returns
+                log.warning("Scheduled job %s could not save its work: the storage is full", job_id)
+                return
+            log.exception("Scheduled job %s failed", job_id)  # recorded: not retried on every start
+        try:
+            self._record_run(job_id, started)
+        except sqlite3.OperationalError as exc:
+            if not is_storage_full(exc):
+                raise
+            log.warning("Scheduled job %s ran but its run could not be recorded: the storage is full", job_id)
 
     # -- catch-up -----------------------------------------------------------
 
@@ -94,7 +112,8 @@ class Scheduler:
         now = self.clock()
         ran = []
         for job in self.jobs.values():
-            if self.last_run(job.id) is None:
+            last = self.last_run(job.id)
+            if last is None or last > now:  # first seen, or recorded by a clock that was wrong ahead
                 self._record_run(job.id, now)
             elif job.catch_up and self.missed(job, now):
                 log.info("Job %s missed a run while the server was off; running it once now", job.id)
@@ -111,10 +130,31 @@ class Scheduler:
         self._last_beat = (wall, mono)
         if abs(jump) >= CLOCK_JUMP_SECONDS:
             log.warning("The wall clock jumped by %+.0f s; catching up scheduled jobs", jump)
+            if jump < 0:
+                self.rearm_after_jump_back(datetime.fromtimestamp(wall, self.tz))
             self.catch_up()
             if self._aps is not None:
                 self._aps.wakeup()
         return jump
+
+    def rearm_after_jump_back(self, now: datetime) -> list[str]:
+        """Pull interval jobs whose next run lies more than one interval ahead back to ``now + interval``.
+
+        Their next run was computed on the clock before the jump; left alone, a
+        one-minute job would wait as long as the clock went back. Cron-like jobs
+        keep their slot: a slot already run is not run twice. Returns the ids moved.
+        """
+        if self._aps is None:
+            return []
+        moved = []
+        for job in self._aps.get_jobs():
+            if not isinstance(job.trigger, IntervalTrigger) or job.next_run_time is None:
+                continue
+            soonest = now + job.trigger.interval
+            if job.next_run_time > soonest:
+                job.modify(next_run_time=soonest)
+                moved.append(job.id)
+        return moved
 
     # -- lifecycle ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -66,16 +67,28 @@ class Database(sqlite_utils.Database):
         try:
             yield self
         except BaseException:
-            self.pending_events.clear()
-            self.rollback()
+            self._abandon()
             raise
         try:
             self.conn.execute("COMMIT")
         except BaseException:
-            self.pending_events.clear()
-            self.rollback()
+            # e.g. SQLITE_FULL while writing the WAL: SQLite may already have
+            # rolled back; either way nothing of this transaction stays.
+            self._abandon()
             raise
         self._deliver_committed_events()
+
+    def _abandon(self) -> None:
+        """Roll back after a failure without hiding it: the caller re-raises the original error.
+
+        On a full or failing disk the ROLLBACK itself can fail; the error that
+        caused it is the one worth reporting, and SQLite rolls back on close.
+        """
+        self.pending_events.clear()
+        try:
+            self.rollback()
+        except sqlite3.Error as exc:
+            log.warning("Rolling back failed too (%s); the connection will roll back when closed", exc)
 
     def _deliver_committed_events(self) -> None:
         events, self.pending_events = self.pending_events, []
@@ -95,6 +108,25 @@ class Storage:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.connection() as db:
             db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept in the file
+        self._keeper = self._hold_wal_open()
+
+    def _hold_wal_open(self) -> sqlite3.Connection:
+        """Keep one idle connection open for as long as this storage lives.
+
+        When the last connection to a WAL database closes, SQLite checkpoints and
+        deletes the ``-wal`` and ``-shm`` files, and the next connection has to
+        create them again. On a full disk it cannot, and then even *reads* fail
+        ("disk I/O error"). With this connection open the files stay, so a full
+        disk stops writes only (answered 507) while members can still read.
+        It never holds a transaction, so it blocks neither writers nor checkpoints.
+        """
+        keeper = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL index
+        return keeper
+
+    def close(self) -> None:
+        """Let go of the connection that keeps the WAL files (see :meth:`_hold_wal_open`)."""
+        self._keeper.close()
 
     def connect(self) -> Database:
         """A new connection for the calling thread; the caller closes it."""
@@ -121,17 +153,29 @@ class Storage:
             return not db.table_names()
 
     def backup(self, destination: Path) -> Path:
-        """Write a consistent copy while the server runs (SQLite's online backup API)."""
+        """Write a consistent copy while the server runs (SQLite's online backup API).
+
+        The copy is written as ``<name>.partial``, flushed to the disk, and only
+        then renamed: a backup that failed half-way (a full disk, a crash) never
+        carries the real name, and the partial file is removed on failure.
+        """
         destination = Path(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
         partial = destination.with_name(destination.name + ".partial")
-        with self.connection() as db:
-            target = sqlite3.connect(partial)
-            try:
-                db.conn.backup(target)
-            finally:
-                target.close()
-        partial.replace(destination)  # a half-written backup never carries the real name
+        try:
+            with self.connection() as db:
+                target = sqlite3.connect(partial)
+                try:
+                    db.conn.backup(target)
+                finally:
+                    target.close()
+            _fsync(partial)
+        except BaseException:
+            for leftover in (partial, partial.with_name(partial.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        partial.replace(destination)
+        _fsync(destination.parent)  # the rename itself survives a power cut
         return destination
 
     def automatic_backup(self, reason: str, keep: int) -> Path:
@@ -165,6 +209,19 @@ class Storage:
             origin.close()
         return kept
 
+    def _backup_before_migrations(self, keep: int) -> Path:
+        """Never migrate without the backup: on failure say why plainly, and migrate nothing."""
+        from .errors import is_storage_full
+
+        try:
+            return self.automatic_backup("before-migrations", keep)
+        except (sqlite3.Error, OSError) as exc:
+            why = "there is not enough free space" if is_storage_full(exc) else f"it failed ({exc})"
+            raise BackupFailed(
+                f"Could not back up the database in {self.backups_dir} before applying migrations: {why}. "
+                "No migration was applied and the database is unchanged; free some space and start again."
+            ) from exc
+
     def pending_migrations(self, migration_sets: Iterable[Migrations]) -> list[tuple[Migrations, str]]:
         with self.connection() as db:
             return [(migrations, m.name) for migrations in migration_sets for m in migrations.pending(db)]
@@ -181,7 +238,7 @@ class Storage:
         if not pending:
             return []
         if not self.is_empty():
-            backup = self.automatic_backup("before-migrations", keep_backups)
+            backup = self._backup_before_migrations(keep_backups)
             log.info("Backed up the database to %s before applying %d migration(s)", backup, len(pending))
         applied = []
         with self.connection() as db:
@@ -194,6 +251,19 @@ class Storage:
                 log.info("Applied migration %s:%s in %.0f ms", migrations.name, name,
                          (time.perf_counter() - started) * 1000)
         return applied
+
+
+class BackupFailed(RuntimeError):
+    """The backup before migrations could not be written, so no migration was applied."""
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to the disk: a Pi gets unplugged."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def validate_database_file(path: Path) -> str | None:

@@ -4,7 +4,9 @@ Onboarding in the browser -> invite -> the partner joins in a second browser
 context through the link -> the wall tablet pairs in a third context with a
 code made on a phone -> a pause started on a phone takes over the wall (and
 the other phone) within seconds, and ending it lifts it -> revoking the
-dashboard scope removes its card from the open wall.
+dashboard scope removes its card from the open wall, granting it again brings
+it back at once. The kiosk on its own: it asks to keep the screen awake, dims
+after five idle minutes (on a clock the test moves) and reconnects by itself.
 
 Runs Debian's Chromium through Playwright (never a downloaded browser).
 Skipped, with the reason, where either is missing - except in CI
@@ -192,6 +194,10 @@ def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     expect(card).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
     expect(wall.locator("[data-cards-empty]")).to_be_visible()
 
+    # -- and turns it on again: the card is back at once, not at the wall's next refresh (30 s) ---------
+    bob.locator(f"[data-scope='{SCOPE}'] [data-toggle]").check()
+    expect(card).to_contain_text("A calm test card", timeout=LIVE_TIMEOUT_MS)
+
     # -- ann removes the wall screen on her phone: the open wall goes back to pairing --------------------
     ann.goto("/devices")
     ann.once("dialog", lambda dialog: dialog.accept())
@@ -247,4 +253,50 @@ def test_the_phone_pages_show_the_pause_overlay_too(chromium, server):
     expect(phone.locator("[data-tokens] li")).to_have_count(2)  # this browser and the onboarding token
     phone.click("[data-signout]")
     expect(phone).to_have_url(re.compile(r"/signin$"))
+    assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
+
+
+# Records the wall's screen wake-lock requests (headless Chromium may refuse them; the page copes).
+WAKE_LOCK_PROBE = """
+window.__wakeRequests = 0;
+if (navigator.wakeLock) {
+  const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+  navigator.wakeLock.request = (type) => { window.__wakeRequests += 1; return request(type); };
+}
+"""
+
+
+def test_the_wall_keeps_awake_dims_when_idle_and_reconnects_by_itself(chromium, server):
+    from playwright.sync_api import expect
+
+    http = requests.Session()
+    answer = http.post(server.url + "/api/v1/onboarding", json={
+        "couple": {"name": "Solo", "time_zone": "UTC"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
+    guard = Guard(server.url)
+    wall = _new_page(chromium, guard, **WALL)
+    wall.context.add_init_script(WAKE_LOCK_PROBE)
+    wall.clock.install()  # the page's timers run on a clock the test moves
+    wall.goto(f"/dashboard/pair?code={code}")
+    wall.click("[data-pair-form] button")
+    expect(wall.locator("[data-cards-empty]")).to_be_visible()
+    wait_until_live(wall)
+    assert wall.evaluate("window.__wakeRequests") >= 1, "the wall never asked to keep the screen awake"
+
+    # Idle for five minutes: the screen dims; a touch wakes it.
+    expect(wall.locator("body")).not_to_have_class(re.compile(r"\bis-dim\b"))
+    wall.clock.run_for("05:01")
+    expect(wall.locator("body")).to_have_class(re.compile(r"\bis-dim\b"))
+    wall.mouse.click(640, 400)
+    expect(wall.locator("body")).not_to_have_class(re.compile(r"\bis-dim\b"))
+
+    # The network drops: the wall reconnects by itself, and a pause still takes it over.
+    wall.evaluate("Hearthside.socket.io.engine.close()")
+    wall.wait_for_function("() => !Hearthside.socket.connected")
+    wall.clock.run_for(6000)  # past the client's reconnection delay
+    wait_until_live(wall)
+    assert requests.post(server.url + "/api/v1/pause", json={"minutes": 5}, headers=headers).status_code == 200
+    expect(wall.locator("#pause-overlay")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)

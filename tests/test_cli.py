@@ -58,6 +58,8 @@ CANDLES = """
     import click
     from hearthside.plugin_api import Setting, hookimpl
 
+    HEARTHSIDE_API = ">=1.0,<2"
+
     @hookimpl
     def hearthside_config_schema():
         return {"reminder_minutes": Setting("int", 30, "Minutes before a ritual to remind.")}
@@ -72,10 +74,10 @@ CANDLES = """
 
 
 def table(output: str) -> dict[str, list[str]]:
-    """``hearthside plugins`` output as {name: [version, enabled, state...]}."""
+    """``hearthside plugins`` output as {name: [version, enabled, state...]}, without the notes below it."""
     lines = output.strip().splitlines()
     assert lines[0].split() == ["PLUGIN", "VERSION", "ENABLED", "STATE"]
-    return {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    return {line.split()[0]: line.split()[1:] for line in lines[1:] if not line.startswith("(")}
 
 
 def add_event(app, kind: str) -> None:

@@ -295,9 +295,10 @@ def test_example_config_documents_every_core_setting():
     raw = read_sources(EXAMPLE, env={})
     listed = set(raw.values)
     assert listed <= set(CORE_SETTINGS), "the example sets keys the core does not know"
-    # time_zone stays commented: its default is the machine's own zone.
-    assert set(CORE_SETTINGS) - listed == {"time_zone"}
+    # time_zone stays commented: its default is the machine's own zone; plugins.allow: unset means "all".
+    assert set(CORE_SETTINGS) - listed == {"time_zone", "plugins.allow"}
     assert "\n# time_zone: " in text
+    assert "\n#   allow: [" in text
     for key, setting in CORE_SETTINGS.items():
         assert f"Env: {env_name(key)}" in text, f"{key}: its environment variable is not named"
         if key in listed:
@@ -316,6 +317,7 @@ def test_example_config_documents_plugins_section():
     section = commented[commented.index("plugins:\n"):]
     parsed = yaml.safe_load(section)
     assert parsed["plugins"]["matcher"]["enabled"] is False
+    assert parsed["plugins"]["allow"] == ["rituals", "transparency", "matcher", "touch"]
     assert "enabled" in parsed["plugins"]["rituals"]
 
 

@@ -73,9 +73,51 @@ def test_granting_and_revoking_are_events_and_revocation_reaches_the_wall(couple
         ({"scope": SCOPE, "active": True}, bob.id, "couple"),
         ({"scope": SCOPE, "active": False}, bob.id, "couple"),
     ]
-    revoked = [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "consent.revoked"]
-    assert [(e["payload"], e["visibility"]) for e in revoked] == [({"scope": SCOPE}, "dashboard")]
-    assert not [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "consent.changed"]
+    # The wall hears that the scope went on and off - and nothing of who did what.
+    switches = [e for e in wall.get("/api/v1/events").json["events"] if e["type"].startswith("consent.")]
+    assert [(e["type"], e["payload"], e["visibility"], e["actor_id"]) for e in switches] == [
+        ("consent.activated", {"scope": SCOPE}, "dashboard", None),
+        ("consent.revoked", {"scope": SCOPE}, "dashboard", None),
+    ]
+
+
+class SecretScope:
+    """A mutual scope that is not about the wall (like matcher.reveal)."""
+
+    @hookimpl
+    def hearthside_consent_scopes(self, hs):
+        return [Scope("secrets.reveal", "Compare our private lists")]
+
+
+def test_a_scope_that_is_not_the_walls_never_reaches_the_wall(make_app):
+    """The wall is a shared screen: "they compared their lists" must not show up there."""
+    app = make_app(extra_plugins={"testcards": card_plugin, "secrets": SecretScope()})
+    ann, bob = onboard_couple(app.test_client())
+    wall = pair_device(ann)
+    for member, granted in ((ann, True), (bob, True), (bob, False), (bob, True), (ann, False)):
+        assert member.put("/api/v1/consents/secrets.reveal", json={"granted": granted}).status_code == 200
+    assert wall.get("/api/v1/events").json["events"] == []
+    # The phones are told both ways, so open pages re-read at once.
+    switches = [(e["type"], e["visibility"]) for e in bob.get("/api/v1/events").json["events"]
+                if e["type"] in ("consent.activated", "consent.revoked")]
+    assert switches == [("consent.activated", "couple"), ("consent.revoked", "couple"),
+                        ("consent.activated", "couple"), ("consent.revoked", "couple")]
+
+
+def test_a_newcomer_lapses_what_was_active_and_the_wall_is_told(card_app):
+    client = card_app.test_client()
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": "Solo"}, "member": {"username": "ann", "password": "correct horse battery",
+                                               "display_name": "Ann"}})
+    ann = Member(client, answer.json["token"], answer.json["member"])
+    wall = pair_device(ann)
+    ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
+    code = ann.post("/api/v1/invites").json["code"]
+    client.post(f"/api/v1/invites/{code}/accept",
+                json={"username": "bob", "password": "correct horse battery", "display_name": "Bob"})
+    assert [e["type"] for e in wall.get("/api/v1/events").json["events"] if e["type"].startswith("consent.")] == [
+        "consent.activated", "consent.revoked"]
+    assert wall.get("/api/v1/dashboard").json["cards"] == []
 
 
 def test_revoking_what_was_never_active_emits_no_revoked_event(couple):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
 
+from hearthside import events as events_module
 from hearthside.events import Event, emit
 from hearthside.hookspecs import hookimpl
 from hearthside.hub import Hub
@@ -141,3 +143,40 @@ def test_emit_rejects_bad_visibility_and_audience(hs, live, visibility, audience
                 emit(db, "note.added", 1, visibility=visibility, audience_id=audience)
         assert db["events"].count == 0
     assert live == []
+
+
+# -- ids that tell nothing about hidden events ----------------------------------------------------
+
+def emit_three(hs, couple_id=1):
+    """A couple event, one private to member 8, another couple event: what member 9 sees is 1 and 3."""
+    with hs.storage.connection() as db, db.atomic():
+        first = emit(db, "note.shared", couple_id, visibility="couple")
+        hidden = emit(db, "journal.saved", couple_id, visibility="private", audience_id=8)
+        last = emit(db, "note.shared", couple_id, visibility="couple")
+    return first, hidden, last
+
+
+def test_event_ids_are_times_so_a_gap_counts_no_hidden_events(hs):
+    """Counted ids (41, then 43) would tell the partner "the other did something private just then"."""
+    first, hidden, last = emit_three(hs)
+    assert first.id < hidden.id < last.id
+    for event in (first, hidden, last):  # microseconds since 1970, matching the event's own time
+        created_us = datetime.fromisoformat(event.created_at).timestamp() * 1_000_000
+        assert abs(event.id - created_us) < 1_000_000
+    assert last.id - first.id != 2
+
+
+def test_a_clock_behind_the_newest_id_never_gives_counted_ids(hs, monkeypatch):
+    """A Pi can boot with an old time: ids still grow, by elapsed time or a random step, never +1."""
+    emit_three(hs)
+    monkeypatch.setattr(events_module.time, "time_ns", lambda: 0)  # the clock jumped back to 1970
+    steps = []
+    monkeypatch.setattr(events_module.secrets, "randbelow", lambda n: steps.append(n) or 123_456)
+    monkeypatch.setattr(events_module._Steady, "last_id", 0)  # as if the server had just started
+    with hs.storage.connection() as db:
+        newest = db.execute("SELECT max(id) FROM events").fetchone()[0]
+    first, hidden, last = emit_three(hs)
+    assert first.id == newest + 1 + 123_456 and steps == [events_module.RANDOM_STEP_US]
+    assert first.id < hidden.id < last.id  # then at the pace of the monotonic clock
+    assert steps == [events_module.RANDOM_STEP_US]
+

@@ -8,6 +8,7 @@ websocket transport and over long-polling.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -15,7 +16,9 @@ import pytest
 import requests
 import socketio
 
+from hearthside.consent import Scope
 from hearthside.events import emit
+from hearthside.hookspecs import hookimpl
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
 from tests.test_devices import pair_device
 
@@ -88,6 +91,35 @@ def test_other_couples_hear_nothing(app, client, couple, sockets):
     cat_sio.disconnect()
 
 
+
+def test_room_matrix_each_room_holds_exactly_who_may_hear_it(app, client, couple, sockets):
+    """Every room of couple A, walked: the partner, the wall, another couple and nobody are in
+    no room they must not hear - and asking to join one by message changes nothing."""
+    ann, bob = couple
+    clients, wall = sockets
+    cat, _dan = join_new_couple(client, ann)
+    clients["other"] = connect(app, cat.token)
+    nobody = connect(app, "not-a-token")
+    assert not nobody.is_connected()
+    couple_a = couple_id_of(app, ann.id)
+    for sio in clients.values():  # no such handlers: a client cannot pick its rooms
+        for name in ("join", "subscribe", "join_room", "enter_room"):
+            sio.emit(name, {"room": f"member:{ann.id}"})
+            sio.emit(name, f"dashboard:{couple_a}")
+    manager = live_of(app).socketio.server.manager
+    sid_of = {name: sio.eio_sid for name, sio in clients.items()}
+    by_sid = {manager.sid_from_eio_sid(eio_sid, "/"): name for name, eio_sid in sid_of.items()}
+    rooms = {room: {by_sid.get(sid, "?") for sid in members} for room, members in manager.rooms["/"].items()
+             if isinstance(room, str) and room.split(":")[0] in ("member", "couple", "dashboard")}
+    assert rooms[f"member:{ann.id}"] == {"ann"}
+    assert rooms[f"member:{bob.id}"] == {"bob"}
+    assert rooms[f"couple:{couple_a}"] == {"ann", "bob"}
+    assert rooms[f"dashboard:{couple_a}"] == {"wall"}
+    assert all("other" not in names for room, names in rooms.items() if room.endswith(f":{couple_a}")
+               or room in (f"member:{ann.id}", f"member:{bob.id}"))
+    clients["other"].disconnect()
+
+
 def test_a_pause_reaches_both_phones_and_the_wall(app, couple, sockets):
     ann, bob = couple
     clients, _wall = sockets
@@ -111,6 +143,34 @@ def test_a_revoked_consent_reaches_the_couple_and_the_wall(make_app):
     for sio in clients:
         revoked = [e for e in received(sio) if e["type"] == "consent.revoked"]
         assert [e["payload"] for e in revoked] == [{"scope": "dashboard.testcards"}]
+        sio.disconnect()
+
+
+class RevealScope:
+    @hookimpl
+    def hearthside_consent_scopes(self, hs):
+        return [Scope("lists.reveal", "Compare our private lists")]
+
+
+def test_the_wall_hears_its_own_scopes_switch_and_nothing_else(make_app):
+    """dashboard.* on: the wall shows the cards at once; any other scope: the wall never hears of it."""
+    from tests.support import testcards as card_plugin
+
+    app = make_app(extra_plugins={"testcards": card_plugin, "lists": RevealScope()})
+    ann, bob = onboard_couple(app.test_client())
+    wall = pair_device(ann)
+    phone, screen = connect(app, bob.token), connect(app, wall.token)
+    for sio in (phone, screen):
+        sio.get_received()
+    for scope in ("lists.reveal", "dashboard.testcards"):
+        ann.put(f"/api/v1/consents/{scope}", json={"granted": True})
+        bob.put(f"/api/v1/consents/{scope}", json={"granted": True})
+    ann.put("/api/v1/consents/lists.reveal", json={"granted": False})
+    assert [(e["type"], e["payload"]) for e in received(screen)] == [
+        ("consent.activated", {"scope": "dashboard.testcards"})]
+    assert [e["type"] for e in received(phone) if e["type"] != "consent.changed"] == [
+        "consent.activated", "consent.activated", "consent.revoked"]
+    for sio in (phone, screen):
         sio.disconnect()
 
 
@@ -292,8 +352,26 @@ def test_connect_without_a_valid_token_is_refused_over_the_network(server):
     for transports in (["websocket"], ["polling"]):
         for auth in (None, {"token": "forged"}):
             client = socketio.Client(reconnection=False)
-            with pytest.raises(socketio.exceptions.ConnectionError):
+            started = time.monotonic()
+            with pytest.raises(socketio.exceptions.ConnectionError, match="failed to connect"):
                 client.connect(server.url, auth=auth, transports=transports, wait_timeout=5)
+            # Refused at once; at worst the server's grace (1 s) before it ends a session the client left open.
+            assert time.monotonic() - started < 3, (transports, auth)
+            assert not client.connected
+
+
+def test_a_refused_long_polling_session_is_closed_by_the_server(server):
+    """A refused session must not hold a server thread in a waiting GET until the next ping (25 s)."""
+    base = server.url + "/socket.io/?EIO=4&transport=polling"
+    opened = requests.get(base, timeout=5)
+    sid = json.loads(opened.text[1:])["sid"]
+    assert requests.post(f"{base}&sid={sid}", data='40{"token":"forged"}', timeout=5).text.lower() == "ok"
+    refusal = requests.get(f"{base}&sid={sid}", timeout=5).text
+    assert refusal.startswith("44") and "unauthorized" in refusal  # CONNECT_ERROR
+    started = time.monotonic()
+    closing = requests.get(f"{base}&sid={sid}", timeout=10).text
+    assert closing == "1" and time.monotonic() - started < 3  # CLOSE, well before the 25 s ping
+    assert "Traceback" not in server.output()
 
 
 def test_only_the_servers_own_origin_may_connect_from_a_browser(server, listeners):

@@ -11,7 +11,8 @@ from flask import Blueprint
 
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
-from tests.conftest import PASSWORD, onboard_couple
+from tests.conftest import PASSWORD, join_new_couple, onboard_couple
+from tests.test_devices import pair_device
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 MEMBER_PAGES = ["/", "/invite", "/consent", "/devices", "/account"]
@@ -339,3 +340,49 @@ def test_plugins_add_menu_entries_and_a_broken_one_is_skipped(make_app):
     assert "Broken" not in html
     assert app.extensions["hearthside"].plugins.plugins["navtest"].state == "loaded"
     assert 'href="/rituals-test"' in html  # and on the home page's shortcuts
+
+
+# -- the page matrix: every core page, as everyone who must not get in ------------------------------
+
+ANNIKA_PRIVATE = "PAGE-MARKER-only-annika-may-read-this"
+
+
+def core_page_routes(app) -> list[str]:
+    """Every page route of the core (not the API, not static files), from Flask's URL map."""
+    return sorted(rule.rule for rule in app.url_map.iter_rules()
+                  if rule.endpoint.startswith("pages.") and "GET" in rule.methods)
+
+
+def test_every_core_page_as_the_partner_the_wall_another_couple_and_nobody(app, client):
+    """A page added tomorrow is walked too. Nobody and the wall (a device token) get no member
+    page; another couple's member and the partner never see Annika's couple or her private things."""
+    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
+    cat, _dan = join_new_couple(client, ann)
+    wall = pair_device(ann, "Zephyr hallway screen")
+    ann.post("/api/v1/tokens", json={"name": ANNIKA_PRIVATE})
+    hs = app.extensions["hearthside"]
+    with hs.storage.connection() as db, db.atomic():
+        couple_a = db["members"].get(ann.id)["couple_id"]
+        emit(db, "journal.saved", couple_a, {"text": ANNIKA_PRIVATE}, visibility="private", audience_id=ann.id)
+    callers = {"nobody": (browser(app), {}), "wall": (browser(app), wall.headers),
+               "other": (browser(app, "cat"), {}), "partner": (browser(app, "bartholomew"), {})}
+    couple_a_words = ("Zephyr", "annika", "Annika", "bartholomew", "Bartholomew")
+    problems = []
+    routes = core_page_routes(app)
+    assert {"/", "/consent", "/devices", "/account", "/admin", "/dashboard"} <= set(routes)
+    for rule in routes:
+        path = re.sub(r"<[^>]+>", "ABCD2345", rule)
+        answers = {role: who.get(path, headers=headers) for role, (who, headers) in callers.items()}
+        for role, answer in answers.items():
+            html, where = answer.get_data(as_text=True), f"{role:8} {path} -> {answer.status_code}"
+            if answer.status_code >= 500:
+                problems.append(f"{where}: server error")
+            if ANNIKA_PRIVATE in html or ann.token in html or wall.token in html:
+                problems.append(f"{where}: shows Annika's private data or a token")
+            if role in ("nobody", "wall", "other") and any(word in html for word in couple_a_words):
+                problems.append(f"{where}: names couple A")
+        # A device token opens no page that nobody could open: the wall's page is public.
+        if (answers["wall"].status_code, answers["wall"].location) != \
+                (answers["nobody"].status_code, answers["nobody"].location):
+            problems.append(f"wall     {path}: a device token got more than nobody")
+    assert not problems, "\n" + "\n".join(problems)

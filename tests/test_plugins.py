@@ -330,7 +330,8 @@ def test_a_plugin_that_cannot_be_imported_is_failed_not_fatal():
     pm = PluginManager()
     pm.load([Candidate("heavy", "2.0", broken_import)])
     assert pm.report() == [{"name": "heavy", "version": "2.0", "enabled": True, "state": "failed",
-                            "error": "could not be loaded: ImportError: No module named 'numpyy'"}]
+                            "error": "could not be loaded: ImportError: No module named 'numpyy'",
+                            "builtin": False, "api": None, "notes": []}]
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])
@@ -341,8 +342,8 @@ def test_a_disabled_plugin_is_not_registered(make_app, how):
     else:
         app = make_app(extra_plugins={"good": good}, flags={"plugins.good.enabled": False})
     hs = app.extensions["hearthside"]
-    assert state(hs, "good") == {"name": "good", "version": "0", "enabled": False,
-                                 "state": "disabled", "error": None}
+    assert state(hs, "good") == {"name": "good", "version": "0", "enabled": False, "state": "disabled",
+                                 "error": None, "builtin": False, "api": None, "notes": []}
     assert "good" not in hs.plugins.loaded()
     assert good.calls == []
     assert hs.plugins.call("hearthside_consent_scopes", hs=hs) == []

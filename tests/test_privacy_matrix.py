@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from datetime import date, timedelta
 
 import pytest
 
@@ -45,7 +46,7 @@ PUBLIC = {
     ("GET", "/api/v1/rituals/feed/<feed_secret>.ics"),  # a calendar feed: the secret URL is the credential
 }
 # URL parameters that name one of couple A's objects, and (for the partner) Annika's own.
-MEMBER_PRIVATE_PARAMS = {"token_id"}
+MEMBER_PRIVATE_PARAMS = {"token_id", "note_id"}
 PRIVATE_MARKER = "PRIVATE-MARKER-only-annika-may-read-this"
 MEMBER_KEYS = {"member_id", "started_by", "ended_by", "actor_id", "audience_id", "created_by", "used_by"}
 
@@ -77,13 +78,45 @@ def world(make_app):
         ann.put(f"/api/v1/rituals/{checkin['id']}/occurrences/2024-03-03T19:00/checkin",
                 json={"answers": {"hard": PRIVATE_MARKER}})
         fill.update({"ritual_id": ritual["id"], "occurrence_key": "2024-03-05T17:00", "homework_id": homework["id"]})
+    feed_secret = seed_rituals_feed(ann, fill) if "rituals" in hs.plugins.loaded() else None
+    if "transparency" in hs.plugins.loaded():
+        seed_transparency(ann, bob, fill)
+    if "gratitude_jar" in hs.plugins.loaded():  # Annika's own note, still in the jar: hers alone
+        fill["note_id"] = ann.post("/api/v1/gratitude_jar/notes", json={"text": PRIVATE_MARKER}).json["note"]["id"]
     secrets = ["annika", "Annika", "bartholomew", "Bartholomew", "Zephyr", PRIVATE_MARKER, ann.token,
-               extra_token["token"], wall.token]
+               extra_token["token"], wall.token, *([feed_secret] if feed_secret else [])]
     return {
         "app": app, "fill": fill, "secrets": secrets, "a_members": {ann.id, bob.id}, "couple_a": couple_a,
-        "couple_b": couple_b, "callers": {"nobody": {}, "wall": wall.headers, "other": cat.headers,
-                                          "partner": bob.headers},
+        "couple_b": couple_b, "partner_id": bob.id,
+        "callers": {"nobody": {}, "wall": wall.headers, "other": cat.headers, "partner": bob.headers},
     }
+
+
+def seed_rituals_feed(ann, fill: dict) -> str:
+    """Annika's calendar feed, made twice: the first secret (replaced, so dead) fills
+    ``<feed_secret>`` - the public feed route must answer 404 to everyone for it - and
+    the live one is returned as a secret that no answer to anyone may contain."""
+    old = ann.post("/api/v1/rituals/feed").json["path"]
+    fill["feed_secret"] = old.rsplit("/", 1)[1].removesuffix(".ics")
+    return ann.post("/api/v1/rituals/feed").json["path"].rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def seed_transparency(ann, bob, fill: dict) -> None:
+    """A shared entry, Bartholomew's open question, an agreement waiting for his
+    signature, a ground-rules proposal and a started review - all couple A's."""
+    api = "/api/v1/transparency"
+    for member in (ann, bob):
+        member.put("/api/v1/consents/transparency.share", json={"granted": True})
+    review_on = (date.today() + timedelta(days=60)).isoformat()
+    made = [ann.post(f"{api}/entries", json={"kind": "plan", "text": "Zephyr evening plan"}),
+            bob.post(f"{api}/questions", json={"text": "Zephyr question"}),
+            ann.post(f"{api}/agreements", json={"items": ["Zephyr plans"], "review_on": review_on}),
+            ann.post(f"{api}/rules/proposals", json={"rules": ["Zephyr rule"]}),
+            ann.post(f"{api}/reviews")]
+    assert [answer.status_code for answer in made] == [201] * 5, [answer.json for answer in made]
+    entry, question, agreement, proposal, review = (answer.json for answer in made)
+    fill.update({"entry_id": entry["id"], "question_id": question["id"], "agreement_id": agreement["id"],
+                 "proposal_id": proposal["id"], "review_id": review["id"]})
 
 
 def api_routes(app) -> list[tuple[str, str, list[str], object]]:
@@ -201,7 +234,8 @@ def test_the_wall_and_the_partner_see_only_what_they_may(world):
     wall_events = client.get("/api/v1/events", headers=world["callers"]["wall"]).get_json()["events"]
     assert wall_events and {e["visibility"] for e in wall_events} == {"dashboard"}
     partner_events = client.get("/api/v1/events", headers=world["callers"]["partner"]).get_json()["events"]
-    assert partner_events and "private" not in {e["visibility"] for e in partner_events}
+    assert partner_events and {e["audience_id"] for e in partner_events
+                               if e["visibility"] == "private"} <= {world["partner_id"]}  # only his own
     assert PRIVATE_MARKER not in json.dumps(partner_events)
     other_events = client.get("/api/v1/events", headers=world["callers"]["other"]).get_json()["events"]
     assert {e["couple_id"] for e in other_events} == {world["couple_b"]}

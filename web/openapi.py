@@ -39,6 +39,9 @@ from hearthside import __version__
 from hearthside.web.api import api
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+READ_METHODS = {"GET"}
+# The one error that is not 4xx: the request was fine, the disk is full (hearthside.errors).
+STORAGE_FULL = "The server's storage is full: nothing was saved, nothing saved before is affected"
 API_PREFIX = "/api/v1"
 _RULE_PARAM = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^>]*\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
 _CONVERTER_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "uuid": {"type": "string", "format": "uuid"}}
@@ -159,7 +162,8 @@ DEVICE_NOTE = " A paired wall screen's device token may call this too."
 OPERATIONS: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/health"): {
         "summary": "Is the server up?", "tags": ["server"], "security": PUBLIC,
-        "responses": {"200": answer("Up", obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING},
+        "responses": {"200": answer("Up", obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
+                                               "plugin_api": STRING, "safe_mode": {"type": "boolean"}},
                                               ["status", "version"]))},
     },
     ("GET", "/api/v1/openapi.json"): {
@@ -225,7 +229,8 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         "requestBody": body(obj({"current_password": STRING,
                                  "new_password": {"type": "string", "minLength": 10}},
                                 ["current_password", "new_password"])),
-        "responses": {"204": answer("Changed"), "403": error("The current password is not correct")},
+        "responses": {"204": answer("Changed"), "403": error("The current password is not correct"),
+                      "429": error("Too many wrong passwords; see Retry-After")},
     },
     ("GET", "/api/v1/tokens"): {
         "summary": "My API tokens and browser sessions", "tags": ["accounts"],
@@ -399,6 +404,8 @@ def build_document(app) -> dict:
                     operation["description"] = (operation.get("description", "") + DEVICE_NOTE).strip()
             responses = dict(operation.get("responses") or {})
             responses.setdefault("4XX", error("An error: JSON with a stable code and a message for people"))
+            if method not in READ_METHODS:
+                responses.setdefault("507", error(STORAGE_FULL))
             operation["responses"] = responses
             paths.setdefault(path, {})[method.lower()] = operation
     return {
@@ -407,7 +414,8 @@ def build_document(app) -> dict:
             "title": "Hearthside API",
             "version": __version__,
             "description": "The REST API of a Hearthside server (v1). Every error is JSON "
-                           "{\"error\": {\"code\", \"message\"}} with a 4xx status. Browsers that use the "
+                           "{\"error\": {\"code\", \"message\"}} with a 4xx status (a write on a full "
+                           "disk answers 507 in the same shape). Browsers that use the "
                            "session cookie send X-CSRF-Token on writes. The live stream is Socket.IO at the "
                            "default path: connect with auth {\"token\"}, listen to message \"event\" "
                            "(the Event schema).",

@@ -29,7 +29,6 @@ from functools import wraps
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, available_timezones
 
-import segno
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
@@ -186,9 +185,6 @@ def render_member_page(template: str, viewer: dict, status: int = 200, **context
                            nav=nav_items(viewer), **context), status
 
 
-_render_member = render_member_page  # the name hearthside.plugin_api imports
-
-
 # -- public pages ------------------------------------------------------------------------
 
 
@@ -294,7 +290,7 @@ def admin(viewer):
         return render_member_page("forbidden.html", viewer, status=403)
     hs = current_hs()
     # Names and sizes of couples only: hosting a couple is no licence to look at it.
-    return render_member_page("admin.html", viewer, plugins=hs.plugins.report(),
+    return render_member_page("admin.html", viewer, plugins=hs.plugins.report(), safe_mode=hs.config["safe_mode"],
                           couples=accounts.couples_overview(get_db()))
 
 
@@ -302,6 +298,8 @@ def admin(viewer):
 
 
 def _qr_response(path: str, title: str) -> Response:
+    import segno  # here, not at the top: only pairing pages draw a QR code, so the server starts without it
+
     url = request.host_url.rstrip("/") + path
     svg = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, svgclass="qr", title=title,
                                                  dark="#2b2522", light="#fffdf9")

@@ -30,6 +30,7 @@ from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 from . import store
 
 __version__ = "1.0.0"
+HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -70,15 +71,6 @@ def hearthside_nav_items(hs, member):
 def hearthside_consent_scopes(hs):
     return [Scope(store.REVEAL_SCOPE,
                   "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers)")]
-
-
-@hookimpl
-def hearthside_event(hs, db, event):
-    """The first time the reveal becomes active, remember it: from then on raised answers wait."""
-    if event.type == "consent.changed" and event.payload.get("scope") == store.REVEAL_SCOPE \
-            and event.payload.get("active"):
-        with db.atomic():
-            store.mark_compared(db, event.couple_id)
 
 
 @hookimpl

@@ -240,8 +240,6 @@ def _save(hs, db, couple_id: int, member_id: int, answers: dict, notes: dict) ->
     now = store.utcnow()
     with db.atomic():
         watch = store.TierWatch(hs, db, couple_id)
-        if watch.active and not store.has_compared(db, couple_id):
-            store.mark_compared(db, couple_id)
         compared = store.has_compared(db, couple_id)
         mine = store.load_answers(hs, db, couple_id, member_id).get(member_id, {})
         for item_id in dict.fromkeys([*answers, *notes]):

@@ -22,9 +22,6 @@ import secrets
 import stat
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 log = logging.getLogger(__name__)
 
 KEY_FILE = "matcher.key"
@@ -40,18 +37,35 @@ class Cipher:
     def __init__(self, key: bytes):
         if len(key) != 32:
             raise KeyUnavailable("the matcher key must be 32 bytes")
-        self._aead = AESGCM(key)
+        self._key = key
+        self._aead = None
+
+    def _cipher(self):
+        """AES-GCM, with ``cryptography`` imported at the first answer rather than at start.
+
+        The import alone adds ~7 MiB to the server's memory, in gunicorn's master
+        as well as its worker, for a list a couple opens now and then
+        (benchmarks/README.md). Two threads racing here build equal ciphers.
+        """
+        if self._aead is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead = AESGCM(self._key)
+        return self._aead
 
     def seal(self, plaintext: bytes, context: str) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        return FORMAT + nonce + self._aead.encrypt(nonce, plaintext, context.encode())
+        return FORMAT + nonce + self._cipher().encrypt(nonce, plaintext, context.encode())
 
     def open(self, blob: bytes, context: str) -> bytes:
         if not blob or blob[:1] != FORMAT:
             raise KeyUnavailable("an encrypted value has an unknown format")
         nonce, body = blob[1:1 + NONCE_BYTES], blob[1 + NONCE_BYTES:]
+        aead = self._cipher()
+        from cryptography.exceptions import InvalidTag  # already loaded by _cipher()
+
         try:
-            return self._aead.decrypt(nonce, body, context.encode())
+            return aead.decrypt(nonce, body, context.encode())
         except InvalidTag:
             raise KeyUnavailable("an encrypted value does not open with this key") from None
 
@@ -81,7 +95,7 @@ def read_key(data_dir: Path) -> bytes | None:
 def create_key(data_dir: Path) -> bytes:
     """Write a new random key (0600, never overwriting one) and return it."""
     path = key_path(data_dir)
-    key = AESGCM.generate_key(bit_length=256)
+    key = secrets.token_bytes(32)  # what AESGCM.generate_key(bit_length=256) does, without the import
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(base64.urlsafe_b64encode(key).decode("ascii") + "\n")

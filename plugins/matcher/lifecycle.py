@@ -56,7 +56,9 @@ def _export(hs, db, couple_id: int, member_id: int) -> dict:
                            for item_id, entry in sorted(open_votes.items())],
         "raise_cooldown_days": hs.config.plugin(store.PLUGIN)["raise_cooldown_days"],
     }
-    if store.reveal_active(db, couple_id):
+    if store.reveal_active(db, couple_id) and store.has_compared(db, couple_id):
+        # Only once the couple has compared: an export must not become a way to peek
+        # before "compared" starts the cool-down (store.py); /matches is the way to look.
         result["mutual_results"] = store.couple_tiers(hs, db, couple_id, now)
     return result
 

@@ -6,11 +6,15 @@ The rules, and why:
   with no < maybe < yes; unanswered counts as no. Nobody can tell from the
   result who gave the lower answer.
 * **Lowering counts at once; raising after a comparison waits.** Once the
-  couple has compared (``matcher.reveal`` was active), an answer raised above
-  the value that counts now only starts to count after the cool-down
-  (``plugins.matcher.raise_cooldown_days``). Otherwise one could flip an
-  answer to yes, look at the results and flip it back - probing the other's
-  list one item at a time. Lowering reveals nothing new, so it is immediate.
+  couple has compared, an answer raised above the value that counts now only
+  starts to count after the cool-down (``plugins.matcher.raise_cooldown_days``).
+  Otherwise one could flip an answer to yes, look at the results and flip it
+  back - probing the other's list one item at a time. Lowering reveals nothing
+  new, so it is immediate. "Compared" is the first moment the tiers could be
+  seen at all: the first read of ``/matches`` (or of an export holding them)
+  while the reveal is active, or the first ``matcher.matches.changed`` notice.
+  Before that no answer can be observed, so answering - even after both
+  turned the reveal on - counts at once and probes nothing.
 * **Everything about an answer is one encrypted blob**, bound to its member
   and item (see :mod:`.crypto`).
 """
@@ -310,6 +314,7 @@ class TierWatch:
         if after == self.before:
             return False
         emit(self.db, "matcher.matches.changed", self.couple_id, {"summary": MATCHES_CHANGED}, visibility="couple")
+        mark_compared(self.db, self.couple_id)  # the notice itself tells something: from now on raises wait
         return True
 
 

@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 
 __version__ = "1.0.0"
+HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl

@@ -8,7 +8,9 @@ check-in answer.
 Live: the wall re-reads its cards when it hears a dashboard event. After
 every change, and every minute from the reminder job, :func:`refresh_wall`
 compares the card with the last one announced and, only if it differs,
-emits ``rituals.wall_updated`` - an event with nothing in it but a sentence.
+emits ``rituals.wall_refresh`` - an empty dashboard event that only tells the
+wall to re-read its cards (the ``.wall_refresh`` convention of docs/hooks.md:
+the members' "What's new" feed does not list it).
 """
 
 from __future__ import annotations
@@ -61,6 +63,5 @@ def refresh_wall(db, couple_id: int, now_utc: datetime) -> bool:
     if rows and rows[0]["value"] == signature:
         return False
     db["rituals_job_state"].upsert({"name": name, "value": signature}, pk="name")
-    emit(db, "rituals.wall_updated", couple_id, {"summary": "The rituals card on the wall screen was updated."},
-         visibility="dashboard")
+    emit(db, "rituals.wall_refresh", couple_id, {}, visibility="dashboard")
     return True

@@ -13,6 +13,9 @@ BOOLEAN = {"type": "boolean"}
 ERROR = {"$ref": "#/components/schemas/Error"}
 LOCAL_TIME = {"type": "string", "description": "Wall-clock time in the couple's zone, like 2024-03-10T19:00 "
                                                "(a time with an offset is converted)"}
+# Minute precision, so not RFC 3339's "date-time" (which wants seconds).
+OFFSET_TIME = {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?([+-]\\d{2}:\\d{2}|Z)$",
+               "description": "Time with the zone's offset, to the minute, like 2024-03-10T19:00+01:00"}
 
 PROMPT = {"type": "object", "properties": {"id": STRING, "kind": {"type": "string", "enum": ["text", "rating"]},
                                            "text": STRING}, "required": ["text"]}
@@ -20,8 +23,8 @@ PROGRESS = {"type": "object", "properties": {"done": INTEGER, "of": INTEGER, "te
             "description": "A kind count (\"9 of the last 12 weekly check-ins\"), never a streak"}
 OCCURRENCE = {"type": "object", "properties": {
     "ritual_id": INTEGER, "key": {"type": "string", "description": "The original wall-clock start: its id"},
-    "kind": STRING, "title": STRING, "location": STRING, "start": {"type": "string", "format": "date-time"},
-    "end": {"type": "string", "format": "date-time"}, "original_start": {"type": "string", "format": "date-time"},
+    "kind": STRING, "title": STRING, "location": STRING, "start": OFFSET_TIME, "end": OFFSET_TIME,
+    "original_start": OFFSET_TIME,
     "duration_minutes": INTEGER, "status": {"type": "string", "enum": ["upcoming", "done", "skipped", "moved"]},
     "moved": BOOLEAN, "participants": {"type": "array", "items": INTEGER},
     "checkin": {"type": "object", "description": "Check-ins: who has submitted (never what) and whether revealed"},

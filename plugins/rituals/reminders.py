@@ -17,7 +17,8 @@ wall-clock recurrence, see :mod:`recurrence`).
   ``reminder_grace_minutes`` ago (the Pi was off or asleep) is not replayed
   late. Each member gets one ``rituals.missed_summary`` listing them instead,
   at the first run outside their quiet hours. The job looks back at most a
-  week.
+  week. If the clock was wrong ahead and is corrected, reminders it counted as
+  missed that are still to come are sent on time after all.
 * **Private.** Reminders and summaries are ``private`` events for the one
   member, who chose the offsets; the partner's devices never hear them.
 """
@@ -128,6 +129,8 @@ def run(hs, now: datetime) -> dict:
     counts = {"sent": 0, "missed": 0, "dropped": 0, "summaries": 0}
     with hs.storage.connection() as db:
         last = _scanned_until(db)
+        if last is not None and last > now:
+            _rearm_after_clock_went_back(db, now)
         window_start = now - grace if last is None else max(min(last, now), now - LOOK_BACK)
         couples = [row[0] for row in db.execute("SELECT DISTINCT couple_id FROM rituals_rituals").fetchall()]
         for couple_id in couples:
@@ -143,6 +146,15 @@ def run(hs, now: datetime) -> dict:
         log.info("Rituals reminders: %(sent)d sent, %(missed)d missed while the server was off, "
                  "%(summaries)d summaries", counts)
     return counts
+
+
+def _rearm_after_clock_went_back(db, now: datetime) -> None:
+    """The clock was wrong ahead and has been corrected: reminders it counted as missed
+    (or dropped) for a moment still to come were never delivered, so they are sent on
+    time after all. Reminders actually sent stay in the log: never twice."""
+    with db.atomic():
+        db.execute("DELETE FROM rituals_reminder_log WHERE outcome IN ('missed', 'dropped') AND due_at > ?",
+                   [utc_iso(now)])
 
 
 def _scanned_until(db) -> datetime | None:

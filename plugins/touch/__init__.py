@@ -24,8 +24,10 @@ explaining, and moving forward happens only when both are ready.
   everywhere. A pause started any other way ends the session too.
 * **Reflections**: private 1-5 ratings of safety and comfort, with a private
   note; shared only as counts while ``touch.share_reflections`` is on.
-* **The wall**: one minimal card ("A quiet evening planned") on an evening
-  with a session, only while ``dashboard.touch`` is on.
+* **The wall**: one card with tonight's phase name and nothing else, only
+  while ``dashboard.touch`` is on (a server may choose a more discreet card,
+  "A quiet evening planned" on an evening with a session, with
+  ``wall_shows_phase_name: false``).
 
 Consent scopes: ``touch.share_reflections`` (mutual) and ``dashboard.touch``
 (mutual). Tables ``touch_*``; events ``touch.*``. See docs/plugins/touch.md.
@@ -38,6 +40,7 @@ from hearthside.plugin_api import Scope, Setting, hookimpl
 from . import model, sessions
 
 __version__ = "1.0.0"
+HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -50,8 +53,9 @@ def hearthside_config_schema():
                                        30, 1440),
         "calendar_title": Setting("str", "Time together", "The discreet title planned sessions get on the "
                                                           "rituals calendar (and so in phone calendar apps)."),
-        "wall_shows_phase_name": Setting("bool", False, "Also show tonight's phase name on the wall card "
-                                                        "(off: the wall only says a quiet evening is planned)."),
+        "wall_shows_phase_name": Setting("bool", True, "The wall card shows tonight's phase name (off: it only "
+                                                       "says a quiet evening is planned, on an evening with a "
+                                                       "session)."),
     }
 
 
@@ -86,7 +90,8 @@ def hearthside_consent_scopes(hs):
 
 def _wall_scope_description(hs) -> str:
     if hs.config.plugin(model.PLUGIN).get("wall_shows_phase_name"):
-        return "Show on the wall screen when a quiet evening together is planned, with the name of tonight's phase"
+        return "Show the name of tonight's touch phase on the wall screen (only the name: nothing about sessions"\
+               " or either of us)"
     return "Show on the wall screen when a quiet evening together is planned (nothing more)"
 
 

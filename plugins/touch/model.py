@@ -180,7 +180,7 @@ def _follow_plan(db, couple_id: int, plan_now: dict) -> None:
 
 
 def _wall_shows_phase() -> bool:
-    """Whether the wall card names the phase (an opt-in setting; off by default)."""
+    """Whether the wall card names the phase (on by default; off gives the discreet card)."""
     try:
         return bool(current_hs().config.plugin(PLUGIN).get("wall_shows_phase_name"))
     except RuntimeError:  # outside a request: no card detail to refresh
@@ -447,4 +447,4 @@ def card_changed(db, couple_id: int) -> None:
     wall hears nothing from this plugin.
     """
     if is_active(db, couple_id, DASHBOARD_SCOPE):
-        emit(db, "touch.card", couple_id, {}, visibility="dashboard")
+        emit(db, "touch.wall_refresh", couple_id, {}, visibility="dashboard")

@@ -67,7 +67,8 @@ def view(row: dict) -> dict:
 
 def find(db, couple_id: int, session_id) -> dict:
     """The couple's session with this id, or 404 - the same answer for another couple's id."""
-    if isinstance(session_id, bool) or not isinstance(session_id, int):
+    # Beyond SQLite's 8-byte integers no id exists, and the query would raise (a 500), so it is a bad id.
+    if isinstance(session_id, bool) or not isinstance(session_id, int) or not -2**63 <= session_id < 2**63:
         api_error(400, "invalid_field", "'session_id' is required and must be a session's id (a number).")
     rows = list(db.query("SELECT * FROM touch_sessions WHERE id = ? AND couple_id = ?", [session_id, couple_id]))
     if not rows:
@@ -390,12 +391,21 @@ def shared_summary(db, couple_id: int, last: int = 5) -> dict:
 
 
 def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
-    """At most one calm card, and only when there is an evening to speak of.
+    """At most one calm card. Read-only; the core asks only while ``dashboard.touch`` is on.
 
-    It says a quiet evening is planned (or under way); it names the phase only
-    if the server's owner turned ``wall_shows_phase_name`` on. It never says
-    anything about ceilings, votes, signals or reflections. Read-only.
+    By default it is tonight's phase name and nothing else (the plan both
+    phones show, which never says whose ceiling set it). With
+    ``wall_shows_phase_name`` off it is more discreet still: it only says a
+    quiet evening is planned (or under way), on an evening with a session.
+    Never ceilings, votes, signals or reflections.
     """
+    if settings(hs)["wall_shows_phase_name"]:
+        return [{"id": "touch.tonight", "title": "Tonight", "body": {"text": model.plan(db, couple_id)["name"]}}]
+    return _discreet_card(hs, db, couple_id)
+
+
+def _discreet_card(hs, db, couple_id: int) -> list[dict]:
+    """"A quiet evening planned / together" on an evening with a session; else no card."""
     row = _running_row(db, couple_id)
     now = _now()
     if row is not None and _overdue(hs, row, now) is not None:
@@ -413,7 +423,4 @@ def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
         if not any(datetime.fromisoformat(when).astimezone(zone).date() == today for when in soon):
             return []
         text = "A quiet evening planned"
-    body = {"text": text}
-    if settings(hs)["wall_shows_phase_name"]:
-        body["value"] = model.plan(db, couple_id)["name"]
-    return [{"id": "touch.tonight", "title": "This evening", "body": body}]
+    return [{"id": "touch.tonight", "title": "This evening", "body": {"text": text}}]

@@ -193,7 +193,7 @@ def announce(db, row: dict) -> None:
 def nudge_wall(db, couple_id: int) -> None:
     """Ask the wall to re-read its cards; only while it may show this plugin at all."""
     if is_active(db, couple_id, DASHBOARD_SCOPE):
-        emit(db, "transparency.wall_changed", couple_id, {}, visibility="dashboard")
+        emit(db, "transparency.wall_refresh", couple_id, {}, visibility="dashboard")
 
 
 def check_correctable(principal, entry_id: int):

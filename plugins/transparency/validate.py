@@ -49,7 +49,7 @@ def whole_number(body: dict, field: str, *, required: bool = True) -> int | None
     value = body.get(field)
     if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**63:  # SQLite's integer range
         bad(f"'{field}' must be the id of an entry (a whole number).")
     return value
 

@@ -2,11 +2,14 @@
 
 from flask import jsonify
 
-from hearthside import __version__
+from hearthside import PLUGIN_API_VERSION, __version__
+from hearthside.app import current_hs
 
 from . import api
 
 
 @api.get("/health")
 def health():
-    return jsonify({"status": "ok", "version": __version__})
+    # safe_mode: only built-in plugins run (`hearthside serve --safe-mode`); a start check can tell.
+    return jsonify({"status": "ok", "version": __version__, "plugin_api": PLUGIN_API_VERSION,
+                    "safe_mode": current_hs().config["safe_mode"]})

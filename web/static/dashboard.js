@@ -18,8 +18,8 @@
   var el = HS.el;
   var TOKEN_KEY = "hearthside.deviceToken";
   var IDLE_MS = 5 * 60 * 1000; // dim after five quiet minutes
-  // Re-read the cards now and then: cards that change with the time of day, and a
-  // scope both partners have just turned on (granting is told to the phones only).
+  // Re-read the cards now and then, for cards that change with the time of day
+  // (a scope turned on or off is told at once: consent.activated / consent.revoked).
   var REFRESH_MS = 30 * 1000;
 
   var token = null;
@@ -214,8 +214,8 @@
     if (scope.indexOf("dashboard.") === 0) dropPlugin(scope.slice("dashboard.".length));
     load().catch(function () {});
   });
-  HS.on("consent.changed", function () {
-    load().catch(function () {});
+  HS.on("consent.activated", function () {
+    load().catch(function () {}); // both agreed just now: show the plugin's cards at once
   });
   HS.on("*", function (event) {
     wake();

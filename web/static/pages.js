@@ -241,7 +241,8 @@
   }
 
   // Bookkeeping events that say nothing to a person.
-  var QUIET_EVENTS = { "tokens.revoked": true };
+  // consent.activated repeats what consent.changed already said ("on for both of you now").
+  var QUIET_EVENTS = { "tokens.revoked": true, "consent.activated": true };
 
   function describeEvent(event) {
     var text = EVENT_TEXT[event.type];
@@ -262,7 +263,7 @@
     var shown = 0;
 
     function add(event, prepend) {
-      if (QUIET_EVENTS[event.type]) return;
+      if (QUIET_EVENTS[event.type] || /\.wall_refresh$/.test(event.type)) return; // see docs/hooks.md
       var item = el("li", "feed__item" + (event.id > lastSeen ? " feed__item--new" : ""));
       item.appendChild(el("p", "feed__text", describeEvent(event)));
       var meta = el("p", "feed__meta", HS.formatTime(event.created_at));

@@ -26,6 +26,7 @@ from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 from . import jar
 
 __version__ = "1.0.0"
+HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl

@@ -100,8 +100,17 @@ def _answer_touch_items(page, answers: list[str], note: str | None = None) -> No
     page.click("[data-back]")  # back shows the last answer chosen
     expect(page.locator(f"[data-question] [data-answer='{answers[-1]}']")).to_have_attribute("aria-pressed", "true")
     page.click("[data-skip]")
+    fits_a_small_phone(page)
     page.click("[data-question] [data-close]")
     expect(page.locator("[data-category='touch']")).to_contain_text(f"{len(answers)} of 26")
+    expect(page.locator("[data-progress]")).not_to_have_attribute("aria-valuenow", "0")  # the progress bar moved
+    fits_a_small_phone(page)
+
+
+def fits_a_small_phone(page) -> None:
+    """Nothing on the page is wider than the 360-pixel screen (no sideways scrolling)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone"
 
 
 def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_server, chromium):
@@ -132,6 +141,7 @@ def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_se
         expect(phone.locator("[data-worth] li")).to_have_text(["Long hugs"])
         expect(phone.locator("[data-reveal-state]")).to_have_text("On for both of you.")
     assert "ANN-PRIVATE-NOTE" not in bob.content()
+    fits_a_small_phone(bob)
     assert "Cuddling" not in bob.locator("[data-results]").inner_text()
     bob.screenshot(path=str(SCREENSHOTS / "hearthside-matcher-compare.png"), full_page=True)
 

@@ -56,6 +56,7 @@ def test_first_answers_after_comparing_wait_too(couple, clock):
     ann, bob = couple
     put(ann, {X: "yes"})
     reveal(ann, bob)
+    matches(ann)  # the first look: from now on raises wait
     assert put(bob, {X: "yes"}).json["waiting"][X]["counts_now"] == "no"
     assert matches(ann).json["both_yes"] == []
     clock.advance(days=7)
@@ -67,6 +68,7 @@ def test_flipping_back_and_forth_never_shortens_the_wait(couple, clock):
     put(ann, {X: "yes"})
     put(bob, {X: "no"})
     reveal(ann, bob)
+    matches(bob)
     first = put(bob, {X: "maybe"}).json["waiting"][X]["counts_from"]
     clock.advance(days=3)
     assert put(bob, {X: "yes"}).json["waiting"][X]["counts_from"] == first  # still waiting, same date
@@ -85,15 +87,32 @@ def test_revoking_does_not_reset_the_cool_down(couple, clock):
     ann, bob = couple
     put(ann, {X: "yes"})
     reveal(ann, bob)
+    matches(ann)
     reveal(bob, granted=False)
     assert put(bob, {X: "yes"}).json["waiting"] != {}
     reveal(bob)
     assert matches(ann).json["both_yes"] == []
 
 
-def test_a_raise_while_the_reveal_is_active_waits_even_before_anyone_read_results(couple, clock):
+def test_both_may_turn_the_reveal_on_first_and_then_answer(couple, clock):
+    """Before anyone could see a result nothing can be probed, so answers count at once;
+    the first change notice (or look) is the comparison, and later raises wait."""
     ann, bob = couple
-    reveal(ann, bob)  # nobody has opened the results yet
+    reveal(ann, bob)  # nobody has answered or opened the results yet
+    assert own(ann)["compared"] is False
+    assert put(ann, {X: "yes", Y: "yes"}).json["waiting"] == {}
+    assert own(ann)["compared"] is False  # bob has no answers: the tiers did not move, nothing was announced
+    assert put(bob, {X: "yes", Y: "maybe"}).json["waiting"] == {}  # the tiers move: announced, so compared
+    assert own(bob)["compared"] is True
+    assert matches(ann).json == {"both_yes": [X], "worth_discussing": [Y]}
+    assert put(bob, {Y: "yes"}).json["waiting"] != {}  # from now on a raise waits
+    assert matches(bob).json == {"both_yes": [X], "worth_discussing": [Y]}
+
+
+def test_reading_the_results_is_comparing(couple, clock):
+    ann, bob = couple
+    reveal(ann, bob)
+    assert matches(bob).json == {"both_yes": [], "worth_discussing": []}
     assert put(ann, {X: "yes"}).json["waiting"] != {}
 
 
@@ -101,6 +120,7 @@ def test_a_note_alone_changes_no_wait(couple, clock):
     ann, bob = couple
     put(ann, {X: "yes"})
     reveal(ann, bob)
+    matches(ann)
     put(bob, {X: "maybe"})
     waiting = own(bob)["waiting"]
     put(bob, {}, notes={X: "only if we talk first"})
@@ -144,6 +164,7 @@ def test_the_job_settles_matured_raises_and_tells_pages_only_when_the_tiers_move
     hs = app.extensions["hearthside"]
     put(ann, {X: "yes", Y: "no"})
     reveal(ann, bob)
+    matches(ann)
     put(bob, {X: "yes", Y: "yes"})
     assert jobs.settle_matured_raises(hs) == 0  # nothing has matured
     clock.advance(days=8)
@@ -164,6 +185,7 @@ def test_the_job_is_silent_while_the_reveal_is_off(lone, clock):
     hs = app.extensions["hearthside"]
     put(ann, {X: "yes"})
     reveal(ann, bob)
+    matches(ann)
     put(bob, {X: "yes"})
     reveal(ann, granted=False)
     clock.advance(days=8)

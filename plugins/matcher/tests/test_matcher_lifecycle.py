@@ -41,6 +41,8 @@ def test_the_export_holds_my_own_answers_and_never_my_partners(couple):
     assert "mutual_results" not in exported  # the reveal is off
     assert bob_item["id"] in text
     reveal(ann, bob)
+    assert "mutual_results" not in export_of(ann)  # nobody has looked yet: the export is no way to peek
+    bob.get("/api/v1/matcher/matches")
     assert export_of(ann)["mutual_results"] == {"both_yes": [], "worth_discussing": []}
     bob_export = json.dumps(export_of(bob))
     assert "ANN-NOTE" not in bob_export and "BOB-NOTE" in bob_export

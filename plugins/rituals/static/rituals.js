@@ -38,7 +38,7 @@
 
   function onRitualEvents(handler) {
     HS.on("*", function (event) {
-      if (event.type && event.type.indexOf("rituals.") === 0 && event.type !== "rituals.wall_updated") handler(event);
+      if (event.type && event.type.indexOf("rituals.") === 0 && event.type !== "rituals.wall_refresh") handler(event);
     });
   }
 

@@ -112,3 +112,34 @@ def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, rituals_s
     ann.screenshot(path=str(SCREENSHOTS / "hearthside-rituals-reveal.png"), full_page=True)
     assert guard.outside == [], f"requests left the server: {guard.outside}"
     assert guard.errors == [], f"page errors: {guard.errors}"
+
+
+def test_wall_refresh_signals_are_not_news_on_the_home_page(chromium, rituals_server):
+    """With the rituals card on the wall, adding a ritual also emits ``rituals.wall_refresh``
+    (the wall re-reads its card); the "What's new" feed lists the ritual, never the signal."""
+    from playwright.sync_api import expect
+
+    base = rituals_server.url
+    tokens = sign_up(base)
+    for token in tokens.values():
+        granted = requests.put(base + "/api/v1/consents/dashboard.rituals", json={"granted": True},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert granted.status_code == 200, granted.text
+    made = requests.post(base + "/api/v1/rituals", json={"template": "date", "title": "Picnic by the river",
+                                                         "start": (datetime.now() + timedelta(days=1)).strftime(
+                                                             "%Y-%m-%dT18:00")},
+                         headers={"Authorization": f"Bearer {tokens['ann']}"}, timeout=10)
+    assert made.status_code == 201, made.text
+    history = requests.get(base + "/api/v1/events?limit=500", headers={"Authorization": f"Bearer {tokens['bob']}"},
+                           timeout=10).json()["events"]
+    assert "rituals.wall_refresh" in [event["type"] for event in history]  # the signal exists...
+
+    guard = Guard(base)
+    bob = signed_in_phone(chromium, guard, "bob")
+    bob.goto("/")
+    feed = bob.locator("[data-feed] li")
+    expect(feed.filter(has_text="Picnic by the river")).to_have_count(1)
+    # The signal came last; the newest item shown is the ritual, and no item is the signal.
+    expect(feed.first).to_contain_text("Ann added the ritual “Picnic by the river”.")
+    assert not [text for text in feed.all_inner_texts() if "wall refresh" in text.lower()]
+    assert guard.errors == [], f"page errors: {guard.errors}"

@@ -109,3 +109,35 @@ def test_rules_in_plain_words():
     assert describe_rule("FREQ=DAILY", start) == "Every day at 17:00"
     assert describe_rule(None, start) == "Once, on Tuesday 5 March 2024 at 17:00"
     assert describe_rule("FREQ=WEEKLY;COUNT=4", start).startswith("Repeats: FREQ=WEEKLY;COUNT=4")
+
+
+def test_through_the_api_a_us_couple_keeps_its_times_across_both_changes(make_app):
+    """End to end: a New York couple's rituals, read back from the API in their zone."""
+    from tests.conftest import PASSWORD
+
+    client = make_app().test_client()
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": "Nia & Ola", "time_zone": "America/New_York"},
+        "member": {"username": "nia", "password": PASSWORD, "display_name": "Nia"}})
+    headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
+
+    def make(**body) -> int:
+        made = client.post("/api/v1/rituals", json=body, headers=headers)
+        assert made.status_code == 201, made.get_json()
+        return made.get_json()["id"]
+
+    def starts(ritual_id: int, first: str, last: str) -> list[str]:
+        found = client.get(f"/api/v1/rituals/occurrences?from={first}&to={last}", headers=headers)
+        assert found.status_code == 200, found.get_json()
+        return [o["start"] for o in found.get_json()["occurrences"] if o["ritual_id"] == ritual_id]
+
+    weekly = make(template="checkin", start="2024-03-03T19:00")
+    assert starts(weekly, "2024-03-01", "2024-03-20") == [
+        "2024-03-03T19:00-05:00", "2024-03-10T19:00-04:00", "2024-03-17T19:00-04:00"]
+    assert starts(weekly, "2024-10-26", "2024-11-12") == [
+        "2024-10-27T19:00-04:00", "2024-11-03T19:00-05:00", "2024-11-10T19:00-05:00"]
+    nightly = make(template="custom", title="Night tea", start="2024-11-01T01:30", rrule="FREQ=DAILY")
+    assert starts(nightly, "2024-11-01", "2024-11-04") == [  # once on the fall-back night, the first 01:30
+        "2024-11-01T01:30-04:00", "2024-11-02T01:30-04:00", "2024-11-03T01:30-04:00", "2024-11-04T01:30-05:00"]
+    monthly = make(template="custom", title="Budget talk", start="2024-02-10T18:00", rrule="FREQ=MONTHLY;BYMONTHDAY=10")
+    assert starts(monthly, "2024-02-01", "2024-03-31") == ["2024-02-10T18:00-05:00", "2024-03-10T18:00-04:00"]

@@ -37,8 +37,8 @@ def test_the_wall_card_shows_today_and_next_only_with_consent_and_live(shared, w
         create(ann, template="custom", title="Tea on the balcony", start=today_at(23, 59), rrule="FREQ=DAILY",
                location="ZEPHYR-THERAPIST-ADDRESS", description="private words")
         heard = received(sio)
-        assert [e["type"] for e in heard] == ["rituals.wall_updated"]  # the wall re-reads its cards
-        assert heard[0]["payload"] == {"summary": "The rituals card on the wall screen was updated."}
+        assert [e["type"] for e in heard] == ["rituals.wall_refresh"]  # the wall re-reads its cards
+        assert heard[0]["payload"] == {}  # nothing in it: not news, only a signal
         card = rituals_card(wall)
         assert len(card) == 1 and card[0]["title"] == "Rituals"
         assert {"label": "23:59", "value": "Tea on the balcony"} in card[0]["body"]["items"]
@@ -49,7 +49,7 @@ def test_the_wall_card_shows_today_and_next_only_with_consent_and_live(shared, w
         assert rituals_card(wall) == []
         received(sio)
         create(ann, template="date", start=today_at(23, 58))
-        assert [e for e in received(sio) if e["type"] == "rituals.wall_updated"] == []  # nothing while off
+        assert [e for e in received(sio) if e["type"] == "rituals.wall_refresh"] == []  # nothing while off
     finally:
         sio.disconnect()
 

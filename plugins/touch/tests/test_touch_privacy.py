@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from touch_testing import (API, connect, events_after, last_event_id, ok, pair_device, practise, received,
-                           set_ceiling, snapshot, text_of)
+                           set_ceiling, snapshot, text_of, unlock_up_to)
 
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
 
@@ -132,8 +132,40 @@ def cards(wall) -> list[dict]:
     return [c for c in ok(wall.get("/api/v1/dashboard"))["cards"] if c["plugin"] == "touch"]
 
 
-def test_the_wall_card_needs_both_consents_says_almost_nothing_and_follows_live(app, couple):
+def test_the_wall_card_names_tonights_phase_only_while_both_consent_and_follows_live(app, couple):
     ann, bob = couple
+    wall = pair_device(ann)
+    sio = connect(app, wall.token)
+    assert cards(wall) == []                      # no consent yet
+    ok(ann.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
+    assert cards(wall) == []                      # one of two is not enough
+    assert received(sio) == []
+    ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
+    first = ok(ann.get(f"{API}/plan"))["plan"]["name"]
+    assert cards(wall) == [{"id": "touch.tonight", "title": "Tonight", "body": {"text": first}, "plugin": "touch"}]
+    sio.get_received()
+    unlock_up_to(ann, bob, 2)                     # both open to more, the next phase unlocked: the plan moves
+    second = ok(bob.get(f"{API}/plan"))["plan"]["name"]
+    assert second != first
+    assert "touch.wall_refresh" in [e["type"] for e in received(sio)]  # the wall re-reads its card at once
+    assert cards(wall)[0]["body"] == {"text": second}
+    ok(ann.post(f"{API}/session", json={}), 201)
+    ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
+    assert cards(wall)[0]["body"] == {"text": second}  # nothing of the session, the lights or who set what
+    wall_text = text_of(ok(wall.get("/api/v1/dashboard"))) + text_of(wall.get("/api/v1/events?limit=500").json)
+    assert "yellow" not in wall_text and "ready" not in wall_text and "ceiling" not in wall_text
+    ok(ann.delete(f"{API}/session"))
+    ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": False}))
+    assert cards(wall) == []
+    sio.get_received()
+    ok(bob.post(f"{API}/step-back"))              # the plan moves, but the wall may not show it now
+    assert [e for e in received(sio) if e["type"].startswith("touch.")] == []
+    sio.disconnect()
+
+
+def test_the_discreet_wall_card_only_says_an_evening_is_planned_and_follows_live(make_app):
+    app = make_app(flags={"plugins.touch.wall_shows_phase_name": False})
+    ann, bob = onboard_couple(app.test_client())
     wall = pair_device(ann)
     sio = connect(app, wall.token)
     ok(ann.post(f"{API}/sessions", json={"planned_for": datetime.now(timezone.utc).isoformat()}), 201)
@@ -147,29 +179,25 @@ def test_the_wall_card_needs_both_consents_says_almost_nothing_and_follows_live(
     sio.get_received()
     ok(bob.post(f"{API}/session", json={}), 201)
     wall_events = received(sio)
-    assert [(e["type"], e["payload"]) for e in wall_events] == [("touch.card", {})]  # a content-free nudge
+    assert [(e["type"], e["payload"]) for e in wall_events] == [("touch.wall_refresh", {})]  # a content-free nudge
     assert cards(wall)[0]["body"] == {"text": "A quiet evening together"}
     set_ceiling(ann, 3)
     ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
     assert [e["type"] for e in received(sio)] == []  # lights and ceilings never reach the wall
     ok(ann.delete(f"{API}/session"))
-    assert [e["type"] for e in received(sio)] == ["touch.card"]
+    assert [e["type"] for e in received(sio)] == ["touch.wall_refresh"]
     assert cards(wall) == []                       # the evening's session has happened
     for text in (text_of(ok(wall.get("/api/v1/dashboard"))), text_of(wall.get("/api/v1/events?limit=500").json)):
         assert "Being close" not in text and "presence" not in text and "yellow" not in text
     sio.disconnect()
-
-
-def test_the_wall_may_name_the_phase_only_when_the_owner_turns_it_on(make_app):
-    app = make_app(flags={"plugins.touch.wall_shows_phase_name": True})
-    ann, bob = onboard_couple(app.test_client())
-    wall = pair_device(ann)
-    for member in (ann, bob):
-        ok(member.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
-    ok(ann.post(f"{API}/session", json={}), 201)
-    assert cards(wall)[0]["body"] == {"text": "A quiet evening together", "value": "Being close"}
     scopes = {s["scope"]: s["description"] for s in ok(ann.get("/api/v1/consents"))["scopes"]}
-    assert "name of tonight's phase" in scopes["dashboard.touch"]
+    assert scopes["dashboard.touch"].endswith("(nothing more)")
+
+
+def test_the_consent_says_what_the_wall_will_show(couple):
+    ann, _bob = couple
+    scopes = {s["scope"]: s["description"] for s in ok(ann.get("/api/v1/consents"))["scopes"]}
+    assert "name of tonight's touch phase" in scopes["dashboard.touch"]
 
 
 # -- export and forget ------------------------------------------------------------------------------

@@ -94,3 +94,57 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
 
     assert guard.outside == [], f"requests left the server: {guard.outside}"
     assert guard.errors == [], f"page errors: {guard.errors}"
+
+
+def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live(chromium, server):
+    """Ground rules change only when both approve; Bob's question shows on Ann's phone as open
+    with its age, next to the rules; her answer closes it on Bob's phone without a reload."""
+    from playwright.sync_api import expect
+
+    base = server.url
+    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
+                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
+                 "/api/v1/onboarding")
+    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
+    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
+                 f"/api/v1/invites/{code}/accept")
+    for token in (ann["token"], bob["token"]):
+        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
+                              headers=bearer(token), timeout=10)
+        assert answer.status_code == 200
+    guard = Guard(base)
+    ann_phone = signed_in_phone(chromium, guard, base, "ann")
+    bob_phone = signed_in_phone(chromium, guard, base, "bob")
+    for phone in (ann_phone, bob_phone):
+        phone.goto("/transparency/questions")
+        expect(phone.locator("[data-rules-empty]")).to_be_visible()
+
+    # Ann proposes a ground rule; it applies only once Bob approves it on his phone.
+    ann_phone.click("text=Propose a change")
+    ann_phone.fill("#tp-rules-text", "Honest, but no graphic detail\nEither of us can say: I need a break")
+    ann_phone.click("[data-rules-form] button[type=submit]")
+    expect(ann_phone.locator("[data-rules-open-status]")).to_contain_text("Waiting for Bob")
+    expect(ann_phone.locator("[data-rules] li")).to_have_count(0)
+    expect(bob_phone.locator("[data-rules-open]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    bob_phone.click("[data-rules-approve]")
+    for phone in (ann_phone, bob_phone):
+        expect(phone.locator("[data-rules] li")).to_have_text(
+            ["Honest, but no graphic detail", "Either of us can say: I need a break"], timeout=LIVE_TIMEOUT_MS)
+
+    # Bob asks; Ann sees it open, with its age, and answers.
+    bob_phone.fill("#tp-question", "Did you reply to her message last week?")
+    bob_phone.click("[data-ask-form] button[type=submit]")
+    asked = bob_phone.locator("[data-open-questions] li", has_text="Did you reply")
+    expect(asked).to_contain_text("Waiting for Ann to answer.")
+    open_on_ann = ann_phone.locator("[data-open-questions] li", has_text="Did you reply")
+    expect(open_on_ann).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(open_on_ann.locator(".tp-age")).to_contain_text("open for")
+    open_on_ann.locator("textarea").fill("No. I blocked her number that evening.")
+    open_on_ann.get_by_role("button", name="Answer").click()
+    expect(ann_phone.locator("[data-open-empty]")).to_be_visible()
+    answered = bob_phone.locator("[data-answered-questions] li", has_text="Did you reply")
+    expect(answered).to_contain_text("I blocked her number", timeout=LIVE_TIMEOUT_MS)
+    expect(answered).to_contain_text("Ann answered")
+    expect(bob_phone.locator("[data-open-questions] li")).to_have_count(0)
+    assert guard.outside == [], f"requests left the server: {guard.outside}"
+    assert guard.errors == [], f"page errors: {guard.errors}"

@@ -137,15 +137,15 @@ def test_the_wall_shows_a_count_only_and_only_while_both_agree(tapp, pair):
     assert "Private" not in wall_text and "breach" not in wall_text.lower()
     # The wall is nudged to re-read its cards (content-free) only while it may show them.
     nudges = [e for e in wall.get("/api/v1/events?limit=500").json["events"]
-              if e["type"] == "transparency.wall_changed"]
+              if e["type"] == "transparency.wall_refresh"]
     assert nudges and all(e["payload"] == {} for e in nudges)
     bob.put(f"/api/v1/consents/{WALL}", json={"granted": False})
     assert cards() == []
     count = len([e for e in wall.get("/api/v1/events?limit=500").json["events"]
-                 if e["type"] == "transparency.wall_changed"])
+                 if e["type"] == "transparency.wall_refresh"])
     written(ann, "Written after the wall was turned off.")
     assert len([e for e in wall.get("/api/v1/events?limit=500").json["events"]
-                if e["type"] == "transparency.wall_changed"]) == count
+                if e["type"] == "transparency.wall_refresh"]) == count
 
 
 def test_the_card_names_the_day_of_the_last_review():
