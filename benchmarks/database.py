@@ -164,32 +164,33 @@ def paging(pages: int, count: int = EVENTS) -> list[Figure]:
     first = Server("hearthside")
     try:
         couple = Couple(first.url)
-        cat, dan = join_new_couple(Http(first.url), couple.ann)
+        cat, _dan = join_new_couple(Http(first.url), couple.ann)
         me = [m.get("/api/v1/me").json for m in (couple.ann, cat)]
         couples = [{"id": x["couple"]["id"], "members": [m["id"] for m in x["couple"]["members"]]} for x in me]
         if couples[0]["members"][0] != couple.ann.id:
             couples[0]["members"].reverse()
     finally:
         first.stop(keep_data=True)
-    started = time.perf_counter()
-    tail_size = min(PRIVATE_TAIL, count // 10)
-    low, high = insert_events(first.data_dir / "hearthside.db", couples, count, tail_size)
-    insert_seconds = time.perf_counter() - started
-    figures = []
-    with Server("hearthside", data_dir=first.data_dir) as server:
-        session = requests.Session()
-        rng = random.Random(8)
-        health = [_timed(session, server.url + "/api/v1/health") for _ in range(pages)]
-        base = percentile(health, 0.99)
-        spread = [rng.randrange(low - 1, high) for _ in range(pages)]
-        tail = [rng.randrange(high - tail_size, high) for _ in range(pages)]
-        for who, headers in (("member", couple.ann.headers), ("wall", couple.wall.headers)):
-            for where, afters in (("anywhere", spread), ("in the partner's private stretch", tail)):
-                times = time_pages(session, server.url, headers, afters)
-                figures.append(Figure("database", f"events page p99, {who}, {where}", percentile(times, 0.99), "ms",
-                                      base, "health p99", max_value=20,
-                                      note=f"p50 {statistics.median(times):.1f} ms"))
-    first.stop()
+    try:
+        started = time.perf_counter()
+        tail_size = min(PRIVATE_TAIL, count // 10)
+        low, high = insert_events(first.data_dir / "hearthside.db", couples, count, tail_size)
+        insert_seconds = time.perf_counter() - started
+        figures = []
+        with Server("hearthside", data_dir=first.data_dir) as server:
+            session = requests.Session()
+            rng = random.Random(8)
+            base = percentile([_timed(session, server.url + "/api/v1/health") for _ in range(pages)], 0.99)
+            spread = [rng.randrange(low - 1, high) for _ in range(pages)]
+            tail = [rng.randrange(high - tail_size, high) for _ in range(pages)]
+            for who, headers in (("member", couple.ann.headers), ("wall", couple.wall.headers)):
+                for where, afters in (("anywhere", spread), ("in the partner's private stretch", tail)):
+                    times = time_pages(session, server.url, headers, afters)
+                    figures.append(Figure("database", f"events page p99, {who}, {where}", percentile(times, 0.99),
+                                          "ms", base, "health p99", max_value=20,
+                                          note=f"p50 {statistics.median(times):.1f} ms"))
+    finally:
+        first.stop()  # the data folder with the million events goes too
     figures[0].note += f"; {count:,} events inserted in {insert_seconds:.1f} s"
     return figures
 

@@ -82,7 +82,11 @@ class Server:
         started = time.monotonic()
         self.process = subprocess.Popen([PYTHON, *python_flags, *command], cwd=ROOT, env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT)
-        self._wait_healthy()
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
         self.start_seconds = time.monotonic() - started
 
     def _wait_healthy(self, timeout: float = 60) -> None:

@@ -34,6 +34,11 @@ Fixtures (each built only when a test asks for it):
 ``privacy_matrix``
     calls every ``/api/v1`` route of the plugin as nobody, as the wall, as
     another couple and as the partner, and fails on anything that crosses.
+``chromium``
+    real Chromium (Debian's ``/usr/bin/chromium`` driven by Playwright) for
+    page tests against a real server; open pages with :func:`new_page` and a
+    :class:`BrowserGuard`. Skipped with the reason where no browser is
+    installed; with ``REQUIRE_BROWSER_TESTS=1`` (CI) a missing browser fails.
 
 The docs are ``docs/plugins/testing.md``. This repository's own tests use the
 same fixtures (``tests/conftest.py``).
@@ -43,12 +48,15 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import secrets
+import shutil
 import socket
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Iterable
 
 import pytest
@@ -562,6 +570,67 @@ class PrivacyMatrix:
 # -- the pytest plugin ----------------------------------------------------------------------------
 
 
+# -- real Chromium ---------------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("HEARTHSIDE_CHROMIUM", "/usr/bin/chromium")
+# Headless, and quiet on a closed network: no background calls to Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+TABLET = {"viewport": {"width": 1280, "height": 800}}
+LIVE_TIMEOUT_MS = 5000  # "at once" on a page; the websocket itself takes milliseconds
+SCREENSHOTS = Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp"))  # page tests leave pictures here for a human
+
+
+def missing_browser() -> str | None:
+    """Why page tests cannot run here, or None when Playwright and Chromium are both installed."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed (pip install -e '.[test]')"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+class BrowserGuard:
+    """Collects requests that leave the server and errors thrown in pages: both should stay empty.
+
+    Nothing a page loads may come from outside the home server (cardinal: nothing
+    leaves the house), and a script error is a broken page even when it looks fine.
+    """
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+
+    def watch(self, context):
+        context.on("request", self._request)
+        context.on("page", lambda page: page.on("pageerror", lambda exc: self.errors.append(str(exc))))
+        return context
+
+    def _request(self, request):
+        url = request.url
+        if not (url.startswith(self.base_url) or url.startswith(self.base_url.replace("http", "ws", 1))
+                or url.startswith(("data:", "blob:", "about:"))):
+            self.outside.append(url)
+
+
+def new_page(chromium, guard: BrowserGuard, **options):
+    """A page in a fresh browser context (its own cookies: one person's phone) watched by ``guard``."""
+    context = guard.watch(chromium.new_context(base_url=guard.base_url, **options))
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return page
+
+
+def wait_until_live(page, timeout_ms: int = 10000) -> None:
+    """The page's Socket.IO connection is up, so events sent from now on reach it."""
+    page.wait_for_function("() => window.Hearthside && Hearthside.socket && Hearthside.socket.connected",
+                           timeout=timeout_ms)
+
+
 def pytest_addoption(parser) -> None:
     parser.addini(INI_PLUGINS, type="args", default=[],
                   help="Hearthside plugins under test: entry-point names, or name=module (hearthside.testing)")
@@ -702,3 +771,19 @@ __all__ = [
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "FakeClock", "SchedulerDriver",
     "PrivacyMatrix", "MatrixResult", "Route",
 ]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium browser, shared by a module's tests (each opens its own contexts)."""
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -15,51 +15,17 @@ Skipped, with the reason, where either is missing - except in CI
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 import requests
 
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, BrowserGuard, new_page, wait_until_live
 from tests.conftest import ServerProcess
 
-CHROMIUM = os.environ.get("HEARTHSIDE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-REQUIRED = os.environ.get("REQUIRE_BROWSER_TESTS") == "1"
-SCREENSHOTS = Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp"))
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-WALL = {"viewport": {"width": 1280, "height": 800}}
+WALL = TABLET
 PASSWORD = "a calm evening at home"
 SCOPE = "dashboard.testcards"
-LIVE_TIMEOUT_MS = 5000  # "within a few seconds"; the websocket itself is well under one
-
-
-def _missing_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed (pip install -e '.[test]')"
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = _missing_browser()
-    if reason:
-        if REQUIRED:
-            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -70,41 +36,14 @@ def wall_server(data_dir):
     process.stop()
 
 
-class Guard:
-    """Fails the test on any request that leaves the server, and on page errors."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-
-    def watch(self, context):
-        context.on("request", self._request)
-        context.on("page", lambda page: page.on("pageerror", lambda exc: self.errors.append(str(exc))))
-        return context
-
-    def _request(self, request):
-        url = request.url
-        if not (url.startswith(self.base_url) or url.startswith(self.base_url.replace("http", "ws", 1))
-                or url.startswith(("data:", "blob:", "about:"))):
-            self.outside.append(url)
-
-
-def _new_page(chromium, guard, **options):
-    context = guard.watch(chromium.new_context(base_url=guard.base_url, **options))
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return page
-
-
 def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     from playwright.sync_api import expect
 
     base = wall_server.url
-    guard = Guard(base)
+    guard = BrowserGuard(base)
 
     # -- ann sets the server up on her phone ------------------------------------------------
-    ann = _new_page(chromium, guard, **PHONE)
+    ann = new_page(chromium, guard, **PHONE)
     ann.goto("/")
     expect(ann).to_have_url(re.compile(r"/welcome$"))
     ann.fill("#couple-name", "Ann & Bob")
@@ -126,7 +65,7 @@ def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     expect(ann.locator("[data-invite-qr] svg")).to_be_visible()
 
     # -- bob joins on his own phone through the link --------------------------------------------
-    bob = _new_page(chromium, guard, **PHONE)
+    bob = new_page(chromium, guard, **PHONE)
     bob.goto(link.get_attribute("href"))
     bob.fill("#display-name", "Bob")
     bob.fill("#username", "bob")
@@ -153,7 +92,7 @@ def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     expect(pairing_code).to_have_text(re.compile(r"^[A-Z0-9]{6,}$"))
     expect(ann.locator("[data-pairing-qr] svg")).to_be_visible()
 
-    wall = _new_page(chromium, guard, **WALL)
+    wall = new_page(chromium, guard, **WALL)
     wall.goto("/dashboard")
     expect(wall.locator("[data-pair]")).to_be_visible()
     wall.fill("#pairing-code", pairing_code.text_content())
@@ -212,12 +151,6 @@ def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     assert guard.errors == [], f"JavaScript errors: {guard.errors}"
 
 
-def wait_until_live(page, timeout_ms: int = 10000):
-    """The page's Socket.IO connection is up (events sent now will reach it)."""
-    page.wait_for_function("() => window.Hearthside && Hearthside.socket && Hearthside.socket.connected",
-                           timeout=timeout_ms)
-
-
 def test_the_phone_pages_show_the_pause_overlay_too(chromium, server):
     """A pause started with the API (from any client) reaches a signed-in phone page."""
     from playwright.sync_api import expect
@@ -228,8 +161,8 @@ def test_the_phone_pages_show_the_pause_overlay_too(chromium, server):
         "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
     assert answer.status_code == 201, answer.text
     token = answer.json()["token"]
-    guard = Guard(server.url)
-    phone = _new_page(chromium, guard, **PHONE)
+    guard = BrowserGuard(server.url)
+    phone = new_page(chromium, guard, **PHONE)
     phone.goto("/signin")
     phone.fill("#username", "ann")
     phone.fill("#password", "wrong password here")
@@ -275,8 +208,8 @@ def test_the_wall_keeps_awake_dims_when_idle_and_reconnects_by_itself(chromium, 
         "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
     headers = {"Authorization": f"Bearer {answer.json()['token']}"}
     code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
-    guard = Guard(server.url)
-    wall = _new_page(chromium, guard, **WALL)
+    guard = BrowserGuard(server.url)
+    wall = new_page(chromium, guard, **WALL)
     wall.context.add_init_script(WAKE_LOCK_PROBE)
     wall.clock.install()  # the page's timers run on a clock the test moves
     wall.goto(f"/dashboard/pair?code={code}")

@@ -19,7 +19,6 @@ from importlib.metadata import entry_points
 import requests
 
 from tests.conftest import PASSWORD, REPO_ROOT, ServerProcess
-from tests.test_browser import chromium  # noqa: F401  (the Chromium fixture: skipped, with the reason, where missing)
 
 EXAMPLE = REPO_ROOT / "examples" / "gratitude-jar"
 API = "/api/v1/gratitude_jar"
@@ -129,13 +128,13 @@ def test_the_page_in_chromium(chromium, data_dir):
     """On a phone: sign in, drop a note, see it waiting, take it back (the page's own JavaScript)."""
     from playwright.sync_api import expect
 
-    from tests.test_browser import PHONE, Guard, _new_page
+    from hearthside.testing import PHONE, BrowserGuard, new_page
 
     server = ServerProcess(data_dir)
     try:
         sign_up(server.url)
-        guard = Guard(server.url)
-        page = _new_page(chromium, guard, **PHONE)
+        guard = BrowserGuard(server.url)
+        page = new_page(chromium, guard, **PHONE)
         page.goto("/signin?next=/gratitude-jar")
         page.fill("#username", "ann")
         page.fill("#password", PASSWORD)

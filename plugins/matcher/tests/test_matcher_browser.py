@@ -11,47 +11,14 @@ with the reason, where either is missing - except with
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 import requests
 
 from matcher_testing import data_dir  # noqa: F401  (the matcher's tests keep their data in memory)
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS
 from tests.conftest import PASSWORD, ServerProcess
 
-CHROMIUM = os.environ.get("HEARTHSIDE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-LIVE_MS = 5000  # "at once": the websocket itself takes milliseconds
-SCREENSHOTS = Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp"))
-
-
-def _missing_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed (pip install -e '.[test]')"
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture
-def chromium():
-    reason = _missing_browser()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
-            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}  # the narrowest phones in use
 
 
 @pytest.fixture
@@ -74,7 +41,7 @@ def _onboard(base: str) -> None:
 
 
 def _phone(chromium, base: str, username: str, problems: list[str]):
-    context = chromium.new_context(base_url=base, **PHONE)
+    context = chromium.new_context(base_url=base, **SMALL_PHONE)
     context.on("request", lambda request: request.url.startswith((base, base.replace("http", "ws", 1), "data:"))
                or problems.append(f"left the server: {request.url}"))
     page = context.new_page()
@@ -136,7 +103,7 @@ def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_se
 
     bob.locator("[data-ready]").check()
     for phone in (bob, ann):  # ann's open page fills in live when bob agrees
-        expect(phone.locator("[data-results]")).to_be_visible(timeout=LIVE_MS)
+        expect(phone.locator("[data-results]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
         expect(phone.locator("[data-both-yes] li")).to_have_text(["Holding hands"])
         expect(phone.locator("[data-worth] li")).to_have_text(["Long hugs"])
         expect(phone.locator("[data-reveal-state]")).to_have_text("On for both of you.")
@@ -147,7 +114,7 @@ def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_se
 
     # ann steps back: bob's open page drops the results at once
     ann.locator("[data-ready]").uncheck()
-    expect(bob.locator("[data-results]")).to_be_hidden(timeout=LIVE_MS)
+    expect(bob.locator("[data-results]")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
     expect(bob.locator("[data-both-yes] li")).to_have_count(0)
     expect(bob.locator("[data-results-off]")).to_be_visible()
     expect(ann.locator("[data-results]")).to_be_hidden()

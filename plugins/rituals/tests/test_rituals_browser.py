@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, new_page, wait_until_live
 from tests.conftest import PASSWORD, ServerProcess
-from tests.test_browser import PHONE, SCREENSHOTS, Guard, _new_page, chromium, wait_until_live  # noqa: F401
 
-LIVE_TIMEOUT_MS = 5000
 ANN_ANSWER = "Your patience on Tuesday meant a lot"
 BOB_ANSWER = "A quiet walk, just us"
 
@@ -46,7 +45,7 @@ def sign_up(base: str) -> dict:
 
 
 def signed_in_phone(chromium, guard, username: str):
-    page = _new_page(chromium, guard, **PHONE)
+    page = new_page(chromium, guard, **PHONE)
     answer = page.context.request.post(guard.base_url + "/api/v1/auth/session",
                                        data={"username": username, "password": PASSWORD})
     assert answer.ok, answer.text()
@@ -58,7 +57,7 @@ def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, rituals_s
 
     base = rituals_server.url
     sign_up(base)
-    guard = Guard(base)
+    guard = BrowserGuard(base)
     ann = signed_in_phone(chromium, guard, "ann")
     bob = signed_in_phone(chromium, guard, "bob")
 
@@ -134,7 +133,7 @@ def test_wall_refresh_signals_are_not_news_on_the_home_page(chromium, rituals_se
                            timeout=10).json()["events"]
     assert "rituals.wall_refresh" in [event["type"] for event in history]  # the signal exists...
 
-    guard = Guard(base)
+    guard = BrowserGuard(base)
     bob = signed_in_phone(chromium, guard, "bob")
     bob.goto("/")
     feed = bob.locator("[data-feed] li")

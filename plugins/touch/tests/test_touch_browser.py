@@ -11,45 +11,12 @@ with the reason, where either is missing - except with
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 import requests
 
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS
 from tests.conftest import PASSWORD, ServerProcess
 
-CHROMIUM = os.environ.get("HEARTHSIDE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-LIVE_MS = 5000  # "at once" on a phone: the websocket itself takes milliseconds
-
-
-def _missing_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed (pip install -e '.[test]')"
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture
-def chromium():
-    reason = _missing_browser()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
-            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -95,25 +62,25 @@ def test_yellow_shows_on_the_partners_phone_and_red_pauses_both(chromium, touch_
     # Ann starts; Bob's phone turns into the traffic light without a reload.
     ann.click("[data-session-start]")
     for phone in (ann, bob):
-        expect(phone.locator("[data-session]")).to_be_visible(timeout=LIVE_MS)
+        expect(phone.locator("[data-session]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
         expect(phone.locator("[data-my-light]")).to_have_attribute("data-my-light", "green")
     expect(bob.locator("[data-partner-light]")).to_be_hidden()
 
     # Yellow on Ann's phone shows on Bob's at once; the session goes on.
     ann.click("[data-signal='yellow']")
     expect(ann.locator("[data-my-light]")).to_have_attribute("data-my-light", "yellow")
-    expect(bob.locator("[data-partner-light]")).to_be_visible(timeout=LIVE_MS)
+    expect(bob.locator("[data-partner-light]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(bob.locator("[data-partner-light]")).to_contain_text("Ann asked to slow down")
     expect(bob.locator("[data-my-light]")).to_have_attribute("data-my-light", "yellow")  # the big light too
     expect(bob.locator("[data-session]")).to_be_visible()
-    bob.screenshot(path=str(Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp")) / "touch-yellow-bob.png"))
+    bob.screenshot(path=str(SCREENSHOTS / "touch-yellow-bob.png"))
 
     # Red on Bob's phone ends the session and the pause covers both phones.
     bob.click("[data-signal='red']")
     for phone in (bob, ann):
-        expect(phone.locator("#pause-overlay")).to_be_visible(timeout=LIVE_MS)
-        expect(phone.locator("[data-session]")).to_be_hidden(timeout=LIVE_MS)
-    ann.screenshot(path=str(Path(os.environ.get("HEARTHSIDE_SCREENSHOTS", "/tmp")) / "touch-red-ann.png"))
+        expect(phone.locator("#pause-overlay")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(phone.locator("[data-session]")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+    ann.screenshot(path=str(SCREENSHOTS / "touch-red-ann.png"))
     state = requests.get(f"{base}/api/v1/touch/sessions", timeout=10,
                          headers={"Authorization": "Bearer " + _token(base, "ann")}).json()
     assert state["past"][0]["end_reason"] == "red"

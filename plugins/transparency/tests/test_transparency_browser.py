@@ -13,7 +13,7 @@ import sqlite3
 import requests
 
 from tests.conftest import PASSWORD
-from tests.test_browser import LIVE_TIMEOUT_MS, PHONE, Guard, _new_page, chromium  # noqa: F401  (fixture)
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, BrowserGuard, new_page
 
 API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."
@@ -30,7 +30,7 @@ def bearer(token: str) -> dict:
 
 
 def signed_in_phone(chromium, guard, base: str, username: str):
-    page = _new_page(chromium, guard, **PHONE)
+    page = new_page(chromium, guard, **PHONE)
     answer = page.context.request.post(base + "/api/v1/auth/session",
                                        data={"username": username, "password": PASSWORD})
     assert answer.ok, answer.text()
@@ -52,7 +52,7 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
                               headers=bearer(token), timeout=10)
         assert answer.status_code == 200
 
-    guard = Guard(base)
+    guard = BrowserGuard(base)
     ann_phone = signed_in_phone(chromium, guard, base, "ann")
     bob_phone = signed_in_phone(chromium, guard, base, "bob")
     for phone in (ann_phone, bob_phone):
@@ -112,7 +112,7 @@ def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live
         answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
                               headers=bearer(token), timeout=10)
         assert answer.status_code == 200
-    guard = Guard(base)
+    guard = BrowserGuard(base)
     ann_phone = signed_in_phone(chromium, guard, base, "ann")
     bob_phone = signed_in_phone(chromium, guard, base, "bob")
     for phone in (ann_phone, bob_phone):
