@@ -31,19 +31,28 @@ def _couple_fields(couple: dict, default_name: str | None = None) -> tuple[str, 
 
 @api.post("/onboarding")
 def onboarding():
-    """Create the first couple and its first member (the server's admin)."""
+    """Create the first couple and its first member (the server's admin).
+
+    A set-up server answers 409 whatever the body, before validating it or
+    spending a password hash; the check inside the transaction settles a race.
+    """
+    _refuse_if_onboarded(get_db())
     body = inputs.json_body()
     couple_name, time_zone = _couple_fields(inputs.obj(body, "couple"))
     username, password, display_name = _new_member_fields(inputs.obj(body, "member"))
     password_hash = accounts.hash_password(password)  # slow: outside the write transaction
     db = get_db()
     with db.atomic():
-        if accounts.member_count(db):
-            api_error(409, "already_onboarded", "This server is already set up. Sign in, or ask for an invite.")
+        _refuse_if_onboarded(db)
         couple_id = accounts.create_couple(db, couple_name, time_zone)
         row = accounts.create_member(db, couple_id, username, password_hash, display_name, is_admin=True)
         token = issue_token(db, kind="api", name="onboarding", couple_id=couple_id, member_id=row["id"])
     return jsonify({"token": token, "member": accounts.public_member(row)}), 201
+
+
+def _refuse_if_onboarded(db) -> None:
+    if accounts.member_count(db):
+        api_error(409, "already_onboarded", "This server is already set up. Sign in, or ask for an invite.")
 
 
 # -- signing in ------------------------------------------------------------------------
