@@ -106,28 +106,29 @@ class HearthsideServer(BaseApplication):
         self.hs.shutdown()
 
 
-def return_big_blocks_to_the_system() -> bool:
-    """Ask glibc to give memory blocks of 1 MiB or more back to the system when freed.
+def cap_malloc_arenas() -> bool:
+    """Let glibc keep two malloc arenas, not eight per core, so sign-ins cannot pile up memory.
 
-    Each argon2 password hash allocates 19 MiB. glibc's default raises its
-    mmap threshold after the first such block is freed, so later ones come
-    from the heap of the signing-in thread and stay resident: four sign-ins
-    in parallel left ~95 MiB behind for good (benchmarks/README.md), a fifth
-    of a 512 MB Pi. A fixed threshold keeps each hash in its own mapping,
-    unmapped when done. The price is paid at sign-in only: fresh pages make a
-    hash ~14 ms slower here (30 -> 44 ms). Elsewhere than glibc there is
-    nothing to set (the call is skipped).
+    Each argon2 password hash allocates 19 MiB. glibc gives each thread its
+    own arena (up to 8 per core) and keeps a freed 19 MiB block in the arena
+    it came from, so sign-ins spread over the server's threads leave one block
+    behind per arena: 16 threads hashing in turn kept ~300 MiB resident here,
+    more than half of a 512 MB Pi. With two arenas the blocks are reused and
+    at most a few stay (~40-60 MiB), while a hash keeps its speed (~25 ms
+    here); a fixed mmap threshold would return every block but makes each
+    hash ~40% slower on fresh pages (benchmarks/README.md). Elsewhere than
+    glibc there is nothing to set (the call is skipped).
     """
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    m_mmap_threshold = -3  # from glibc's malloc.h
-    return bool(libc.mallopt(m_mmap_threshold, 1024 * 1024))
+    m_arena_max = -8  # from glibc's malloc.h
+    return bool(libc.mallopt(m_arena_max, 2))
 
 
 def serve(app) -> None:
     config = app.extensions["hearthside"].config
-    return_big_blocks_to_the_system()  # before the fork: the worker inherits it
+    cap_malloc_arenas()  # before the fork and before the threads start: the worker inherits it
     HearthsideServer(app, config["host"], config["port"], config["server.threads"],
                      config["server.shutdown_seconds"]).run()
