@@ -30,12 +30,12 @@ from itertools import cycle
 
 import requests
 
-from hearthside.testing import join_new_couple
+from hearthside.testing import HttpClient, join_new_couple
 
 from .clients import ClientGroup
 from .live_path import percentile
 from .report import Figure
-from .servers import PYTHON, ROOT, Couple, Http, Server, clean_env, only_built_in_plugins
+from .servers import PYTHON, ROOT, Couple, Server, clean_env, only_built_in_plugins
 
 EVENTS = 1_000_000
 PRIVATE_TAIL = 100_000  # the last events: all the partner's private journal, unseen by Ann and the wall
@@ -164,7 +164,7 @@ def paging(pages: int, count: int = EVENTS) -> list[Figure]:
     first = Server("hearthside")
     try:
         couple = Couple(first.url)
-        cat, _dan = join_new_couple(Http(first.url), couple.ann)
+        cat, _dan = join_new_couple(HttpClient(first.url), couple.ann)
         me = [m.get("/api/v1/me").json for m in (couple.ann, cat)]
         couples = [{"id": x["couple"]["id"], "members": [m["id"] for m in x["couple"]["members"]]} for x in me]
         if couples[0]["members"][0] != couple.ann.id:

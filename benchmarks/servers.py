@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-from hearthside.testing import free_port, onboard_couple, pair_device
+from hearthside.testing import HttpClient, free_port, onboard_couple, pair_device
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -174,45 +174,11 @@ def _proc_field(path: str, name: str) -> int:
 # -- talking to the API as a user does ---------------------------------------------------------
 
 
-class Answer:
-    """A requests response that reads like a Flask test response, for hearthside.testing's helpers."""
-
-    def __init__(self, response: requests.Response):
-        self.status_code = response.status_code
-        self.json = response.json() if response.content else None
-
-    def get_json(self):
-        return self.json
-
-
-class Http:
-    """Just enough of Flask's test client, over HTTP, for ``onboard_couple`` and ``pair_device``."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.session = requests.Session()
-
-    def _call(self, method, path, headers=None, json=None):
-        return Answer(self.session.request(method, self.base + path, headers=headers, json=json, timeout=30))
-
-    def get(self, path, **kwargs):
-        return self._call("GET", path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self._call("POST", path, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self._call("PUT", path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self._call("DELETE", path, **kwargs)
-
-
 class Couple:
     """Ann and Bob signed up through the real API, the wall paired, transparency shared by both."""
 
     def __init__(self, url: str):
-        http = Http(url)
+        http = HttpClient(url)
         self.ann, self.bob = onboard_couple(http)
         self.wall = pair_device(self.ann)
         for member in (self.ann, self.bob):

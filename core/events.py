@@ -58,13 +58,25 @@ class Event:
                 "visibility": self.visibility, "audience_id": self.audience_id, "payload": self.payload,
                 "created_at": self.created_at}
 
+    def as_wall_dict(self) -> dict[str, Any]:
+        """The shape a dashboard device gets: the same, but never who did it.
+
+        The wall is a screen in the room, seen by guests and children; "who
+        paused" is for the partners' phones, not for the living room.
+        """
+        return {**self.as_dict(), "actor_id": None}
+
     def rooms(self) -> list[str]:
         """The live-stream rooms this event may be delivered to, and no others."""
         if self.visibility == "private":
             return [f"member:{self.audience_id}"]
         if self.visibility == "couple":
             return [f"couple:{self.couple_id}"]
-        return [f"couple:{self.couple_id}", f"dashboard:{self.couple_id}"]
+        return [f"couple:{self.couple_id}", self.wall_room()]
+
+    def wall_room(self) -> str | None:
+        """The dashboard devices' room, for ``dashboard`` events only (they get :meth:`as_wall_dict`)."""
+        return f"dashboard:{self.couple_id}" if self.visibility == "dashboard" else None
 
     @classmethod
     def from_row(cls, row: dict) -> "Event":

@@ -148,11 +148,15 @@ class Live:
         """Send a committed event to exactly the rooms its visibility allows.
 
         Sockets of the couple whose token has been revoked are dropped first,
-        so a revoked wall never hears the next event. One ``emit`` to the list
-        of rooms sends each socket the event once, however many rooms it is in.
+        so a revoked wall never hears the next event. Members and devices
+        never share a room, so the phones get the event and the wall its own
+        form of it (:meth:`Event.as_wall_dict`), each once.
         """
         self.drop_revoked(event.couple_id)
-        self.socketio.emit("event", event.as_dict(), to=event.rooms())
+        wall_room = event.wall_room()
+        self.socketio.emit("event", event.as_dict(), to=[room for room in event.rooms() if room != wall_room])
+        if wall_room is not None:
+            self.socketio.emit("event", event.as_wall_dict(), to=wall_room)
 
     def drop_revoked(self, couple_id: int | None = None) -> None:
         """Disconnect sockets (of one couple, or all) whose token is no longer valid."""

@@ -80,7 +80,7 @@ def _resume_at(value, now: datetime) -> datetime:
 
 
 def state(row: dict | None, now: datetime | None = None) -> dict:
-    """The pause state JSON: ``{"active": false}`` or the running pause."""
+    """The pause state JSON: ``{"active": false}`` or the running pause (with who started it)."""
     now = now or _now()
     if row is None or row["ended_at"] is not None or datetime.fromisoformat(row["ends_at"]) <= now:
         return {"active": False}
@@ -95,6 +95,17 @@ def _open_row(db, couple_id: int) -> dict | None:
     rows = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
                          [couple_id]))
     return rows[0] if rows else None
+
+
+def for_wall(pause_state: dict) -> dict:
+    """The pause state as the wall shows it: the time left, never who asked for it."""
+    return {key: value for key, value in pause_state.items() if key != "started_by"}
+
+
+def current_as_seen_by(db, principal) -> dict:
+    """The pause state for this caller: the partners see who started it, the wall does not."""
+    pause_state = current(db, principal.couple_id)
+    return pause_state if principal.is_member else for_wall(pause_state)
 
 
 def current(db, couple_id: int) -> dict:
@@ -114,8 +125,8 @@ def close_expired(db, couple_id: int) -> None:
                                 [couple_id, now_text]))
         for row in expired:
             db["pauses"].update(row["id"], {"ended_at": row["ends_at"]})
-            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": row["ends_at"], "ended_by": None,
-                                                 "reason": "time_up"}, visibility="dashboard")
+            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": row["ends_at"], "reason": "time_up"},
+                 visibility="dashboard")
 
 
 # -- changing it ------------------------------------------------------------------
@@ -138,7 +149,8 @@ def start(db, couple_id: int, member_id: int, ends_at: datetime) -> dict:
         row["id"] = db.execute("INSERT INTO pauses (couple_id, started_by, started_at, ends_at) "
                                "VALUES (:couple_id, :started_by, :started_at, :ends_at)", row).lastrowid
         result = state(row, now)
-        payload = {**result, "replaced": replaced["id"] if replaced else None}
+        # The event reaches the wall too: who started it is its actor_id, which the wall never gets.
+        payload = {**for_wall(result), "replaced": replaced["id"] if replaced else None}
         emit(db, "pause.started", couple_id, payload, visibility="dashboard", actor_id=member_id)
     return result
 
@@ -151,8 +163,8 @@ def end(db, couple_id: int, member_id: int) -> dict:
         if row is not None:
             ended_at = _iso(_now())
             db["pauses"].update(row["id"], {"ended_at": ended_at, "ended_by": member_id})
-            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": ended_at, "ended_by": member_id,
-                                                 "reason": "ended"}, visibility="dashboard", actor_id=member_id)
+            emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": ended_at, "reason": "ended"},
+                 visibility="dashboard", actor_id=member_id)
     return {"active": False}
 
 

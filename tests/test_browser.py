@@ -233,3 +233,37 @@ def test_the_wall_keeps_awake_dims_when_idle_and_reconnects_by_itself(chromium, 
     assert requests.post(server.url + "/api/v1/pause", json={"minutes": 5}, headers=headers).status_code == 200
     expect(wall.locator("#pause-overlay")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
+
+
+def test_a_slow_read_never_lifts_a_pause_that_started_meanwhile(chromium, server):
+    """The wall re-reads its cards and pause state now and then; if that answer was
+    computed before a pause started but arrives after the live event, it is stale
+    and must not take the overlay down."""
+    from playwright.sync_api import expect
+
+    http = requests.Session()
+    answer = http.post(server.url + "/api/v1/onboarding", json={
+        "couple": {"name": "Solo", "time_zone": "UTC"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
+    guard = BrowserGuard(server.url)
+    wall = new_page(chromium, guard, **WALL)
+    wall.goto(f"/dashboard/pair?code={code}")
+    wall.click("[data-pair-form] button")
+    expect(wall.locator("[data-cards-empty]")).to_be_visible()
+    wait_until_live(wall)
+
+    def answer_late(route):
+        before = route.fetch()  # computed now: no pause yet
+        assert before.json()["pause"] == {"active": False}
+        assert http.post(server.url + "/api/v1/pause", json={"minutes": 5}, headers=headers).status_code == 200
+        expect(wall.locator("#pause-overlay")).to_be_visible(timeout=LIVE_TIMEOUT_MS)  # the live event
+        route.fulfill(response=before)
+
+    wall.route("**/api/v1/dashboard", answer_late)
+    wall.evaluate("() => Hearthside.pause.refresh()")
+    wall.unroute("**/api/v1/dashboard")
+    expect(wall.locator("#pause-overlay")).to_be_visible()
+    assert wall.evaluate("Hearthside.pause.active") is True
+    assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)

@@ -19,6 +19,7 @@ import socketio
 from hearthside.consent import Scope
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
+from hearthside.testing import HttpClient
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
 from tests.test_devices import pair_device
 
@@ -235,38 +236,6 @@ def test_the_sweep_catches_revocations_that_emit_no_event(app, couple):
 # -- a real server over the network ------------------------------------------------------------------
 
 
-class Answer:
-    """A requests response that reads like a Flask test response (``.json`` is the body)."""
-
-    def __init__(self, response: requests.Response):
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.json = response.json() if response.content else None
-
-
-class Http:
-    """Just enough of Flask's test client, over HTTP, for the conftest helpers."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.session = requests.Session()
-
-    def _call(self, method, path, headers=None, json=None):
-        return Answer(self.session.request(method, self.base + path, headers=headers, json=json, timeout=10))
-
-    def get(self, path, **kwargs):
-        return self._call("GET", path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self._call("POST", path, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self._call("PUT", path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self._call("DELETE", path, **kwargs)
-
-
 class Listener:
     """A real Socket.IO client that records the ``event`` messages it receives."""
 
@@ -314,7 +283,7 @@ def listeners():
 
 
 def real_couple(url: str):
-    http = Http(url)
+    http = HttpClient(url)
     ann, bob = onboard_couple(http)
     return http, ann, bob, pair_device(ann)
 
@@ -330,7 +299,8 @@ def test_a_pause_reaches_both_phones_and_the_wall_within_a_second(server, listen
     for listener in (ann_phone, bob_phone, wall_screen, polling_only):
         event = listener.wait_for("pause.started", timeout=1.0)
         assert event is not None, "pause did not arrive within a second"
-        assert event["visibility"] == "dashboard" and event["payload"]["started_by"] == ann.id
+        assert event["visibility"] == "dashboard" and "started_by" not in event["payload"]
+        assert event["actor_id"] == (None if listener is wall_screen else ann.id)  # the wall never learns who
     assert time.monotonic() - started < 1.5
 
 

@@ -34,9 +34,25 @@ def test_default_pause_is_twenty_minutes_and_everyone_sees_it(client, couple):
     for viewer in (ann, bob, wall):
         seen = viewer.get("/api/v1/pause").json
         assert seen["active"] is True and seen["ends_at"] == state["ends_at"] and seen["id"] == state["id"]
-    started = [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "pause.started"]
+    assert bob.get("/api/v1/pause").json["started_by"] == ann.id
+    started = [e for e in bob.get("/api/v1/events").json["events"] if e["type"] == "pause.started"]
     assert len(started) == 1 and started[0]["visibility"] == "dashboard" and started[0]["actor_id"] == ann.id
     assert started[0]["payload"]["ends_at"] == state["ends_at"]
+
+
+def test_the_wall_shows_the_pause_but_never_who_asked_for_it(client, couple):
+    ann, bob = couple
+    wall = pair_device(ann)
+    bob.post("/api/v1/pause", json={"minutes": 15})
+    ann.delete("/api/v1/pause")
+    bob.post("/api/v1/pause", json={"minutes": 15})
+    assert "started_by" not in wall.get("/api/v1/pause").json
+    assert "started_by" not in wall.get("/api/v1/dashboard").json["pause"]
+    pause_events = [e for e in wall.get("/api/v1/events").json["events"] if e["type"].startswith("pause.")]
+    assert [e["type"] for e in pause_events] == ["pause.started", "pause.ended", "pause.started"]
+    for event in pause_events:
+        assert event["actor_id"] is None
+        assert not {"started_by", "ended_by"} & set(event["payload"])
 
 
 @pytest.mark.parametrize("minutes", [1, 45, 1440])
@@ -98,8 +114,9 @@ def test_any_member_ends_it(app, client, couple):
     assert wall.get("/api/v1/pause").json == {"active": False}
     ended = [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "pause.ended"]
     assert len(ended) == 1
-    assert ended[0]["payload"] == {**ended[0]["payload"], "id": started["id"], "ended_by": bob.id, "reason": "ended"}
+    assert ended[0]["payload"] == {**ended[0]["payload"], "id": started["id"], "reason": "ended"}
     assert ended[0]["visibility"] == "dashboard"
+    assert events_of(ann, "pause.ended")[0]["actor_id"] == bob.id  # the phones are told who ended it
 
 
 def test_ending_when_nothing_runs_is_harmless(app, client, couple):
@@ -119,7 +136,8 @@ def test_a_pause_whose_time_is_up_counts_as_ended_when_read(app, client, couple)
     assert bob.get("/api/v1/pause").json == {"active": False}
     ended = events_of(ann, "pause.ended")
     assert len(ended) == 1  # emitted once, by the first read
-    assert ended[0]["payload"] == {"id": started["id"], "ended_at": past, "ended_by": None, "reason": "time_up"}
+    assert ended[0]["payload"] == {"id": started["id"], "ended_at": past, "reason": "time_up"}
+    assert ended[0]["actor_id"] is None
     assert pauses(app)[0]["ended_at"] == past
 
 

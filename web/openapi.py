@@ -131,7 +131,8 @@ SCHEMAS: dict[str, dict] = {
                                ["id", "scope", "member_id", "granted", "created_at"]),
     "PauseState": obj({
         "active": BOOLEAN, "id": INTEGER, "started_at": TIMESTAMP, "ends_at": TIMESTAMP,
-        "started_by": {"type": ["integer", "null"]}, "seconds_left": {"type": "integer", "minimum": 0},
+        "started_by": {"type": ["integer", "null"], "description": "Who started it; members only, never the wall"},
+        "seconds_left": {"type": "integer", "minimum": 0},
     }, ["active"], description="`{\"active\": false}` when no pause runs"),
     "PauseRequest": obj({
         "minutes": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 20},
@@ -148,7 +149,8 @@ SCHEMAS: dict[str, dict] = {
                  "body": {"type": "object", "description": "Plugin-defined; everything in it is seen by the room"}},
                 ["plugin", "id", "title", "body"]),
     "Event": obj({
-        "id": INTEGER, "type": STRING, "couple_id": INTEGER, "actor_id": {"type": ["integer", "null"]},
+        "id": INTEGER, "type": STRING, "couple_id": INTEGER,
+        "actor_id": {"type": ["integer", "null"], "description": "Who did it; always null for the wall"},
         "visibility": {"type": "string", "enum": ["private", "couple", "dashboard"]},
         "audience_id": {"type": ["integer", "null"]}, "payload": {"type": "object"}, "created_at": TIMESTAMP,
     }, ["id", "type", "couple_id", "actor_id", "visibility", "audience_id", "payload", "created_at"]),

@@ -18,5 +18,6 @@ def dashboard(principal):
     db = get_db()
     return jsonify({
         "cards": devices.dashboard_cards(current_hs(), db, principal.couple_id),
-        "pause": pause.current(db, principal.couple_id),
+        "pause": pause.current_as_seen_by(db, principal),
     })
+

@@ -62,6 +62,6 @@ def list_events(principal):
     limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT, 1, f"a whole number from 1 to {MAX_LIMIT}")
     if principal.is_member:
         rows = get_db().query(MEMBER_PAGE, [principal.couple_id, after, principal.member_id, limit])
-    else:
-        rows = get_db().query(WALL_PAGE, [principal.couple_id, after, limit])
-    return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})
+        return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})
+    rows = get_db().query(WALL_PAGE, [principal.couple_id, after, limit])
+    return jsonify({"events": [Event.from_row(row).as_wall_dict() for row in rows]})

@@ -34,7 +34,7 @@ def end_pause(principal):
 @api.get("/pause")
 @require(device=True)
 def get_pause(principal):
-    return jsonify(pause.current(get_db(), principal.couple_id))
+    return jsonify(pause.current_as_seen_by(get_db(), principal))
 
 
 @api.get("/pause/history")

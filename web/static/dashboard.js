@@ -180,14 +180,14 @@
 
   function load() {
     if (!token) return Promise.resolve(null);
+    var heard = HS.pause.heard;
     return HS.api("GET", "/api/v1/dashboard", null, { token: token })
       .then(function (data) {
         cardsLoaded = true;
         HS.show($("[data-pair]"), false);
         HS.show($("[data-cards-section]"), true);
         renderCards(data.cards || []);
-        if (data.pause && data.pause.active) HS.applyPause(data.pause);
-        else if (HS.pause.active) HS.pauseEnded();
+        HS.applyPauseRead(data.pause, heard);
         return data.pause;
       })
       .catch(function (failure) {

@@ -239,6 +239,7 @@
     timer: null,
     onChange: [], // callbacks(active) for pages (the home page's status line)
     refresh: null, // function returning a promise of the current state (set by the page)
+    heard: 0, // live pause events so far: a read sent before the latest one is stale
   });
 
   function pauseNodes() {
@@ -300,6 +301,17 @@
     }
   };
 
+  /**
+   * Apply the pause state a read (GET) returned, unless a live pause event was
+   * heard since the read was sent (``heardBefore`` = ``HS.pause.heard`` then):
+   * that event is newer, and a slow answer must not lift a pause just started.
+   */
+  HS.applyPauseRead = function (state, heardBefore) {
+    if (pause.heard !== heardBefore) return;
+    if (state && state.active) HS.applyPause(state);
+    else if (pause.active) HS.pauseEnded();
+  };
+
   /** The pause is over (ended by someone, or the time is up): a gentle prompt. */
   HS.pauseEnded = function () {
     var nodes = pauseNodes();
@@ -333,9 +345,11 @@
   };
 
   HS.on("pause.started", function (event) {
+    pause.heard += 1;
     HS.applyPause(event.payload || {});
   });
   HS.on("pause.ended", function () {
+    pause.heard += 1;
     HS.pauseEnded();
   });
 
@@ -379,9 +393,9 @@
 
   HS.startMemberLive = function () {
     pause.refresh = function () {
+      var heard = pause.heard;
       return HS.api("GET", "/api/v1/pause").then(function (state) {
-        if (state && state.active) HS.applyPause(state);
-        else if (pause.active) HS.pauseEnded();
+        HS.applyPauseRead(state, heard);
         return state;
       });
     };
