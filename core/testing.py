@@ -812,7 +812,9 @@ __all__ = [
     "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "pair_device", "free_port",
     "sign_in_browser",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "FakeClock", "SchedulerDriver",
-    "PrivacyMatrix", "MatrixResult", "Route",
+    "PrivacyMatrix", "MatrixResult", "Route", "HttpClient", "HttpAnswer",
+    "CHROMIUM", "PHONE", "TABLET", "LIVE_TIMEOUT_MS", "SCREENSHOTS", "missing_browser", "BrowserGuard", "new_page",
+    "wait_until_live",
 ]
 
 
