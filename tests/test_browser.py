@@ -97,7 +97,7 @@ def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):
     expect(wall.locator("[data-pair]")).to_be_visible()
     wall.fill("#pairing-code", pairing_code.text_content())
     wall.click("[data-pair-form] button")
-    card = wall.locator(f"[data-plugin='testcards']")
+    card = wall.locator("[data-plugin='testcards']")
     expect(card).to_contain_text("A calm test card")
     assert wall.evaluate("localStorage.getItem('hearthside.deviceToken')")
     assert wall.locator("a").count() == 0, "the wall links to nothing"
@@ -189,6 +189,32 @@ def test_the_phone_pages_show_the_pause_overlay_too(chromium, server):
     assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
 
 
+def solo_member_and_a_paired_wall(chromium, server, before_pairing=None):
+    """Ann alone on a fresh server, and a wall page paired through the page itself, live.
+
+    Returns ``(http, headers, guard, wall)``: a session and Ann's auth headers for
+    API calls, the page's guard and the wall page. ``before_pairing(wall)`` runs
+    before the page loads (init scripts, a fake clock).
+    """
+    from playwright.sync_api import expect
+
+    http = requests.Session()
+    answer = http.post(server.url + "/api/v1/onboarding", json={
+        "couple": {"name": "Solo", "time_zone": "UTC"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
+    guard = BrowserGuard(server.url)
+    wall = new_page(chromium, guard, **WALL)
+    if before_pairing:
+        before_pairing(wall)
+    wall.goto(f"/dashboard/pair?code={code}")
+    wall.click("[data-pair-form] button")
+    expect(wall.locator("[data-cards-empty]")).to_be_visible()
+    wait_until_live(wall)
+    return http, headers, guard, wall
+
+
 # Records the wall's screen wake-lock requests (headless Chromium may refuse them; the page copes).
 WAKE_LOCK_PROBE = """
 window.__wakeRequests = 0;
@@ -202,20 +228,11 @@ if (navigator.wakeLock) {
 def test_the_wall_keeps_awake_dims_when_idle_and_reconnects_by_itself(chromium, server):
     from playwright.sync_api import expect
 
-    http = requests.Session()
-    answer = http.post(server.url + "/api/v1/onboarding", json={
-        "couple": {"name": "Solo", "time_zone": "UTC"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
-    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-    code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
-    guard = BrowserGuard(server.url)
-    wall = new_page(chromium, guard, **WALL)
-    wall.context.add_init_script(WAKE_LOCK_PROBE)
-    wall.clock.install()  # the page's timers run on a clock the test moves
-    wall.goto(f"/dashboard/pair?code={code}")
-    wall.click("[data-pair-form] button")
-    expect(wall.locator("[data-cards-empty]")).to_be_visible()
-    wait_until_live(wall)
+    def before_pairing(wall):
+        wall.context.add_init_script(WAKE_LOCK_PROBE)
+        wall.clock.install()  # the page's timers run on a clock the test moves
+
+    http, headers, guard, wall = solo_member_and_a_paired_wall(chromium, server, before_pairing)
     assert wall.evaluate("window.__wakeRequests") >= 1, "the wall never asked to keep the screen awake"
 
     # Idle for five minutes: the screen dims; a touch wakes it.
@@ -241,18 +258,7 @@ def test_a_slow_read_never_lifts_a_pause_that_started_meanwhile(chromium, server
     and must not take the overlay down."""
     from playwright.sync_api import expect
 
-    http = requests.Session()
-    answer = http.post(server.url + "/api/v1/onboarding", json={
-        "couple": {"name": "Solo", "time_zone": "UTC"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
-    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-    code = http.post(server.url + "/api/v1/devices", json={"name": "Hall"}, headers=headers).json()["pairing_code"]
-    guard = BrowserGuard(server.url)
-    wall = new_page(chromium, guard, **WALL)
-    wall.goto(f"/dashboard/pair?code={code}")
-    wall.click("[data-pair-form] button")
-    expect(wall.locator("[data-cards-empty]")).to_be_visible()
-    wait_until_live(wall)
+    http, headers, guard, wall = solo_member_and_a_paired_wall(chromium, server)
 
     def answer_late(route):
         before = route.fetch()  # computed now: no pause yet
