@@ -14,7 +14,8 @@ from hearthside.errors import APIError
 from hearthside.hookspecs import hookimpl
 from tests.conftest import Member, onboard_couple
 from tests.support import testcards as card_plugin
-from tests.test_devices import events_of, pair_device
+from hearthside.testing import pair_device
+from tests.test_devices import events_of
 
 SCOPE = "dashboard.testcards"
 

@@ -9,7 +9,8 @@ from hearthside.consent import Scope
 from hearthside.errors import APIError
 from hearthside.hookspecs import hookimpl
 from tests.conftest import onboard_couple
-from tests.test_devices import events_of, pair_device
+from hearthside.testing import pair_device
+from tests.test_devices import events_of
 
 SCOPE = "diary.share"
 

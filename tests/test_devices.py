@@ -7,39 +7,9 @@ import pytest
 from hearthside.accounts import digest
 from hearthside.consent import Scope
 from hearthside.hookspecs import hookimpl
+from hearthside.testing import pair_device
 from tests.conftest import join_new_couple, onboard_couple
 from tests.support import testcards as card_plugin
-
-
-class Wall:
-    """A paired dashboard device and a way to call the API with its token."""
-
-    def __init__(self, client, token: str, device_id: int):
-        self.client = client
-        self.token = token
-        self.id = device_id
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path, **kwargs):
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.client.post(path, headers=self.headers, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self.client.put(path, headers=self.headers, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.client.delete(path, headers=self.headers, **kwargs)
-
-
-def pair_device(member, name: str = "Living-room wall") -> Wall:
-    """Create and claim a device as ``member``'s couple, through the real API."""
-    created = member.post("/api/v1/devices", json={"name": name})
-    assert created.status_code == 201, created.json
-    claimed = member.client.post("/api/v1/devices/claim", json={"pairing_code": created.json["pairing_code"]})
-    assert claimed.status_code == 201, claimed.json
-    return Wall(member.client, claimed.json["token"], created.json["id"])
 
 
 def events_of(member, type_: str) -> list[dict]:

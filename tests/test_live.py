@@ -21,7 +21,7 @@ from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from hearthside.testing import HttpClient
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
-from tests.test_devices import pair_device
+from hearthside.testing import pair_device
 
 # -- in-process: rooms and authentication --------------------------------------------------------
 

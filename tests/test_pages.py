@@ -12,7 +12,7 @@ from flask import Blueprint
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
-from tests.test_devices import pair_device
+from hearthside.testing import pair_device
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 MEMBER_PAGES = ["/", "/invite", "/consent", "/devices", "/account"]

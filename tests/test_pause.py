@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.test_devices import events_of, pair_device
+from hearthside.testing import pair_device
+from tests.test_devices import events_of
 
 
 def pauses(app) -> list[dict]:

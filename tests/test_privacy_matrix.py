@@ -32,7 +32,7 @@ import pytest
 from hearthside.events import emit
 from tests.conftest import join_new_couple, onboard_couple
 from tests.support import testcards as card_plugin
-from tests.test_devices import pair_device
+from hearthside.testing import pair_device
 
 PUBLIC = {
     ("GET", "/api/v1/health"),

@@ -9,7 +9,7 @@ import pytest
 
 from hearthside.app import create_app
 from tests.conftest import Member, onboard_couple  # noqa: F401  (re-exported for the tests)
-from tests.test_devices import pair_device  # noqa: F401
+from hearthside.testing import pair_device  # noqa: F401
 
 REVEAL = "rituals.checkin_reveal"
 WALL_SCOPE = "dashboard.rituals"

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from tests.conftest import Member  # noqa: F401  (re-exported for the tests)
-from tests.test_devices import pair_device  # noqa: F401
+from hearthside.testing import pair_device  # noqa: F401
 
 API = "/api/v1/touch"
 TABLES = ("touch_ladders", "touch_state", "touch_level_history", "touch_ceilings", "touch_ready_votes",

@@ -14,7 +14,7 @@ from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp 
     API, WALL, admin, events_for, hs_of, pair, share, strangers, tapp, written,
 )
 from tests.conftest import PASSWORD, onboard_couple
-from tests.test_devices import pair_device
+from hearthside.testing import pair_device
 from tests.test_privacy_matrix import api_routes, call, check, url_for_rule
 
 ENTRY_TEXT = "Zanzibar-restaurant with Quentin, home by 23:00"

@@ -9,7 +9,7 @@ from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp 
     API, WALL, admin, events_for, pair, snapshot, strangers, tapp, written,
 )
 from tests.conftest import PASSWORD
-from tests.test_devices import pair_device
+from hearthside.testing import pair_device
 
 
 def activity(ann, bob) -> dict:
