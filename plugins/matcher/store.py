@@ -11,8 +11,9 @@ The rules, and why:
   Otherwise one could flip an answer to yes, look at the results and flip it
   back - probing the other's list one item at a time. Lowering reveals nothing
   new, so it is immediate. "Compared" is the first moment the tiers could be
-  seen at all: the first read of ``/matches`` (or of an export holding them)
-  while the reveal is active, or the first ``matcher.matches.changed`` notice.
+  seen at all: the first read of ``/matches`` while the reveal is active, or
+  the first ``matcher.matches.changed`` notice (an export holds the tiers only
+  after that, so it is never the first look).
   Before that no answer can be observed, so answering - even after both
   turned the reveal on - counts at once and probes nothing.
 * **Everything about an answer is one encrypted blob**, bound to its member

@@ -37,6 +37,13 @@ def settings(hs) -> dict:
     return hs.config.plugin(model.PLUGIN)
 
 
+def _session_card_changed(hs, db, couple_id: int) -> None:
+    """Sessions change only the discreet wall card: with the phase name on the wall, a
+    nudge at each session's plan, start and end would tell the wall when they happen."""
+    if not settings(hs)["wall_shows_phase_name"]:
+        model.card_changed(db, couple_id)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -196,7 +203,7 @@ def plan_session(hs, db, couple_id: int, member_id: int, when: datetime, minutes
             db["touch_sessions"].update(session_id, {"calendar": 1})
         emit(db, "touch.session_planned", couple_id, {"session_id": session_id, "planned_for": row["planned_for"]},
              visibility="couple", actor_id=member_id)
-        model.card_changed(db, couple_id)
+        _session_card_changed(hs, db, couple_id)
     return view(db["touch_sessions"].get(session_id))
 
 
@@ -210,7 +217,7 @@ def cancel_session(hs, db, couple_id: int, session_id) -> dict:
         if row["calendar"]:
             _calendar(hs, db, couple_id, row, "cancelled")
         emit(db, "touch.session_cancelled", couple_id, {"session_id": row["id"]}, visibility="couple")
-        model.card_changed(db, couple_id)
+        _session_card_changed(hs, db, couple_id)
     return view(db["touch_sessions"].get(row["id"]))
 
 
@@ -245,7 +252,7 @@ def start(hs, db, couple_id: int, member_id: int, session_id=None) -> dict:
                                                   "created_by": member_id, "created_at": now, **fields}).last_pk
         emit(db, "touch.session_started", couple_id,
              {"session_id": new_id, "phase": model.public_phase_of(phase)}, visibility="couple", actor_id=member_id)
-        model.card_changed(db, couple_id)
+        _session_card_changed(hs, db, couple_id)
     return view(db["touch_sessions"].get(new_id))
 
 
@@ -268,7 +275,7 @@ def _end(hs, db, row: dict, reason: str, ended_at: datetime | None = None) -> No
         _calendar(hs, db, row["couple_id"], row, "done")
     emit(db, "touch.session_ended", row["couple_id"], {"session_id": row["id"], "reason": reason},
          visibility="couple")
-    model.card_changed(db, row["couple_id"])
+    _session_card_changed(hs, db, row["couple_id"])
 
 
 def end(hs, db, couple_id: int) -> dict:

@@ -66,7 +66,8 @@ def take_back(db, member_id: int, note_id: int) -> bool:
     """Delete one of the member's own notes (drawn or not); False if it is not theirs.
 
     Stepping back never needs a reason. If the note had been drawn, the wall
-    and the partner's page are told to look again (an event without the text).
+    and the partner's page are told to look again (an event without the text),
+    only while the draw is on: otherwise nobody is shown it, and nobody hears of it.
     """
     with db.atomic():
         row = db.execute("SELECT couple_id FROM gratitude_jar_notes WHERE id = ? AND author_id = ?",
@@ -79,7 +80,7 @@ def take_back(db, member_id: int, note_id: int) -> bool:
         db.execute("DELETE FROM gratitude_jar_notes WHERE id = ?", [note_id])
         emit(db, "gratitude_jar.taken_back", couple_id, {"note_id": note_id}, visibility="private",
              actor_id=member_id, audience_id=member_id)
-        if drawn is not None:
+        if drawn is not None and is_active(db, couple_id, SCOPE):  # while off, nobody shows it: nothing to tell
             emit(db, "gratitude_jar.draw_removed", couple_id, {"drawn_on": drawn[0]}, visibility="dashboard")
     return True
 
@@ -189,5 +190,5 @@ def forget(db, member_id: int) -> None:
     db.execute("UPDATE gratitude_jar_draws SET note_id = NULL WHERE note_id IN "
                "(SELECT id FROM gratitude_jar_notes WHERE author_id = ?)", [member_id])
     db.execute("DELETE FROM gratitude_jar_notes WHERE author_id = ?", [member_id])
-    if drawn:
+    if drawn and is_active(db, member["couple_id"], SCOPE):
         emit(db, "gratitude_jar.draw_removed", member["couple_id"], {}, visibility="dashboard")

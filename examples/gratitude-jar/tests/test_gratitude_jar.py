@@ -292,3 +292,34 @@ def test_every_route_is_described_for_openapi(client):
     assert set(paths["/api/v1/gratitude_jar/notes"]) == {"get", "post"}
     assert set(paths["/api/v1/gratitude_jar/notes/{note_id}"]) == {"delete"}
     assert set(paths["/api/v1/gratitude_jar/drawn"]) == {"get"}
+
+
+def test_a_note_id_beyond_any_stored_number_is_a_plain_404(ann):
+    note_id = drop(ann, "still here")
+    answer = ann.delete(f"{NOTES}/{2**63}")
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
+    assert [n["id"] for n in ann.get(NOTES).json["notes"]] == [note_id]
+
+
+def test_taking_back_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, scheduler, clock):
+    note_id = drop(ann, "drawn, then the draw was turned off")
+    both_consent(ann, bob)
+    clock.set(evening())
+    scheduler.run(JOB)
+    bob.grant(SCOPE, False)
+    sockets.clear()
+    assert ann.delete(f"{NOTES}/{note_id}").status_code == 200
+    assert sockets.who_heard("gratitude_jar.draw_removed") == set()
+    assert sockets.who_heard("gratitude_jar.taken_back") == {"ann"}
+
+
+def test_forgetting_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, scheduler, clock):
+    drop(ann, "drawn, then forgotten")
+    both_consent(ann, bob)
+    clock.set(evening())
+    scheduler.run(JOB)
+    ann.grant(SCOPE, False)
+    sockets.clear()
+    answer = ann.post("/api/v1/me/forget", json={"confirm": "forget my data", "password": "correct horse battery"})
+    assert answer.status_code == 200 and "gratitude_jar" in answer.json["plugins"]
+    assert sockets.who_heard("gratitude_jar.draw_removed") == set()

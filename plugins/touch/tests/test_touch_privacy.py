@@ -163,6 +163,23 @@ def test_the_wall_card_names_tonights_phase_only_while_both_consent_and_follows_
     sio.disconnect()
 
 
+def test_with_the_phase_name_on_the_wall_sessions_send_the_wall_nothing(app, couple):
+    """The named card follows the plan only: a nudge at each session would time them for the room."""
+    ann, bob = couple
+    wall = pair_device(ann)
+    ok(ann.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
+    ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
+    sio = connect(app, wall.token)
+    sio.get_received()
+    planned = ok(ann.post(f"{API}/sessions", json={"planned_for": datetime.now(timezone.utc).isoformat()}), 201)
+    ok(ann.post(f"{API}/sessions/cancel", json={"session_id": planned["session"]["id"]}))
+    ok(bob.post(f"{API}/session", json={}), 201)
+    ok(bob.delete(f"{API}/session"))
+    assert [e["type"] for e in received(sio) if e["type"].startswith("touch.")] == []
+    assert cards(wall)[0]["body"] == {"text": ok(ann.get(f"{API}/plan"))["plan"]["name"]}
+    sio.disconnect()
+
+
 def test_the_discreet_wall_card_only_says_an_evening_is_planned_and_follows_live(make_app):
     app = make_app(flags={"plugins.touch.wall_shows_phase_name": False})
     ann, bob = onboard_couple(app.test_client())
