@@ -141,3 +141,32 @@ def test_export_holds_what_i_may_read_and_forget_removes_what_i_own(make_app):
     assert kept["participants"] == [ann.id]
     assert ann.get(occ(rid, "2024-03-10T19:00", "/checkin")).json["mine"]["answers"] == {"hard": "ANN-OWN"}
     assert events(ann)  # the couple's history stays readable
+
+
+def test_the_export_shows_the_partners_answers_only_while_revealed_and_consented(make_app):
+    """The other partner's check-in answers reach a member's export exactly as they reach the
+    reveal endpoint: after the reveal, and only while both grant rituals.checkin_reveal.
+    The partner's reminders and quiet hours never do."""
+    from tests.conftest import onboard_couple
+
+    app = make_app()
+    ann, bob = onboard_couple(app.test_client())
+    rid = create(ann, start="2024-03-03T19:00")["id"]
+    ann.put(occ(rid, "2024-03-10T19:00", "/checkin"), json={"answers": {"hard": "ANN-OWN"}})
+    bob.put(occ(rid, "2024-03-10T19:00", "/checkin"), json={"answers": {"hard": "BOB-REVEALED"}})
+    bob.put("/api/v1/rituals/settings", json={"quiet_hours": {"start": "21:17", "end": "06:00"}})
+    bob.put(f"/api/v1/rituals/{rid}/reminders", json={"offsets": [9871]})
+    hs = app.extensions["hearthside"]
+
+    def exported_for_ann() -> str:
+        with hs.storage.connection() as db:
+            return str([item for item in hs.plugins.pm.hook.hearthside_export(hs=hs, db=db, member_id=ann.id)
+                        if item and "rituals" in item])
+
+    assert "ANN-OWN" in exported_for_ann() and "BOB-REVEALED" not in exported_for_ann()  # no consent yet
+    grant(REVEAL, ann, bob)
+    assert "BOB-REVEALED" in exported_for_ann()
+    grant(REVEAL, bob, granted=False)  # either partner turning it off hides the answers again
+    text = exported_for_ann()
+    assert "ANN-OWN" in text and "BOB-REVEALED" not in text
+    assert "21:17" not in text and "9871" not in text

@@ -682,6 +682,23 @@
         });
     }
 
+    // Send one of this page's forms; on success empty its field and show the new state.
+    function post(form, problem, path, body, field) {
+      busy(form, true);
+      HS.api("POST", API + path, body)
+        .then(function () {
+          field.value = "";
+          HS.showError(problem, null);
+          return load();
+        })
+        .catch(function (failure) {
+          HS.showError(problem, failure);
+        })
+        .then(function () {
+          busy(form, false);
+        });
+    }
+
     $("[data-ask-form]").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.currentTarget;
@@ -690,38 +707,14 @@
         HS.showError(problem, { message: "Write your question first." });
         return;
       }
-      busy(form, true);
-      HS.api("POST", API + "/questions", { text: form.elements.text.value })
-        .then(function () {
-          form.elements.text.value = "";
-          HS.showError(problem, null);
-          return load();
-        })
-        .catch(function (failure) {
-          HS.showError(problem, failure);
-        })
-        .then(function () {
-          busy(form, false);
-        });
+      post(form, problem, "/questions", { text: form.elements.text.value }, form.elements.text);
     });
 
     $("[data-rules-form]").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.currentTarget;
-      var problem = $("[data-rules-error]");
-      busy(form, true);
-      HS.api("POST", API + "/rules/proposals", { rules: lines(form.elements.rules.value) })
-        .then(function () {
-          form.elements.rules.value = "";
-          HS.showError(problem, null);
-          return load();
-        })
-        .catch(function (failure) {
-          HS.showError(problem, failure);
-        })
-        .then(function () {
-          busy(form, false);
-        });
+      post(form, $("[data-rules-error]"), "/rules/proposals", { rules: lines(form.elements.rules.value) },
+           form.elements.rules);
     });
 
     ["approve", "decline"].forEach(function (action) {

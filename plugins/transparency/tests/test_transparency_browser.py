@@ -29,6 +29,20 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+def sharing_couple(base: str) -> None:
+    """Ann (onboarding) and Bob (invited) in one couple, both sharing their transparency log."""
+    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
+                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
+                 "/api/v1/onboarding")
+    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
+    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
+                 f"/api/v1/invites/{code}/accept")
+    for token in (ann["token"], bob["token"]):
+        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
+                              headers=bearer(token), timeout=10)
+        assert answer.status_code == 200
+
+
 def signed_in_phone(chromium, guard, base: str, username: str):
     page = new_page(chromium, guard, **PHONE)
     answer = page.context.request.post(base + "/api/v1/auth/session",
@@ -41,16 +55,7 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
     from playwright.sync_api import expect
 
     base = server.url
-    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
-                 "/api/v1/onboarding")
-    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
-    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
-                 f"/api/v1/invites/{code}/accept")
-    for token in (ann["token"], bob["token"]):
-        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
-                              headers=bearer(token), timeout=10)
-        assert answer.status_code == 200
+    sharing_couple(base)
 
     guard = BrowserGuard(base)
     ann_phone = signed_in_phone(chromium, guard, base, "ann")
@@ -102,16 +107,7 @@ def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live
     from playwright.sync_api import expect
 
     base = server.url
-    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
-                 "/api/v1/onboarding")
-    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
-    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
-                 f"/api/v1/invites/{code}/accept")
-    for token in (ann["token"], bob["token"]):
-        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
-                              headers=bearer(token), timeout=10)
-        assert answer.status_code == 200
+    sharing_couple(base)
     guard = BrowserGuard(base)
     ann_phone = signed_in_phone(chromium, guard, base, "ann")
     bob_phone = signed_in_phone(chromium, guard, base, "bob")
