@@ -13,6 +13,10 @@ an ``OSError`` ENOSPC, wherever they are raised, answer **507** with the code
 name files). The transaction was rolled back by :meth:`Database.atomic`, so
 nothing was half-written, and the server keeps serving reads meanwhile
 (docs/faults.md).
+
+``POST /api/v1/me/forget`` answers 500 ``forget_failed`` when a plugin cannot
+clear its part: that is a plugin bug, nothing was deleted, and the member is
+told which feature stopped it (hearthside.member_data).
 """
 
 from __future__ import annotations

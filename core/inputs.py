@@ -74,6 +74,22 @@ def password(body: dict, field: str = "password", *, min_length: int = 10, max_l
     return value
 
 
+def query_number(name: str, default: int, minimum: int, maximum: int, expected: str | None = None) -> int:
+    """A query parameter (``?limit=20``) as a whole number within bounds, or a 400 naming it.
+
+    Digits only (no sign, no spaces, no "1e3"), and never longer than SQLite's
+    largest integer, so an absurd value is a clear answer, not an overflow.
+    """
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(SQLITE_MAX_INTEGER))
+            and minimum <= int(raw) <= maximum):
+        api_error(400, "invalid_parameter",
+                  f"'{name}' must be {expected or f'a whole number from {minimum} to {maximum}'}.")
+    return int(raw)
+
+
 def obj(body: dict, field: str) -> dict:
     value = body.get(field)
     if not isinstance(value, dict):

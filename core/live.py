@@ -5,12 +5,13 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
 
 * **Connect** authenticates with ``auth={"token": ...}`` (a bearer token) or,
   when no ``auth`` is sent, the browser's signed session cookie. Anything else
-  is refused, and the refused transport session closed a second later. A member joins ``member:<id>`` and ``couple:<couple id>``; a wall
-  device joins ``dashboard:<couple id>`` only.
+  is refused, and the refused transport session closed a second later. A
+  member joins ``member:<id>`` and ``couple:<couple id>``; a wall device joins
+  ``dashboard:<couple id>`` only.
 * **Delivery**: the live hub hands every committed event to :meth:`Live.publish`,
-  which sends message ``event`` with ``event.as_dict()`` to exactly
-  ``event.rooms()`` - so a private event reaches its one member, never the
-  partner or the wall.
+  which sends message ``event`` to exactly ``event.rooms()`` - so a private
+  event reaches its one member, never the partner or the wall. Members get
+  ``event.as_dict()``; the wall gets ``event.as_wall_dict()`` (no actor).
 * **Revocation**: before each delivery, the sockets of that couple whose token
   was revoked since they connected (device revoked, token revoked, password
   changed) are disconnected; a sweep every few seconds catches revocations that

@@ -6,7 +6,9 @@ plugin's ``hearthside_export`` - and never the partner's private data.
 Forget is explicit and confirmed (the password is asked again), and it is all
 or nothing: every plugin's ``hearthside_forget`` runs inside one transaction,
 called strictly, so if any plugin fails nothing is deleted and the member is
-told which part could not be cleared. Append-only trust logs keep their
+told which part could not be cleared. A plugin that failed earlier (and is
+switched off until the server restarts) still holds its data, so it stops
+the forget the same way rather than being skipped. Append-only trust logs keep their
 integrity by tombstoning (the plugins decide how); the consent history is a
 shared record of what both agreed and is kept.
 """
@@ -17,6 +19,7 @@ import json
 
 from .accounts import get_couple, get_member, public_member
 from .events import emit, now_iso
+from .plugin_manager import PluginError
 
 
 def export(hs, db, member_id: int) -> dict:
@@ -48,9 +51,19 @@ def forget(hs, db, member_id: int) -> list[str]:
     Raises :class:`hearthside.plugin_manager.PluginError` (nothing deleted) if a plugin fails.
     """
     member = get_member(db, member_id)
+    _refuse_if_a_forgetter_failed(hs)
     with db.atomic():
         hs.plugins.call("hearthside_forget", strict=True, hs=hs, db=db, member_id=member_id)
         db.execute("DELETE FROM events WHERE visibility = 'private' AND audience_id = ?", [member_id])
         emit(db, "member.forgotten", member["couple_id"], {"at": now_iso()}, visibility="private",
              actor_id=member_id, audience_id=member_id)
     return hs.plugins.implementers("hearthside_forget")
+
+
+def _refuse_if_a_forgetter_failed(hs) -> None:
+    """A failed plugin is no longer called, but its tables still hold the member's data:
+    forgetting everything else and answering "forgotten" would be a lie."""
+    for info in hs.plugins.plugins.values():
+        if info.state == "failed" and hasattr(info.module, "hearthside_forget"):
+            raise PluginError(info.name, "hearthside_forget",
+                              RuntimeError("the plugin failed earlier and is off until the server restarts"))

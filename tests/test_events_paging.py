@@ -77,3 +77,23 @@ def test_a_long_run_of_the_partners_private_events_does_not_hide_the_next_shared
         page = reader.get(f"/api/v1/events?after={first.id}&limit=5").json["events"]
         assert [e["id"] for e in page] == [shared.id]
         assert all(e["type"] != "test.private" for e in page)
+
+
+@pytest.mark.parametrize("query", ["after=-1", "after=1.5", "after=abc", "after=%201", "after=" + "9" * 20,
+                                   "limit=0", "limit=501", "limit=-5", "limit=ten", "limit="])
+def test_a_bad_after_or_limit_is_a_clear_400(ann, wall, query):
+    name = query.split("=")[0]
+    for reader in (ann, wall):
+        answer = reader.get(f"/api/v1/events?{query}")
+        assert answer.status_code == 400
+        assert answer.json["error"]["code"] == "invalid_parameter"
+        assert f"'{name}'" in answer.json["error"]["message"]
+
+
+def test_the_wall_gets_dashboard_events_without_who_did_them(hs, ann, wall):
+    with hs.storage.connection() as db, db.atomic():
+        emit(db, "test.dashboard", _couple_id(ann), {"n": 1}, visibility="dashboard", actor_id=ann.id)
+    seen_by_ann = [e for e in ann.get("/api/v1/events").json["events"] if e["type"] == "test.dashboard"]
+    seen_by_wall = [e for e in wall.get("/api/v1/events").json["events"] if e["type"] == "test.dashboard"]
+    assert [e["actor_id"] for e in seen_by_ann] == [ann.id]
+    assert [e["actor_id"] for e in seen_by_wall] == [None]

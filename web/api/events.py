@@ -15,18 +15,18 @@ milliseconds (benchmarks/README.md).
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
+from hearthside import inputs
 from hearthside.app import get_db
 from hearthside.auth import require
-from hearthside.errors import api_error
 from hearthside.events import Event
 
 from . import api
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
-MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer
+MAX_EVENT_ID = inputs.SQLITE_MAX_INTEGER
 
 # ?1 couple, ?2 after, ?3 member, ?4 limit. The private range walks the
 # (audience_id, id) index; "+couple_id" keeps the couple check without letting
@@ -45,21 +45,12 @@ WALL_PAGE = ("SELECT * FROM events WHERE couple_id = ? AND visibility = 'dashboa
              "ORDER BY id LIMIT ?")
 
 
-def _whole_number(name: str, default: int, maximum: int, minimum: int, expected: str) -> int:
-    """A query parameter as a bounded whole number, or 400 naming it."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and minimum <= int(raw) <= maximum):
-        api_error(400, "invalid_parameter", f"'{name}' must be {expected}.")
-    return int(raw)
-
-
 @api.get("/events")
 @require(device=True)
 def list_events(principal):
-    after = _whole_number("after", 0, MAX_EVENT_ID, 0, "the id of the last event you have (a whole number, 0 or more)")
-    limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT, 1, f"a whole number from 1 to {MAX_LIMIT}")
+    after = inputs.query_number("after", 0, 0, MAX_EVENT_ID,
+                                "the id of the last event you have (a whole number, 0 or more)")
+    limit = inputs.query_number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     if principal.is_member:
         rows = get_db().query(MEMBER_PAGE, [principal.couple_id, after, principal.member_id, limit])
         return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})

@@ -8,7 +8,7 @@ from hearthside import inputs, member_data
 from hearthside.accounts import get_member
 from hearthside.app import current_hs, get_db
 from hearthside.auth import require
-from hearthside.errors import api_error
+from hearthside.errors import api_error, is_storage_full
 from hearthside.plugin_manager import PluginError
 
 from . import api
@@ -43,6 +43,8 @@ def forget_my_data(principal):
     try:
         cleared = member_data.forget(current_hs(), db, principal.member_id)
     except PluginError as exc:
+        if is_storage_full(exc):  # the disk, not the plugin: the one 507 answer (hearthside.errors)
+            raise
         log.error("Forget for member %s stopped, nothing deleted: %s", principal.member_id, exc)
         api_error(500, "forget_failed",
                   f"Nothing was deleted: the {exc.plugin} feature could not clear its part. It has been logged.")
