@@ -8,9 +8,9 @@ Bad input is a 400 that names the field, before anything is written.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import api_error, current_hs, get_couple, get_db, json_body, require
+from hearthside.plugin_api import current_hs, get_couple, get_db, json_body, query_number, require
 
 from . import agreements, chain, log, reviews, rules, validate
 from .validate import utc_now
@@ -31,15 +31,6 @@ def _max_text() -> int:
 
 def _time_zone(principal) -> str:
     return get_couple(get_db(), principal.couple_id)["time_zone"]
-
-
-def _query_number(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and minimum <= int(raw) <= maximum):
-        api_error(400, "invalid_parameter", f"'{name}' must be a whole number from {minimum} to {maximum}.")
-    return int(raw)
 
 
 def _one(principal, entry_id: int) -> dict:
@@ -67,8 +58,8 @@ def status(principal):
 @require()
 def list_entries(principal):
     """The couple's log, newest first; page back with ``before_seq``."""
-    limit = _query_number("limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    before = _query_number("before_seq", None, 1, 2**53)
+    limit = query_number("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    before = query_number("before_seq", None, 1, 2**53)
     db = get_db()
     items = log.records(db, principal.couple_id, limit=limit, before_seq=before)
     return jsonify({"entries": items, "unread": log.unread(db, principal.couple_id, principal.member_id)})
