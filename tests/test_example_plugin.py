@@ -1,46 +1,64 @@
 """examples/gratitude-jar: a third-party plugin, installed with pip, found through its entry point.
 
-``tests/conftest.py`` pip-installs it into this environment before the first
-test (``tests/support/example_plugin.py``). These tests then check the path a
-user takes: the entry point is there, ``hearthside plugins`` lists it as
-loaded, a real ``hearthside serve`` runs it end to end over HTTP (including
-the evening draw caught up after a restart), and its own test suite passes.
+The example is installed the way a user adds a plugin: ``pip install`` into
+the ``.venv`` of a fresh install of Hearthside (``fresh_install``, the
+README's ``pip install .``), never into the environment running these tests.
+These tests then check the path a user takes: the entry point is there,
+``hearthside plugins`` lists it as loaded, a real ``hearthside serve`` runs
+it end to end over HTTP (including the evening draw caught up after a
+restart), its page works in Chromium, and its own test suite passes.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import sqlite3
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from importlib.metadata import entry_points
 
+import pytest
 import requests
 
-from tests.conftest import PASSWORD, REPO_ROOT, ServerProcess
+from tests.conftest import PASSWORD, ServerProcess
+from tests.support.fresh_install import user_env
 
-EXAMPLE = REPO_ROOT / "examples" / "gratitude-jar"
+pytestmark = pytest.mark.slow
+
 API = "/api/v1/gratitude_jar"
 SCOPE = "dashboard.gratitude_jar"
 JOB = "gratitude_jar.evening_draw"
 
 
-def clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTHSIDE_", "PYTEST_"))}
-    return {**env, **extra}
+@pytest.fixture(scope="module")
+def installed(fresh_install):
+    """The fresh install with the example pip-installed beside Hearthside (with its test extra)."""
+    fresh_install.shell(".venv/bin/pip install -q './examples/gratitude-jar[test]'")
+    return fresh_install
 
 
-def test_it_is_installed_as_its_own_distribution_with_an_entry_point():
-    [entry] = [ep for ep in entry_points(group="hearthside.plugins") if ep.name == "gratitude_jar"]
-    assert entry.value == "hearthside_gratitude_jar"
-    assert entry.dist.name == "hearthside-gratitude-jar" and entry.dist.version == "1.0.0"
-    assert entry.load().__file__.startswith(str(EXAMPLE))  # the example's own source (an editable install)
+def serve(installed, data_dir, **kwargs) -> ServerProcess:
+    return ServerProcess(data_dir, program=[installed.bin / "hearthside", "serve"], cwd=installed.folder, **kwargs)
 
 
-def test_hearthside_plugins_lists_it_as_loaded(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "hearthside", "plugins"], capture_output=True, text=True,
-                          cwd=tmp_path, env=clean_env(), timeout=60)
+def test_it_is_installed_as_its_own_third_party_distribution_with_an_entry_point(installed):
+    probe = (
+        "import json\n"
+        "from importlib.metadata import entry_points\n"
+        "from hearthside.plugin_manager import discover\n"
+        "[entry] = [ep for ep in entry_points(group='hearthside.plugins') if ep.name == 'gratitude_jar']\n"
+        "[candidate] = [c for c in discover() if c.name == 'gratitude_jar']\n"
+        "print(json.dumps({'value': entry.value, 'dist': entry.dist.name, 'version': entry.dist.version,\n"
+        "                  'file': entry.load().__file__, 'builtin': candidate.builtin, 'origin': candidate.origin}))\n"
+    )
+    found = json.loads(installed.shell(f".venv/bin/python -c \"{probe}\"").stdout)
+    assert found["value"] == "hearthside_gratitude_jar"
+    assert found["dist"] == "hearthside-gratitude-jar" and found["version"] == "1.0.0"
+    assert "/site-packages/hearthside_gratitude_jar/" in found["file"]  # a real install, not the source folder
+    assert found["builtin"] is False and found["origin"].startswith("hearthside-gratitude-jar 1.0.0")
+
+
+def test_hearthside_plugins_lists_it_as_loaded(installed):
+    done = installed.hearthside("plugins")
     assert done.returncode == 0, done.stderr
     rows = {line.split()[0]: line.split()[1:] for line in done.stdout.strip().splitlines()[1:]}
     assert rows["gratitude_jar"] == ["1.0.0", "yes", "loaded"]
@@ -73,8 +91,8 @@ def jar_cards(wall) -> list[dict]:
     return [card for card in wall.get("/api/v1/dashboard").json()["cards"] if card["plugin"] == "gratitude_jar"]
 
 
-def test_it_works_end_to_end_in_a_real_server(data_dir):
-    server = ServerProcess(data_dir)
+def test_it_works_end_to_end_in_a_real_server(installed, data_dir):
+    server = serve(installed, data_dir)
     try:
         ann, bob, wall = sign_up(server.url)
         assert ann.post(API + "/notes", json={"text": "You fixed my bike"}).status_code == 201
@@ -101,7 +119,7 @@ def test_it_works_end_to_end_in_a_real_server(data_dir):
     with sqlite3.connect(data_dir / "hearthside.db") as db:
         yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
         assert db.execute("UPDATE scheduler_runs SET last_run_at = ? WHERE job_id = ?", [yesterday, JOB]).rowcount == 1
-    server = ServerProcess(data_dir, env={"HEARTHSIDE_PLUGINS__GRATITUDE_JAR__DRAW_HOUR": "0"})
+    server = serve(installed, data_dir, env={"HEARTHSIDE_PLUGINS__GRATITUDE_JAR__DRAW_HOUR": "0"})
     for caller in (ann, bob, wall):
         caller.url = server.url  # a new port
     try:
@@ -116,21 +134,22 @@ def test_it_works_end_to_end_in_a_real_server(data_dir):
         assert server.stop() == 0, server.output()
 
 
-def test_its_own_test_suite_passes_with_hearthside_testing():
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], capture_output=True,
-                          text=True, cwd=EXAMPLE, env=clean_env(), timeout=300)
+def test_its_own_test_suite_passes_with_hearthside_testing(installed):
+    done = subprocess.run([str(installed.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], capture_output=True,
+                          text=True, cwd=installed.folder / "examples" / "gratitude-jar", env=user_env(), timeout=300)
     summary = (done.stdout.strip().splitlines() or [""])[-1]
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in summary and "failed" not in summary
 
 
-def test_the_page_in_chromium(chromium, data_dir):
+@pytest.mark.browser
+def test_the_page_in_chromium(installed, chromium, data_dir):
     """On a phone: sign in, drop a note, see it waiting, take it back (the page's own JavaScript)."""
     from playwright.sync_api import expect
 
     from hearthside.testing import PHONE, BrowserGuard, new_page
 
-    server = ServerProcess(data_dir)
+    server = serve(installed, data_dir)
     try:
         sign_up(server.url)
         guard = BrowserGuard(server.url)

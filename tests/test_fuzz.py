@@ -16,7 +16,7 @@ traceback, the partner's or another couple's private text, or their tokens.
 The world is realistic so that path parameters can hit real objects: two
 couples, a paired wall, rituals with an occurrence and homework, transparency
 entries, questions, rule proposals, an agreement, a review, touch sessions,
-gratitude notes, a calendar feed and invites. About half the generated cases
+a calendar feed and invites. About half the generated cases
 have their path parameters swapped for those real ids
 (``real_path_parameters``).
 
@@ -214,9 +214,6 @@ def seed_objects(hs, ann, bob, cat) -> dict[str, list]:
         made(bob.put(f"{api}/reflections", json={"session_id": session["id"], "safe": 4, "comfortable": 4}), 200)
         tomorrow = (date.today() + timedelta(days=1)).isoformat() + "T19:30"
         made(ann.post(f"{api}/sessions", json={"planned_for": tomorrow}))
-    if "gratitude_jar" in loaded:
-        note = made(ann.post("/api/v1/gratitude_jar/notes", json={"text": "Thank you for the tea"}))["note"]
-        fill["note_id"] = [note["id"]]
     return fill
 
 

@@ -81,8 +81,6 @@ def world(make_app):
     feed_secret = seed_rituals_feed(ann, fill) if "rituals" in hs.plugins.loaded() else None
     if "transparency" in hs.plugins.loaded():
         seed_transparency(ann, bob, fill)
-    if "gratitude_jar" in hs.plugins.loaded():  # Annika's own note, still in the jar: hers alone
-        fill["note_id"] = ann.post("/api/v1/gratitude_jar/notes", json={"text": PRIVATE_MARKER}).json["note"]["id"]
     secrets = ["annika", "Annika", "bartholomew", "Bartholomew", "Zephyr", PRIVATE_MARKER, ann.token,
                extra_token["token"], wall.token, *([feed_secret] if feed_secret else [])]
     return {
