@@ -88,13 +88,16 @@ def load_plugins_and_config(
     flags: Mapping[str, Any] | None = None,
     extra_plugins: Mapping[str, Any] | None = None,
     discover_installed: bool = True,
+    strict_builtins: bool = True,
 ) -> tuple[Config, PluginManager]:
     """Read the config, load the enabled plugins and validate against their schemas.
 
     ``extra_plugins`` maps names to plugin modules/objects registered exactly as
     if they came from the entry-point group (used by tests and the author kit);
     one counts as built-in only if it is a module of ``hearthside.plugins``.
-    Raises :class:`ConfigError` listing every problem.
+    Raises :class:`ConfigError` listing every problem, and
+    :class:`~hearthside.plugin_manager.BuiltinPluginFailed` if the core or a
+    built-in cannot load (unless ``strict_builtins`` is off, to report it).
     """
     raw = read_sources(config_file, env, flags)
     candidates = discover() if discover_installed else [c for c in discover() if c.name == "core"]
@@ -102,7 +105,7 @@ def load_plugins_and_config(
         builtin = is_builtin_module(getattr(plugin, "__name__", "") or "")
         candidates.append(Candidate(name, getattr(plugin, "__version__", "0"), lambda plugin=plugin: plugin,
                                     builtin, "registered in-process"))
-    plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False))
+    plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False), strict_builtins=strict_builtins)
     plugins.load(candidates, lambda name: _early_bool(raw, f"plugins.{name}.enabled", True), _selection(raw))
     config = validate(raw, _schemas(plugins))
     plugins.trace = config["trace_plugins"]
@@ -141,8 +144,9 @@ def _early_bool(raw: RawConfig, key: str, default: bool) -> bool:
 def _schemas(plugins: PluginManager) -> dict[str, dict[str, Setting] | None]:
     """Each plugin's declared settings; None for a disabled or failed plugin (not checked).
 
-    A plugin whose schema hook raises (or answers nonsense) is failed and
-    isolated, so its settings are left unchecked rather than stopping the start.
+    A third-party plugin whose schema hook raises (or answers nonsense) is
+    failed and isolated, so its settings are left unchecked rather than
+    stopping the start; a built-in doing so stops it.
     """
     declared = dict(plugins.call_by_plugin("hearthside_config_schema"))
     schemas: dict[str, dict[str, Setting] | None] = {}
@@ -170,6 +174,12 @@ def create_app(
 
 
 def build_app(config: Config, plugins: PluginManager) -> Flask:
+    """Migrate, then build the Flask app with every plugin's routes and call the start-up hooks.
+
+    Raises :class:`~hearthside.plugin_manager.BuiltinPluginFailed` if the core
+    or a built-in plugin raises on the way: a server without them would only
+    pretend to work.
+    """
     hs = Hearthside(config, plugins)
     applied = hs.migrate()
     if applied:
@@ -191,6 +201,9 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     from .live import attach as attach_live  # here, not at the top: live imports auth, which imports this module
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     plugins.call("hearthside_startup", hs=hs)
+    from .consent import registry as consent_scopes  # here, not at the top: consent imports this module
+    consent_scopes(hs)  # read once now, so a plugin whose declaration raises fails at start, not on a page
+    plugins.started()
     return app
 
 

@@ -31,15 +31,29 @@ def _setup_logging(level: str = "info") -> None:
     logging.getLogger().setLevel(level.upper())
 
 
-def _load(config_file, flags):
+def _load(config_file, flags, strict_builtins: bool = True):
+    """Config and plugins; a config error or a broken built-in is a plain message and a non-zero exit.
+
+    Commands that report on plugins pass ``strict_builtins=False`` so a broken
+    built-in is listed as failed instead.
+    """
     from .app import load_plugins_and_config
+    from .plugin_manager import BuiltinPluginFailed
 
     try:
-        return load_plugins_and_config(config_file, flags=flags)
+        return load_plugins_and_config(config_file, flags=flags, strict_builtins=strict_builtins)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"Config error: {problem}", err=True)
         sys.exit(2)
+    except BuiltinPluginFailed as exc:
+        _cannot_start_broken(exc)
+
+
+def _cannot_start_broken(exc) -> None:
+    click.echo(f"Cannot start: {exc} — Hearthside's own installation is broken, not your data; "
+               "reinstall it (pip install .), and `hearthside plugins` lists what failed.", err=True)
+    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,12 +90,15 @@ def serve(host, port, data_dir, config_file, safe_mode) -> None:
 
 
 def _build_or_explain(build_app, config, plugins):
-    """Build the app; a full disk or a failed pre-migration backup is a clear message, not a traceback."""
+    """Build the app; a full disk, a failed pre-migration backup or a broken built-in is a clear message."""
     from .errors import is_storage_full
+    from .plugin_manager import BuiltinPluginFailed
     from .storage import BackupFailed
 
     try:
         return build_app(config, plugins)
+    except BuiltinPluginFailed as exc:
+        _cannot_start_broken(exc)
     except BackupFailed as exc:
         click.echo(f"Cannot start: {exc}", err=True)
     except Exception as exc:
@@ -100,7 +117,7 @@ def list_plugins(config_file, safe_mode) -> None:
     from . import PLUGIN_API_VERSION
 
     _setup_logging("critical")  # failures are shown in the table, not as log noise
-    config, plugins = _load(config_file, {"safe_mode": safe_mode})
+    config, plugins = _load(config_file, {"safe_mode": safe_mode}, strict_builtins=False)
     rows = plugins.report()
     width = max(len("PLUGIN"), *(len(row["name"]) for row in rows))
     click.echo(f"{'PLUGIN':<{width}}  {'VERSION':<10} {'ENABLED':<8} STATE")
@@ -130,7 +147,7 @@ def _state(row: dict) -> str:
 def check_config(config_file) -> None:
     """Validate the config, plugins' own settings included, without starting."""
     _setup_logging("critical")
-    config, plugins = _load(config_file, {})
+    config, plugins = _load(config_file, {}, strict_builtins=False)
     failed = [info for info in plugins.plugins.values() if info.state == "failed"]
     for info in failed:
         click.echo(f"Plugin {info.name} failed: {info.error}", err=True)
@@ -147,7 +164,8 @@ def backup(out, data_dir, config_file) -> None:
     """Write a consistent backup of the database, even while the server runs."""
     from .storage import DATABASE_NAME, Storage
 
-    config, _plugins = _load(config_file, {"data_dir": data_dir})
+    # Not strict: a backup must work even when a built-in is broken (take one before reinstalling).
+    config, _plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
     if not (config.data_dir / DATABASE_NAME).is_file():  # a mistyped --data-dir is not created
         click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
         sys.exit(1)
@@ -173,7 +191,7 @@ def restore(file, force, data_dir, config_file) -> None:
     if problem:
         click.echo(f"Not restoring: {problem}.", err=True)
         sys.exit(1)
-    config, _plugins = _load(config_file, {"data_dir": data_dir})
+    config, _plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
     storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
     if not storage.is_empty() and not force:
         click.echo(f"Not restoring: {storage.path} already holds data. "

@@ -18,8 +18,22 @@ a reason that ``hearthside plugins`` shows:
   :data:`hearthside.PLUGIN_API_VERSION` (see :mod:`hearthside.api_version`).
 
 Hooks are called through :meth:`PluginManager.call`, which calls each plugin
-on its own: one plugin raising marks that plugin failed and skips it from then
-on, while the others' results still come back and the server stays up.
+on its own: one third-party plugin raising marks that plugin failed and skips
+it from then on, while the others' results still come back and the server
+stays up (degraded, as health and the admin page say).
+
+The core and the built-in plugins are not isolated: isolation exists so an
+add-on cannot take the server down, not to hide a broken core. A built-in that
+fails to load or raises while the app is being built stops the start with
+:class:`BuiltinPluginFailed` (``hearthside serve`` prints it as one sentence);
+one that raises later lets the exception through to the caller, like any other
+bug in the core. ``hearthside plugins`` loads with ``strict_builtins=False``
+so it can still list a broken built-in as failed, with the reason.
+
+Log lines and the reasons shown for a hook that raised name the exception's
+type, the plugin, the hook and where it was raised, never the exception's
+message: hooks handle members' words, and a message can carry them. The full
+message is logged at debug level only.
 """
 
 from __future__ import annotations
@@ -50,7 +64,19 @@ class PluginError(Exception):
     """A plugin raised in a hook called with ``strict=True``."""
 
     def __init__(self, plugin: str, hook_name: str, exc: BaseException):
-        super().__init__(f"plugin {plugin!r} raised in {hook_name}: {_summary(exc)}")
+        super().__init__(f"plugin {plugin!r} raised in {hook_name}: {describe(exc)}")
+        self.plugin = plugin
+
+
+class BuiltinPluginFailed(Exception):
+    """The core or a built-in plugin could not be loaded or raised while the app was being built.
+
+    Its message is one plain sentence naming the plugin and the cause.
+    """
+
+    def __init__(self, plugin: str, reason: str):
+        what = "the core" if plugin == CORE_PLUGIN else f"the built-in plugin {plugin!r}"
+        super().__init__(f"{what} {reason}")
         self.plugin = plugin
 
 
@@ -114,13 +140,21 @@ def _normal(dist_name: str | None) -> str:
 class PluginManager:
     """A pluggy manager plus the bookkeeping of which plugin loaded or failed."""
 
-    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION):
+    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True):
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.refused: list[PluginInfo] = []  # name clashes: never registered, shown as failed
         self.trace = trace
         self.api_version = api_version
+        # False only to report (``hearthside plugins``): a broken built-in is then listed, not raised.
+        self.strict_builtins = strict_builtins
+        # True until the app is built (build_app calls started()): a built-in raising stops the start.
+        self.starting = True
+
+    def started(self) -> None:
+        """The app is built: from now on a built-in raising in a hook is an ordinary error for its caller."""
+        self.starting = False
 
     # -- registration -------------------------------------------------------
 
@@ -252,10 +286,14 @@ class PluginManager:
         self._fail(self.plugins[name], reason)
 
     def _fail(self, info: PluginInfo, reason: str, exc: BaseException | None = None) -> None:
+        """Record a plugin as failed and unregister it; a built-in stops the start instead (when strict)."""
+        if info.builtin and self.strict_builtins:
+            raise BuiltinPluginFailed(info.name, reason) from exc
         info.state = "failed"
         info.error = reason
         if exc is not None:
-            log.error("Plugin %r %s\n%s", info.name, reason, "".join(traceback.format_exception(exc)).rstrip())
+            log.error("Plugin %r %s\n%s", info.name, reason, _frames(exc))
+            log.debug("Plugin %r: the exception's message: %s", info.name, exc)
         else:
             log.error("Plugin %r %s", info.name, reason)
         if info.module is not None and self.pm.is_registered(info.module):
@@ -298,7 +336,9 @@ class PluginManager:
         except Exception as exc:
             if strict:
                 raise PluginError(info.name, hook_name, exc) from exc
-            self._fail(info, f"raised in {hook_name}: {_summary(exc)}", exc)
+            if info.builtin and self.strict_builtins and not self.starting:
+                raise  # a bug in the core or a built-in: never hidden by isolation
+            self._fail(info, f"raised in {hook_name}: {describe(exc)}", exc)
             return None
         if self.trace:
             log.info("hook %s -> %s (%.2f ms)", hook_name, info.name, (time.perf_counter() - started) * 1000)
@@ -314,10 +354,41 @@ class PluginManager:
     def loaded(self) -> list[str]:
         return [name for name, info in self.plugins.items() if info.state == "loaded"]
 
+    def failed(self) -> list[str]:
+        """The plugins that were meant to run but failed, refused ones included (names only)."""
+        return [info.name for info in [*self.plugins.values(), *self.refused] if info.state == "failed"]
+
     def report(self) -> list[dict]:
         """Every plugin found, in load order, then the ones refused for their name."""
         return [info.as_dict() for info in [*self.plugins.values(), *self.refused]]
 
 
 def _summary(exc: BaseException) -> str:
+    """Type and message, for failures to load: they concern code (imports, signatures), not members' words."""
     return f"{type(exc).__name__}: {exc}"
+
+
+def describe(exc: BaseException) -> str:
+    """The exception's type and where it was raised: ``ValueError at touch/sessions.py:88``.
+
+    The message is left out because a hook's exception can carry what a member
+    wrote; an import error's message names a module, so it is kept.
+    """
+    text = type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        text += f" at {_short_path(frames[-1].filename)}:{frames[-1].lineno}"
+    if isinstance(exc, ImportError):
+        text += f": {exc}"
+    return text
+
+
+def _short_path(filename: str) -> str:
+    """The last two parts of a path: enough to find the file, without the install location."""
+    return "/".join(filename.replace("\\", "/").split("/")[-2:])
+
+
+def _frames(exc: BaseException) -> str:
+    """The traceback's frames (files, lines, code) without the exception's message."""
+    lines = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+    return "".join(["Traceback (most recent call last):\n", *lines, f"{describe(exc)}"])

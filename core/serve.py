@@ -37,6 +37,14 @@ def lan_urls(host: str, port: int) -> list[str]:
     return urls + [f"http://127.0.0.1:{port}/"]
 
 
+def ready_line(failed: list[str]) -> str:
+    """"Hearthside is ready." - and, when an installed plugin failed, which ones and where to look."""
+    if not failed:
+        return "Hearthside is ready."
+    count = f"{len(failed)} plugin{'s' if len(failed) > 1 else ''} failed"
+    return f"Hearthside is ready, {count}: {', '.join(failed)} — see `hearthside plugins`."
+
+
 class HearthsideServer(BaseApplication):
     def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int):
         self.app = app
@@ -74,7 +82,7 @@ class HearthsideServer(BaseApplication):
 
     def _when_ready(self, _server) -> None:
         host, port = self.hs.config["host"], self.hs.config["port"]
-        log.info("Hearthside is ready. Open one of these on a phone or tablet on your home network:")
+        log.info("%s Open one of these on a phone or tablet on your home network:", ready_line(self.hs.plugins.failed()))
         for url in lan_urls(host, port):
             log.info("    %s", url)
 

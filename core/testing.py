@@ -175,6 +175,17 @@ def onboard_couple(client, first="ann", second="bob", couple_name="Ann & Bob") -
     return a, Member(client, answer.json["token"], answer.json["member"])
 
 
+def mentions(text: str, word: str) -> bool:
+    """Whether ``word`` appears in ``text`` as a word of its own.
+
+    Use it to assert that a short name is *not* on a page: ``"Bob" not in html``
+    fails now and then, because a page carries random tokens (CSRF, invite and
+    pairing codes) that can spell any three letters. A token's characters
+    around the match make it part of the token, not a mention.
+    """
+    return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", text) is not None
+
+
 def join_new_couple(client, admin: Member, first="cat", second="dan") -> tuple[Member, Member]:
     """A second couple on the same server, through an admin's new-couple invite."""
     answer = admin.post("/api/v1/admin/invites")
@@ -679,6 +690,18 @@ def pytest_addoption(parser) -> None:
                   help="Hearthside plugins under test: entry-point names, or name=module (hearthside.testing)")
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "browser: drives real Chromium (set on every test using the chromium "
+                                       "fixture); -m 'not browser' leaves them out")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every test that uses the ``chromium`` fixture ``browser``, so a quick lane can leave them out."""
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def hearthside_plugins(request) -> dict[str, Any]:
     """The plugins under test, ``{name: module}``; from the ``hearthside_plugins`` ini option by default."""
@@ -809,7 +832,7 @@ def privacy_matrix(app, couple, wall, other_couple, hearthside_plugins) -> Priva
 
 
 __all__ = [
-    "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "pair_device", "free_port",
+    "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "mentions", "pair_device", "free_port",
     "sign_in_browser",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "FakeClock", "SchedulerDriver",
     "PrivacyMatrix", "MatrixResult", "Route", "HttpClient", "HttpAnswer",

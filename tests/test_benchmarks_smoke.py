@@ -10,9 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_the_quickest_benchmark_run_prints_a_table_of_figures_and_targets():
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--sections", "live", "--clients", "1", "--messages", "2"],

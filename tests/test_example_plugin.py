@@ -142,7 +142,6 @@ def test_its_own_test_suite_passes_with_hearthside_testing(installed):
     assert " passed" in summary and "failed" not in summary
 
 
-@pytest.mark.browser
 def test_the_page_in_chromium(installed, chromium, data_dir):
     """On a phone: sign in, drop a note, see it waiting, take it back (the page's own JavaScript)."""
     from playwright.sync_api import expect

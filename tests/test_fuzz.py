@@ -69,6 +69,8 @@ ANN_SECRET = "FUZZ-PRIVATE-only-ann-may-read-this"
 CAT_SECRET = "FUZZ-PRIVATE-only-cat-may-read-this"
 TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/', "sqlite3.", "werkzeug.exceptions")
 
+pytestmark = pytest.mark.slow  # schemathesis over the whole API: the longest test here
+
 
 def fuzz_settings(examples: int):
     """Hypothesis settings for one caller: bounded and repeatable unless a long run was asked for."""

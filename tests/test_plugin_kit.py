@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Blueprint, jsonify
 
 from hearthside.plugin_api import ScheduledJob, api_error, emit, get_db, hookimpl, json_body, require
-from hearthside.testing import FakeClock, load_plugins, sign_in_browser
+from hearthside.testing import FakeClock, load_plugins, sign_in_browser, mentions
 
 
 class KitPlugin:
@@ -223,3 +223,9 @@ def test_the_matrix_reports_parameters_it_had_no_object_for(privacy_matrix):
     result = privacy_matrix.check(shared_params={"visibility"})
     assert result.placeholders == {"note_id", "visibility"}
     assert result.status("other", "POST /api/v1/kit/announce/<visibility>") == 400
+
+
+def test_mentions_finds_a_name_but_not_inside_a_random_token():
+    page = '<meta name="csrf-token" content="x9Bob_kAnn-3"><p>Signed in as Ann.</p>'
+    assert mentions(page, "Ann") and not mentions(page, "Bob")
+    assert not mentions("code ZBobQ2", "Bob") and mentions("Bob's turn", "Bob")

@@ -314,7 +314,8 @@ def test_safe_mode_loads_the_built_ins_only(make_app, tmp_path, how):
 def test_health_and_the_admin_page_say_when_safe_mode_is_on(make_app):
     normal = make_app()
     assert normal.test_client().get("/api/v1/health").get_json() == {
-        "status": "ok", "version": hearthside.__version__, "plugin_api": PLUGIN_API_VERSION, "safe_mode": False}
+        "status": "ok", "version": hearthside.__version__, "plugin_api": PLUGIN_API_VERSION, "safe_mode": False,
+        "failed_plugins": []}
     app = make_app(flags={"safe_mode": True})
     client = app.test_client()
     ann, _bob = onboard_couple(client)
@@ -411,7 +412,7 @@ def serve_until_healthy(tmp_path, env: dict, *args: str) -> tuple[dict, str]:
 
 def test_serve_refuses_a_too_new_plugin_at_start_and_stays_up(tmp_path, installed_plugin):
     health, log = serve_until_healthy(tmp_path, installed_plugin("future", FUTURE, version="3.0.0"))
-    assert health["status"] == "ok" and health["safe_mode"] is False
+    assert health["status"] == "degraded" and health["failed_plugins"] == ["future"] and health["safe_mode"] is False
     assert (f"Plugin 'future' supports plugin API >=2.0,<3 but this Hearthside provides plugin API "
             f"{PLUGIN_API_VERSION}; not loaded") in log
     assert "a refused plugin must never run" not in log

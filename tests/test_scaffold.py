@@ -150,6 +150,7 @@ def pip_install(python: Path, *args: str) -> subprocess.CompletedProcess:
     return run(sys.executable, "-m", "pip", "--python", python, "install", "-q", *args, timeout=600)
 
 
+@pytest.mark.slow
 def test_pip_install_and_the_generated_tests_pass_in_a_fresh_venv(tmp_path):
     started = time.monotonic()
     assert new_plugin("kind-words", "--dir", tmp_path).returncode == 0

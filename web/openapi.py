@@ -163,9 +163,12 @@ DEVICE_NOTE = " A paired wall screen's device token may call this too."
 
 OPERATIONS: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/health"): {
-        "summary": "Is the server up?", "tags": ["server"], "security": PUBLIC,
-        "responses": {"200": answer("Up", obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
-                                               "plugin_api": STRING, "safe_mode": {"type": "boolean"}},
+        "summary": "Is the server up? (degraded: an installed plugin failed; its name is listed)",
+        "tags": ["server"], "security": PUBLIC,
+        "responses": {"200": answer("Up", obj({"status": {"type": "string", "enum": ["ok", "degraded"]},
+                                               "version": STRING, "plugin_api": STRING,
+                                               "safe_mode": {"type": "boolean"},
+                                               "failed_plugins": {"type": "array", "items": STRING}},
                                               ["status", "version"]))},
     },
     ("GET", "/api/v1/openapi.json"): {

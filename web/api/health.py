@@ -10,6 +10,12 @@ from . import api
 
 @api.get("/health")
 def health():
-    # safe_mode: only built-in plugins run (`hearthside serve --safe-mode`); a start check can tell.
-    return jsonify({"status": "ok", "version": __version__, "plugin_api": PLUGIN_API_VERSION,
-                    "safe_mode": current_hs().config["safe_mode"]})
+    """``ok``, or ``degraded`` while an installed plugin has failed (names only: reasons are for the admin).
+
+    safe_mode: only built-in plugins run (`hearthside serve --safe-mode`); a start check can tell.
+    """
+    hs = current_hs()
+    failed = hs.plugins.failed()
+    return jsonify({"status": "degraded" if failed else "ok", "version": __version__,
+                    "plugin_api": PLUGIN_API_VERSION, "safe_mode": hs.config["safe_mode"],
+                    "failed_plugins": failed})

@@ -1,0 +1,139 @@
+"""Start-up tells the truth: a broken core or built-in plugin stops the start; an add-on is isolated.
+
+Isolation exists so a third-party plugin cannot take the server down. It
+must never hide a broken core: a wheel once left out ``hearthside.web.api``,
+the core's blueprint hook raised, isolation swallowed it, and the server said
+"ready" while answering 404 to everything.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import pytest
+import requests
+
+from hearthside.app import create_app
+from hearthside.hookspecs import hookimpl
+from hearthside.plugin_manager import BuiltinPluginFailed, Candidate, PluginManager
+from hearthside.testing import PASSWORD, free_port, onboard_couple
+from tests.conftest import REPO_ROOT, ServerProcess
+from tests.support.fresh_install import user_env
+
+START_UP_HOOKS = ["hearthside_config_schema", "hearthside_migrations", "hearthside_blueprints",
+                  "hearthside_consent_scopes", "hearthside_startup"]
+
+
+def broken_builtin(hook_name: str) -> types.ModuleType:
+    """A plugin module under ``hearthside.plugins`` (so: built in) whose one hook raises."""
+    module = types.ModuleType("hearthside.plugins.fragile")
+    module.HEARTHSIDE_API = ">=1.0,<2"
+
+    def broken():
+        raise LookupError("a member's words could be in here")
+
+    setattr(module, hook_name, hookimpl(broken, specname=hook_name))
+    return module
+
+
+@pytest.mark.parametrize("hook_name", START_UP_HOOKS)
+def test_a_built_in_raising_in_a_start_up_hook_stops_the_start_naming_it(data_dir, hook_name):
+    with pytest.raises(BuiltinPluginFailed) as failed:
+        create_app(flags={"data_dir": str(data_dir)}, extra_plugins={"fragile": broken_builtin(hook_name)},
+                   discover_installed=False)
+    message = str(failed.value)
+    assert message.startswith(f"the built-in plugin 'fragile' raised in {hook_name}: LookupError at ")
+    assert "a member's words" not in message
+    assert failed.value.plugin == "fragile"
+
+
+def test_a_built_in_that_cannot_be_imported_stops_the_start_but_is_listed_when_reporting():
+    def cannot_import():
+        raise ModuleNotFoundError("No module named 'hearthside.web.api'", name="hearthside.web.api")
+
+    candidate = Candidate("matcher", "0.1.0", cannot_import, builtin=True)
+    with pytest.raises(BuiltinPluginFailed, match=r"^the built-in plugin 'matcher' could not be loaded: "
+                                                  r"ModuleNotFoundError: No module named 'hearthside.web.api'$"):
+        PluginManager().load([candidate])
+    reporting = PluginManager(strict_builtins=False)
+    reporting.load([candidate])
+    assert reporting.failed() == ["matcher"] and reporting.plugins["matcher"].state == "failed"
+
+
+def test_a_built_in_raising_while_running_is_an_error_for_its_caller_not_a_silent_isolation(make_app):
+    class Fragile:
+        __name__ = "hearthside.plugins.fragile"
+        HEARTHSIDE_API = ">=1.0,<2"
+
+        @hookimpl
+        def hearthside_dashboard_cards(self, hs, db, couple_id):
+            raise LookupError("private")
+
+    fragile = Fragile()
+    app = make_app(extra_plugins={"fragile": fragile})
+    hs = app.extensions["hearthside"]
+    assert hs.plugins.plugins["fragile"].builtin
+    client = app.test_client()
+    ann, _bob = onboard_couple(client)
+    answer = ann.get("/api/v1/dashboard")
+    assert answer.status_code == 500 and answer.json["error"]["code"] == "internal_error"
+    assert hs.plugins.plugins["fragile"].state == "loaded"  # not isolated: the bug stays visible
+    assert client.get("/api/v1/health").json["status"] == "ok"
+
+
+def broken_command(target: str, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The ``hearthside`` command with one built-in broken (tests/support/broken_builtin.py)."""
+    env = user_env(PYTHONPATH=str(REPO_ROOT))
+    return subprocess.run([sys.executable, "-m", "tests.support.broken_builtin", target, "--", *arguments],
+                          capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO_ROOT)
+
+
+@pytest.mark.parametrize("target", ["core:hearthside_blueprints", "matcher:import", "rituals:hearthside_migrations"])
+def test_serve_with_a_broken_built_in_exits_non_zero_with_one_plain_sentence(tmp_path, target):
+    plugin, how = target.split(":")
+    done = broken_command(target, "serve", "--host", "127.0.0.1", "--port", str(free_port()),
+                          "--data-dir", str(tmp_path / "data"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ready" not in (done.stdout + done.stderr).lower()
+    [sentence] = [line for line in done.stderr.splitlines() if line.startswith("Cannot start:")]
+    what = "the core" if plugin == "core" else f"the built-in plugin '{plugin}'"
+    cause = "could not be loaded" if how == "import" else f"raised in {how}"
+    assert sentence.startswith(f"Cannot start: {what} {cause}: ModuleNotFoundError")
+    assert "No module named 'hearthside.web.missing_api'" in sentence
+    assert "Traceback" not in done.stderr
+
+
+def test_hearthside_plugins_lists_a_broken_built_in_as_failed_with_the_reason():
+    done = broken_command("matcher:import", "plugins")
+    assert done.returncode == 0, done.stderr
+    [row] = [line for line in done.stdout.splitlines() if line.startswith("matcher ")]
+    assert "failed: could not be loaded: ModuleNotFoundError" in row and "missing_api" in row
+
+
+def test_the_admin_page_and_the_ready_line_say_which_add_on_failed(data_dir):
+    server = ServerProcess(data_dir, plugins=["tests.support.failing_addon"])
+    try:
+        assert "Hearthside is ready, 1 plugin failed: failing_addon — see `hearthside plugins`." in server.output()
+        health = requests.get(server.url + "/api/v1/health", timeout=5).json()
+        assert health == {**health, "status": "degraded", "failed_plugins": ["failing_addon"]}
+        assert "deliberately" not in requests.get(server.url + "/api/v1/health", timeout=5).text  # names only
+        browser = requests.Session()
+        requests.post(server.url + "/api/v1/onboarding", timeout=10, json={
+            "couple": {"name": "Home"}, "member": {"username": "ann", "password": PASSWORD,
+                                                   "display_name": "Ann"}}).raise_for_status()
+        browser.post(server.url + "/api/v1/auth/session", timeout=10,
+                     json={"username": "ann", "password": PASSWORD}).raise_for_status()
+        admin = browser.get(server.url + "/admin", timeout=10).text
+        assert "1 plugin failed: failing_addon. The server runs without it" in admin
+    finally:
+        assert server.stop() == 0, server.output()
+
+
+def test_a_backup_can_still_be_taken_with_a_broken_built_in(tmp_path, make_app, data_dir):
+    """Before reinstalling a broken Hearthside, a user takes a backup: that must still work."""
+    onboard_couple(make_app().test_client())
+    done = broken_command("matcher:import", "backup", "--data-dir", str(data_dir), "--out", str(tmp_path / "b.db"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "b.db").stat().st_size > 0
