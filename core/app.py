@@ -26,6 +26,7 @@ from .ratelimit import LoginLimiter
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
 from .scheduler import Scheduler
 from .storage import Database, Storage
+from .urls import SharedBuilderRule
 
 if TYPE_CHECKING:  # live imports this module; the name is only for the annotation
     from .live import Live
@@ -185,6 +186,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     if applied:
         log.info("Applied %d migration(s)", len(applied))
     app = Flask("hearthside.web")
+    app.url_rule_class = SharedBuilderRule  # before any route: builders compiled once per process
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond SQLite's range are a 404
     app.secret_key = load_or_create_secret_key(config.data_dir)
     app.json.sort_keys = False
