@@ -656,7 +656,8 @@ def _sealed_call(member: Member, step, names: dict):
 
 
 def _sealed_reads(matrix: "PrivacyMatrix", spec: dict, member: Member, names: dict) -> str:
-    texts = [member.get(_filled(path, names)).get_data(as_text=True) for path in (*spec.get("reads", ()), *SEALED_READS)]
+    paths = [_filled(path, names) for path in (*spec.get("reads", ()), *SEALED_READS)]
+    texts = [member.get(path).get_data(as_text=True) for path in paths]
     return "\n".join(texts + [matrix.wall.get(path).get_data(as_text=True) for path in WALL_READS])
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from rituals_testing import (REVEAL, create, events, grant, live_client, occ, pair_device, patch, received, shared,  # noqa: F401,E501
-                             table_counts)
+from rituals_testing import (REVEAL, create, events, grant, live_client, occ, pair_device, patch,  # noqa: F401
+                             received, shared, table_counts)
 
 from tests.conftest import join_new_couple
 
@@ -182,7 +182,8 @@ def test_editing_participants_never_reveals_a_partners_answers(world):
     ann, bob = shared.ann, shared.bob
     grant(REVEAL, ann, bob)
     rid = fresh_checkin(shared)
-    assert bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}}).status_code == 200
+    answered = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
+    assert answered.status_code == 200
     for participants in ([bob.id], [ann.id, bob.id]):
         assert patch(ann, f"/api/v1/rituals/{rid}", json={"participants": participants}).status_code == 200
         refused = ann.get(occ(rid, KEY, "/checkin/reveal"))
