@@ -17,8 +17,9 @@ The rules, and why:
   for an occurrence they answered themselves. The occurrence's participants
   freeze at its first answer (:func:`model.occurrence_participants`), so
   editing the ritual's participants cannot complete a check-in nobody
-  finished. :func:`sees_others` is the one place this is decided; the
-  reveal, the export and the rating trend all ask it.
+  finished. :func:`sees_others` states the rule; the export and the rating
+  trend ask it, and :func:`reveal` checks the same conditions one by one so
+  each refusal gets its own error.
 """
 
 from __future__ import annotations
