@@ -229,3 +229,27 @@ def test_mentions_finds_a_name_but_not_inside_a_random_token():
     page = '<meta name="csrf-token" content="x9Bob_kAnn-3"><p>Signed in as Ann.</p>'
     assert mentions(page, "Ann") and not mentions(page, "Bob")
     assert not mentions("code ZBobQ2", "Bob") and mentions("Bob's turn", "Bob")
+
+
+# -- the matrix's sealed answers (rule 1 of docs/security.md) ------------------------------------------------
+
+KIT_SEALED = {"name": "kit notes", "create": ["POST", "/api/v1/kit/notes", {"text": "a shared topic"}],
+              "answer": ["POST", "/api/v1/kit/notes", {"text": "{text}"}],
+              "moves": [["POST", "/api/v1/kit/announce/{partner}"]]}
+
+
+def test_the_sealed_answers_check_names_a_read_that_shows_the_partners_answer(privacy_matrix):
+    problems = privacy_matrix.check_sealed_answers({**KIT_SEALED, "reads": ["/api/v1/kit/notes"]})
+    assert "kit notes: before anything else, Ann (who has not answered) or the wall read Bob's answer" in problems
+    assert any(p.startswith('kit notes: after Ann\'s "POST" "/api/v1/kit/announce/{partner}"') for p in problems)
+    with pytest.raises(AssertionError, match="sealed answers"):
+        privacy_matrix.run_sealed_answers([{**KIT_SEALED, "reads": ["/api/v1/kit/notes"]}])
+
+
+def test_the_sealed_answers_check_wants_reads_that_reveal_in_the_end(privacy_matrix):
+    sealed_forever = {**KIT_SEALED, "reads": ["/api/v1/kit/mine"]}
+    assert privacy_matrix.check_sealed_answers({**sealed_forever, "revealed": False}) == []
+    assert privacy_matrix.check_sealed_answers(sealed_forever) == [
+        "kit notes: after both answered, their reads still do not show each other's answer: "
+        "are the spec's 'reads' the routes that reveal?"]
+    assert privacy_matrix.run_sealed_answers() == []  # kit declares no SEALED_ANSWERS

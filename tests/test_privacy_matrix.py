@@ -237,3 +237,20 @@ def test_the_wall_and_the_partner_see_only_what_they_may(world):
     assert PRIVATE_MARKER not in json.dumps(partner_events)
     other_events = client.get("/api/v1/events", headers=world["callers"]["other"]).get_json()["events"]
     assert {e["couple_id"] for e in other_events} == {world["couple_b"]}
+
+
+def test_every_plugin_keeps_a_shared_answer_sealed_until_both_answered(make_app):
+    """Rule 1 of docs/security.md, for every loaded plugin that declares ``SEALED_ANSWERS``
+    (hearthside.testing): a member reads the partner's answer to a shared object only after
+    answering it too, whatever else they do to the object first."""
+    from hearthside.testing import PrivacyMatrix
+
+    app = make_app()
+    client = app.test_client()
+    ann, bob = onboard_couple(client)
+    cat, _dan = join_new_couple(client, ann)
+    plugins = app.extensions["hearthside"].plugins
+    modules = {name: plugins.plugins[name].module for name in plugins.loaded()}
+    matrix = PrivacyMatrix(app, list(modules), list(modules.values()), ann, bob, pair_device(ann), cat)
+    checked = [spec["name"] for spec in matrix.run_sealed_answers()]
+    assert "rituals check-in" in checked

@@ -38,6 +38,23 @@ from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
+# For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
+# partner answered stays sealed to a member who did not, whatever else they do to it.
+_OCC = "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00"
+SEALED_ANSWERS = [{
+    "name": "rituals check-in",
+    "scopes": ["rituals.checkin_reveal", "dashboard.rituals"],
+    "create": ["POST", "/api/v1/rituals", {"template": "checkin", "start": "2024-03-03T19:00"}],
+    "answer": ["PUT", _OCC + "/checkin", {"answers": {"hard": "{text}", "rating": 3}}],
+    "reads": [_OCC, _OCC + "/checkin", _OCC + "/checkin/reveal", "/api/v1/rituals/{id}/trend",
+              "/api/v1/rituals/{id}/trend.svg", "/api/v1/rituals/occurrences?from=2024-03-02&to=2024-03-04"],
+    "moves": [["PATCH", "/api/v1/rituals/{id}", {"participants": ["{partner}"]}],
+              ["PATCH", "/api/v1/rituals/{id}", {"participants": ["{me}"]}],
+              ["PATCH", "/api/v1/rituals/{id}", {"participants": ["{me}", "{partner}"]}],
+              ["PUT", _OCC + "/status", {"status": "done"}], ["PUT", _OCC + "/status", {"status": "upcoming"}],
+              ["PUT", _OCC + "/move", {"start": "2024-03-04T19:00"}], ["DELETE", _OCC + "/move"]],
+}]
+
 
 @hookimpl
 def hearthside_migrations():

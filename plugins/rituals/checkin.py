@@ -13,6 +13,13 @@ The rules, and why:
   off hides the answers again at once.
 * Whether someone has submitted is shared (it helps to know the other is
   ready); what they wrote never is, before the reveal.
+* Only a submission reveals, and a member reads the others' answers only
+  for an occurrence they answered themselves. The occurrence's participants
+  freeze at its first answer (:func:`model.occurrence_participants`), so
+  editing the ritual's participants cannot complete a check-in nobody
+  finished. :func:`sees_others` states the rule; the export and the rating
+  trend ask it, and :func:`reveal` checks the same conditions one by one so
+  each refusal gets its own error.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ import json
 from hearthside.plugin_api import api_error, emit, is_active, require_active
 
 from . import fields
-from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_view, utc_iso, utc_now,
-                    when_text)
+from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_participants, occurrence_view,
+                    utc_iso, utc_now, when_text)
 
 REVEAL_SCOPE = "rituals.checkin_reveal"
 MAX_ANSWER = 2000
@@ -34,8 +41,8 @@ def require_checkin(ritual: Ritual) -> None:
         api_error(400, "not_a_checkin", "Only check-ins have answers; this ritual is not a check-in.")
 
 
-def require_participant(ritual: Ritual, member_id: int) -> None:
-    if member_id not in ritual.participants:
+def require_participant(ritual: Ritual, override: dict | None, member_id: int) -> None:
+    if member_id not in occurrence_participants(ritual, override):
         api_error(403, "not_a_participant", "Only the participants of this check-in can answer it or read its answers.")
 
 
@@ -79,14 +86,15 @@ def own_state(db, principal, ritual: Ritual, key: str) -> dict:
     rows = _answer_rows(db, override["id"]) if override else []
     mine = next((row for row in rows if row["member_id"] == principal.member_id), None)
     submitted = {row["member_id"] for row in rows}
+    participants = occurrence_participants(ritual, override)
     return {
         "occurrence": occurrence_view(db, ritual, key, override),
         "prompts": ritual.prompts,
-        "is_participant": principal.member_id in ritual.participants,
+        "is_participant": principal.member_id in participants,
         "mine": None if mine is None else {"answers": json.loads(mine["answers"]),
                                            "submitted_at": mine["submitted_at"], "updated_at": mine["updated_at"]},
         "participants": [{"id": member_id, "display_name": display_name(db, ritual.couple_id, member_id),
-                          "submitted": member_id in submitted} for member_id in ritual.participants],
+                          "submitted": member_id in submitted} for member_id in participants],
         "revealed": bool(override and override["revealed_at"]),
         "reveal_consent": is_active(db, ritual.couple_id, REVEAL_SCOPE),
     }
@@ -95,11 +103,11 @@ def own_state(db, principal, ritual: Ritual, key: str) -> dict:
 def submit(db, principal, ritual: Ritual, key: str, answers: dict) -> dict:
     """Store (or replace) the caller's answers; reveal when they were the last to submit."""
     require_checkin(ritual)
-    require_participant(ritual, principal.member_id)
     find_occurrence(db, ritual, key)
     now = utc_iso(utc_now())
     with db.atomic():  # checked inside the write lock: two last answers at once reveal exactly once
         row = ensure_row(db, ritual, key)
+        require_participant(ritual, row, principal.member_id)  # the frozen participants, read under the lock
         if row["revealed_at"]:
             api_error(409, "already_revealed",
                       "These answers were revealed to both of you, so they can no longer be edited.")
@@ -107,6 +115,8 @@ def submit(db, principal, ritual: Ritual, key: str, answers: dict) -> dict:
             api_error(409, "occurrence_skipped", "This check-in was let go; mark it as planned again to answer it.")
         existing = list(db.query("SELECT id FROM rituals_answers WHERE occurrence_id = ? AND member_id = ?",
                                  [row["id"], principal.member_id]))
+        if not row["participants"]:  # the first answer freezes who takes part in this occurrence
+            db["rituals_occurrences"].update(row["id"], {"participants": json.dumps(ritual.participants)})
         if existing:
             db["rituals_answers"].update(existing[0]["id"], {"answers": json.dumps(answers), "updated_at": now})
         else:
@@ -125,7 +135,8 @@ def submit(db, principal, ritual: Ritual, key: str, answers: dict) -> dict:
 def reveal_if_complete(db, ritual: Ritual, key: str, actor_id: int | None) -> bool:
     """Reveal inside the caller's transaction once every participant has submitted.
 
-    A check-in that is revealed is also marked done (if nobody marked it):
+    Called only by :func:`submit`: nothing but an answer may complete a
+    check-in. A check-in that is revealed is also marked done (if nobody marked it):
     talking it through is what doing it means.
     """
     rows = list(db.query("SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
@@ -134,7 +145,8 @@ def reveal_if_complete(db, ritual: Ritual, key: str, actor_id: int | None) -> bo
         return False
     row = rows[0]
     submitted = {answer["member_id"] for answer in _answer_rows(db, row["id"])}
-    if not ritual.participants or not set(ritual.participants) <= submitted:
+    participants = occurrence_participants(ritual, row)
+    if not participants or not set(participants) <= submitted:
         return False
     now = utc_iso(utc_now())
     changes = {"revealed_at": now}
@@ -153,9 +165,9 @@ def reveal_if_complete(db, ritual: Ritual, key: str, actor_id: int | None) -> bo
 def reveal(db, principal, ritual: Ritual, key: str) -> dict:
     """Everyone's answers, once revealed and while the reveal consent is active."""
     require_checkin(ritual)
-    require_participant(ritual, principal.member_id)
     override = find_occurrence(db, ritual, key)
-    if not override or not override["revealed_at"]:
+    require_participant(ritual, override, principal.member_id)
+    if not override or not override["revealed_at"] or principal.member_id not in submitted_by(db, override):
         api_error(409, "not_revealed_yet", "The answers are revealed together, once everyone has submitted theirs.")
     require_active(db, ritual.couple_id, REVEAL_SCOPE)
     return {
@@ -168,9 +180,25 @@ def reveal(db, principal, ritual: Ritual, key: str) -> dict:
     }
 
 
+def submitted_by(db, override: dict) -> set[int]:
+    return {row["member_id"] for row in _answer_rows(db, override["id"])}
+
+
+def sees_others(db, ritual: Ritual, override: dict | None, member_id: int) -> bool:
+    """May this member read the others' answers to this occurrence now?
+
+    Only after the reveal, only a participant who submitted their own
+    answers for this very occurrence, and only while the reveal consent is
+    active: the one rule every read of answers goes through.
+    """
+    return bool(override and override["revealed_at"]
+                and member_id in occurrence_participants(ritual, override)
+                and member_id in submitted_by(db, override)
+                and is_active(db, ritual.couple_id, REVEAL_SCOPE))
+
+
 def readable_answers(db, ritual: Ritual, override: dict, member_id: int) -> list[dict]:
-    """Answers this member may read now: their own, plus the others' after the reveal with consent."""
-    shared = (bool(override["revealed_at"]) and member_id in ritual.participants
-              and is_active(db, ritual.couple_id, REVEAL_SCOPE))
+    """Answers this member may read now: their own, plus the others' when :func:`sees_others`."""
+    shared = sees_others(db, ritual, override, member_id)
     return [{"member_id": row["member_id"], "answers": json.loads(row["answers"]), "submitted_at": row["submitted_at"]}
             for row in _answer_rows(db, override["id"]) if row["member_id"] == member_id or shared]

@@ -128,3 +128,15 @@ def rituals_tables(db):
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
     )""")
+
+
+@migrations(name="0002_occurrence_participants")
+def occurrence_participants(db):
+    # The participants of one check-in occurrence (JSON list of member ids),
+    # frozen at its first answer: editing the ritual's participants afterwards
+    # must not reveal answers to someone who never answered (docs/security.md).
+    # Occurrences already answered are frozen with the ritual's participants now.
+    db.execute("ALTER TABLE rituals_occurrences ADD COLUMN participants TEXT")
+    db.execute("""UPDATE rituals_occurrences SET participants =
+                  (SELECT r.participants FROM rituals_rituals r WHERE r.id = rituals_occurrences.ritual_id)
+                  WHERE id IN (SELECT occurrence_id FROM rituals_answers)""")

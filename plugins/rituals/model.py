@@ -117,6 +117,17 @@ def effective(ritual: Ritual, key: str, override: dict | None) -> tuple[datetime
     return datetime.strptime(key, LOCAL_FORMAT), ritual.duration
 
 
+def occurrence_participants(ritual: Ritual, override: dict | None) -> list[int]:
+    """Who takes part in this occurrence: frozen at its first check-in answer, else the ritual's.
+
+    Freezing is what keeps an edit of the ritual's participants from
+    completing (and so revealing) a check-in someone has already answered.
+    """
+    if override and override["participants"]:
+        return json.loads(override["participants"])
+    return ritual.participants
+
+
 def status_of(override: dict | None) -> str:
     if override and override["status"]:
         return override["status"]
@@ -135,7 +146,7 @@ def occurrence_view(db, ritual: Ritual, key: str, override: dict | None) -> dict
         "end": iso((start.astimezone(timezone.utc) + timedelta(minutes=duration)).astimezone(ritual.tz)),
         "original_start": iso(localize(datetime.strptime(key, LOCAL_FORMAT), ritual.tz)),
         "duration_minutes": duration, "status": status_of(override),
-        "moved": bool(override and override["moved_start"]), "participants": ritual.participants,
+        "moved": bool(override and override["moved_start"]), "participants": occurrence_participants(ritual, override),
         "marked_by": override["marked_by"] if override else None,
     }
     if ritual.kind == "checkin":
@@ -346,11 +357,6 @@ def update_ritual(db, principal, ritual: Ritual, columns: dict) -> Ritual:
              {"ritual_id": ritual.id, "title": updated.title, "status": updated.status,
               "summary": f"{name} {words} the ritual “{updated.title}”."},
              visibility="couple", actor_id=principal.member_id)
-        from .checkin import reveal_if_complete  # participants may have changed
-
-        for override in override_rows(db, ritual.id).values():
-            if not override["revealed_at"]:
-                reveal_if_complete(db, updated, override["occurrence_key"], actor_id=principal.member_id)
         after_change(db, principal.couple_id)
     return updated
 

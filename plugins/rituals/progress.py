@@ -15,10 +15,8 @@ import json
 from datetime import datetime
 from html import escape
 
-from hearthside.plugin_api import is_active
-
 from . import presets
-from .checkin import REVEAL_SCOPE
+from .checkin import sees_others
 from .model import Ritual, display_name, effective, override_rows
 from .recurrence import LOCAL_FORMAT, format_local, localize
 
@@ -65,18 +63,20 @@ def rating_prompt(ritual: Ritual) -> dict | None:
 
 def trend(db, ritual: Ritual, member_id: int) -> dict:
     """The last check-ins' ratings this member may see: their own always, the
-    others' only after the reveal and while the reveal consent is active."""
+    others' only where :func:`checkin.sees_others` allows it (revealed, the
+    member answered that check-in too, the reveal consent active)."""
     prompt = rating_prompt(ritual)
     if prompt is None:
         return {"prompt": None, "points": [], "members": []}
-    shared = member_id in ritual.participants and is_active(db, ritual.couple_id, REVEAL_SCOPE)
+    overrides = override_rows(db, ritual.id)
+    shared = {key for key, row in overrides.items() if sees_others(db, ritual, row, member_id)}
     rows = db.query(
-        """SELECT o.occurrence_key, o.revealed_at, a.member_id, a.answers FROM rituals_occurrences o
+        """SELECT o.occurrence_key, a.member_id, a.answers FROM rituals_occurrences o
            JOIN rituals_answers a ON a.occurrence_id = o.id WHERE o.ritual_id = ? ORDER BY o.occurrence_key""",
         [ritual.id])
     points: dict[str, dict] = {}
     for row in rows:
-        if row["member_id"] != member_id and not (shared and row["revealed_at"]):
+        if row["member_id"] != member_id and row["occurrence_key"] not in shared:
             continue
         rating = json.loads(row["answers"]).get(prompt["id"])
         if isinstance(rating, int):

@@ -28,7 +28,10 @@ RECORD = {"type": "object", "description": "A record of the chain: an entry, rep
               "occurred_at": {"type": ["string", "null"], "description": "When it happened (or is planned)"},
               "tags": {"type": "array", "items": STRING}, "refers_to": NULLABLE_ID,
               "relation": {"type": ["string", "null"], "enum": ["correction", "addendum", "reply", "answer", None]},
-              "created_at": TIME, "hash": STRING, "forgotten": BOOLEAN, "forgotten_at": NULLABLE_TIME,
+              "created_at": TIME,
+              "salt": {"type": ["string", "null"], "description": "The record's random salt, hashed with its "
+                       "content; null once forgotten (and for records written before salts existed)"},
+              "hash": STRING, "forgotten": BOOLEAN, "forgotten_at": NULLABLE_TIME,
               "acknowledged_by": {"type": "array", "items": RECEIPT},
               "replies": {"type": "array", "items": INTEGER}, "answers": {"type": "array", "items": INTEGER},
               "corrections": {"type": "array", "items": {"type": "object", "properties": {

@@ -4,7 +4,8 @@ Every record (entry, reply, question, answer, sharing notice) is one row with
 a sequence number ``seq`` (1, 2, 3 ... per couple) and two hashes:
 
 * ``content_hash`` = SHA-256 of the canonical serialisation of the content:
-  ``kind``, ``text``, ``occurred_at`` and ``tags``;
+  ``kind``, ``text``, ``occurred_at`` and ``tags``, plus ``salt``: 32 random
+  bytes (hex) of the record's own;
 * ``hash`` = SHA-256 of the previous record's ``hash`` (64 zeros for the first),
   a newline, and the canonical serialisation of the structure: format
   version, couple, seq, author, what it refers to, when it was written, and
@@ -15,6 +16,14 @@ the partner's chain must stay verifiable. Forgetting turns a record into a
 tombstone - the content is dropped, both hashes stay - so every link still
 checks out, and only the tombstone's own content can no longer be checked.
 
+Why the salt: without it, anyone who can read a tombstone's seal (the
+partner, through the API) could hash a guess of the forgotten words and see
+whether it matches - "forget" would leave a way to confirm what was said.
+The salt is forgotten with the content, so nothing is left to check a guess
+against. Records written before the salt existed have none (``salt`` is
+null and left out of the hash): their tombstones stay confirmable, a residual
+risk named in docs/security.md.
+
 Canonical serialisation = JSON with sorted keys, no spaces, UTF-8 (not
 ASCII-escaped); anyone can recompute it from an export with a few lines of
 code (docs/plugins/transparency.md shows them).
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 
 GENESIS = "0" * 64
 FORMAT = "hearthside.transparency/1"
@@ -47,8 +57,17 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def content_hash(kind: str | None, text: str | None, occurred_at: str | None, tags: list[str] | None) -> str:
-    return sha256(canonical({"kind": kind, "text": text, "occurred_at": occurred_at, "tags": tags}))
+def content_hash(kind: str | None, text: str | None, occurred_at: str | None, tags: list[str] | None,
+                 salt: str | None = None) -> str:
+    """The commitment to a record's content; ``salt`` is None only for records older than the salt."""
+    content = {"kind": kind, "text": text, "occurred_at": occurred_at, "tags": tags}
+    if salt is not None:
+        content["salt"] = salt
+    return sha256(canonical(content))
+
+
+def new_salt() -> str:
+    return secrets.token_hex(32)
 
 
 def link_hash(prev_hash: str, row: dict) -> str:
@@ -77,11 +96,12 @@ def append(db, *, couple_id: int, author_id: int, kind: str, text: str, occurred
     if not db.conn.in_transaction:
         raise RuntimeError("append() must run inside db.atomic()")
     last = head(db, couple_id)
+    salt = new_salt()
     row = {
         "couple_id": couple_id, "seq": (last["seq"] + 1) if last else 1, "author_id": author_id,
         "refers_to": refers_to, "relation": relation, "created_at": created_at, "kind": kind, "text": text,
-        "occurred_at": occurred_at, "tags": json.dumps(tags, ensure_ascii=False),
-        "content_hash": content_hash(kind, text, occurred_at, tags),
+        "occurred_at": occurred_at, "tags": json.dumps(tags, ensure_ascii=False), "salt": salt,
+        "content_hash": content_hash(kind, text, occurred_at, tags, salt),
         "prev_hash": last["hash"] if last else GENESIS,
     }
     row["hash"] = link_hash(row["prev_hash"], row)
@@ -92,13 +112,13 @@ def append(db, *, couple_id: int, author_id: int, kind: str, text: str, occurred
 
 def _content_intact(row: dict) -> bool:
     if row["forgotten_at"] is not None:
-        # A tombstone keeps no content; content left behind means someone edited it.
-        return row["kind"] is None and row["text"] is None and row["occurred_at"] is None and row["tags"] is None
+        # A tombstone keeps no content (nor its salt); content left behind means someone edited it.
+        return all(row[column] is None for column in ("kind", "text", "occurred_at", "tags", "salt"))
     try:
         tags = json.loads(row["tags"]) if row["tags"] is not None else None
     except ValueError:
         return False
-    return content_hash(row["kind"], row["text"], row["occurred_at"], tags) == row["content_hash"]
+    return content_hash(row["kind"], row["text"], row["occurred_at"], tags, row["salt"]) == row["content_hash"]
 
 
 def _broken(seq: int, entry_id: int | None, reason: str) -> dict:

@@ -108,7 +108,7 @@ def as_json(row: dict, acks: list[dict], children: list[dict]) -> dict:
         "text": row["text"], "occurred_at": row["occurred_at"],
         "tags": json.loads(row["tags"]) if row["tags"] else [],
         "refers_to": row["refers_to"], "relation": row["relation"], "created_at": row["created_at"],
-        "hash": row["hash"], "forgotten": forgotten, "forgotten_at": row["forgotten_at"],
+        "salt": row["salt"], "hash": row["hash"], "forgotten": forgotten, "forgotten_at": row["forgotten_at"],
         "acknowledged_by": acks,
         "replies": [c["id"] for c in children if c["relation"] == "reply"],
         "answers": [c["id"] for c in children if c["relation"] == "answer"],

@@ -170,3 +170,24 @@ def review_tables(db):
     db.execute("""CREATE TRIGGER transparency_review_is_kept BEFORE UPDATE OF from_seq, to_seq, head_hash, summary,
         started_at ON transparency_reviews
         BEGIN SELECT RAISE(ABORT, 'a review summary is never rewritten'); END""")
+
+
+@migrations(name="0005_salted_content")
+def salted_content(db):
+    # Each record's salt (hex), hashed into content_hash with the content and
+    # deleted with it by "forget": a tombstone's seal then confirms no guess
+    # of the forgotten words (chain.py). NULL for records older than this.
+    # The tombstone rule is the one of 0001, plus: the salt goes too.
+    db.execute("ALTER TABLE transparency_entries ADD COLUMN salt TEXT")
+    db.execute("DROP TRIGGER transparency_entries_no_update")
+    db.execute(f"""CREATE TRIGGER transparency_entries_no_update BEFORE UPDATE ON transparency_entries
+        WHEN NOT (
+            OLD.forgotten_at IS NULL AND NEW.forgotten_at IS NOT NULL
+            AND OLD.author_id IN (SELECT member_id FROM transparency_forgotten)
+            AND NEW.kind IS NULL AND NEW.text IS NULL AND NEW.occurred_at IS NULL AND NEW.tags IS NULL
+            AND NEW.salt IS NULL
+            AND NEW.id = OLD.id AND NEW.couple_id = OLD.couple_id AND NEW.seq = OLD.seq
+            AND NEW.author_id = OLD.author_id AND NEW.refers_to IS OLD.refers_to
+            AND NEW.relation IS OLD.relation AND NEW.created_at = OLD.created_at
+            AND NEW.content_hash = OLD.content_hash AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash)
+        BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""")

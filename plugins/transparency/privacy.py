@@ -6,7 +6,8 @@ and their partner's), their read receipts, the ground rules, the agreement
 versions and the reviews, plus the chain's verification at export time.
 
 Forget: the member's records become *tombstones*. Their content (kind, text,
-when, tags) is deleted; the structure and both hashes stay, so the partner's
+when, tags) is deleted, and so is each record's salt, so a guess of the
+words can no longer be checked against the seal that stays; the structure and both hashes stay, so the partner's
 chain still verifies end to end (see ``chain``). Their read receipts and
 review notes are deleted, and so are their ground-rules proposals and
 agreement versions that never came into force. What both members agreed to
@@ -58,7 +59,8 @@ def forget(db, member_id: int, now: datetime) -> None:
     db.execute("INSERT OR IGNORE INTO transparency_forgotten (member_id, couple_id, forgotten_at) VALUES (?, ?, ?)",
                [member_id, couple_id, at])
     tombstoned = db.execute(
-        "UPDATE transparency_entries SET kind = NULL, text = NULL, occurred_at = NULL, tags = NULL, forgotten_at = ? "
+        "UPDATE transparency_entries SET kind = NULL, text = NULL, occurred_at = NULL, tags = NULL, salt = NULL, "
+        "forgotten_at = ? "
         "WHERE author_id = ? AND forgotten_at IS NULL", [at, member_id]).rowcount
     db.execute("DELETE FROM transparency_acks WHERE member_id = ?", [member_id])
     db.execute("UPDATE transparency_review_marks SET note = NULL WHERE member_id = ?", [member_id])

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from rituals_testing import (REVEAL, create, events, grant, live_client, occ, pair_device, received, shared,  # noqa: F401
-                             table_counts)
+from rituals_testing import (REVEAL, create, events, grant, live_client, occ, pair_device, patch,  # noqa: F401
+                             received, shared, table_counts)
 
 from tests.conftest import join_new_couple
 
@@ -160,3 +160,77 @@ def test_live_only_the_right_people_hear_and_never_an_answer(world):
     finally:
         for sio in sockets.values():
             sio.disconnect()
+
+
+# -- issue 13, hole 1: nothing but answering reveals the partner's answers ------------------------------------
+
+
+def bobs_secret(rid: int) -> str:
+    """A secret of Bob's for this ritual only (the module's app keeps earlier tests' revealed answers)."""
+    return f"BOB-UNANSWERED-{rid}-what-he-wrote"
+
+
+def bobs_answer_visible_to_ann(shared, rid: int) -> bool:
+    """Whether Bob's secret reaches Ann by any read: rituals routes, events, the wall's card, her export."""
+    seen = everything_visible_to(shared.ann, rid) + shared.ann.get("/api/v1/me/export").get_data(as_text=True)
+    return bobs_secret(rid) in seen
+
+
+def test_editing_participants_never_reveals_a_partners_answers(world):
+    """Ann edits the participants down to Bob (so "everyone" has answered) and back: nothing is revealed."""
+    shared, _wall, _cat = world
+    ann, bob = shared.ann, shared.bob
+    grant(REVEAL, ann, bob)
+    rid = fresh_checkin(shared)
+    answered = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
+    assert answered.status_code == 200
+    for participants in ([bob.id], [ann.id, bob.id]):
+        assert patch(ann, f"/api/v1/rituals/{rid}", json={"participants": participants}).status_code == 200
+        refused = ann.get(occ(rid, KEY, "/checkin/reveal"))
+        assert refused.status_code == 409 and refused.json["error"]["code"] == "not_revealed_yet"
+        assert not bobs_answer_visible_to_ann(shared, rid)
+    assert not [e for e in events(ann, "rituals.checkin_revealed") if e["payload"]["ritual_id"] == rid]
+    assert ann.get(occ(rid, KEY)).json["status"] == "upcoming"  # not silently marked done either
+    edited = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid) + " (edited)"}})
+    assert edited.status_code == 200 and not edited.json["revealed"]  # Bob may still change his mind
+    grant(REVEAL, ann, bob, granted=False)
+
+
+def test_the_participants_of_an_answered_checkin_are_frozen(world):
+    """Ann drops Bob after he answered: the occurrence still waits for her own answer, then reveals."""
+    shared, _wall, _cat = world
+    ann, bob = shared.ann, shared.bob
+    grant(REVEAL, ann, bob)
+    rid = fresh_checkin(shared)
+    bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid)}})
+    patch(ann, f"/api/v1/rituals/{rid}", json={"participants": [ann.id]})
+    state = ann.get(occ(rid, KEY, "/checkin")).json
+    assert [(p["id"], p["submitted"]) for p in state["participants"]] == [(ann.id, False), (bob.id, True)]
+    assert ann.get(occ(rid, KEY)).json["participants"] == [ann.id, bob.id]
+    assert not bobs_answer_visible_to_ann(shared, rid)
+    # Later occurrences follow the edited ritual; a member added late cannot join an answered one.
+    assert ann.get(occ(rid, "2024-03-17T19:00")).json["participants"] == [ann.id]
+    late = bob.put(occ(rid, "2024-03-17T19:00", "/checkin"), json={"answers": {"need": "x"}})
+    assert late.status_code == 403 and late.json["error"]["code"] == "not_a_participant"
+    answered = ann.put(occ(rid, KEY, "/checkin"), json={"answers": {"hard": ANN_SECRET}})
+    assert answered.json["revealed"] is True  # both answered: now, and only now
+    assert bobs_answer_visible_to_ann(shared, rid)
+    grant(REVEAL, ann, bob, granted=False)
+
+
+def test_a_member_who_did_not_answer_never_reads_the_others(world):
+    """A check-in revealed without Ann's answer (as the old participant edit did) stays closed to her."""
+    shared, _wall, _cat = world
+    ann, bob = shared.ann, shared.bob
+    grant(REVEAL, ann, bob)
+    rid = fresh_checkin(shared)
+    bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
+    with shared.app.extensions["hearthside"].storage.connection() as db, db.atomic():
+        db.execute("UPDATE rituals_occurrences SET revealed_at = '2024-03-10T20:00:00+00:00' "
+                   "WHERE ritual_id = ? AND occurrence_key = ?", [rid, KEY])
+    refused = ann.get(occ(rid, KEY, "/checkin/reveal"))
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "not_revealed_yet"
+    assert ann.get(f"/api/v1/rituals/{rid}/trend").json["points"] == []
+    assert not bobs_answer_visible_to_ann(shared, rid)
+    assert bobs_secret(rid) in bob.get(occ(rid, KEY, "/checkin/reveal")).get_data(as_text=True)  # his own, always
+    grant(REVEAL, ann, bob, granted=False)

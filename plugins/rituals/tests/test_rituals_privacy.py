@@ -155,3 +155,16 @@ def test_the_partner_never_gets_the_members_private_data(world):
     assert ANSWER not in events and QUIET not in events and world["secret"] not in events
     # ... while Ann still has all of it
     assert ann.get("/api/v1/rituals/settings").json["quiet_hours"]["start"] == QUIET
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """The privacy matrix fixture over this plugin alone."""
+    import hearthside.plugins.rituals as rituals
+
+    return {"rituals": rituals}
+
+
+def test_the_matrix_rule_a_checkin_stays_sealed_until_both_answered(privacy_matrix):
+    """hearthside.testing's generic rule-1 check, run on the plugin's own SEALED_ANSWERS spec."""
+    assert [spec["name"] for spec in privacy_matrix.run_sealed_answers()] == ["rituals check-in"]

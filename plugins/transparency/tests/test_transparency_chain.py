@@ -21,8 +21,10 @@ def independent_seal(prev: str, record: dict, couple_id: int) -> str:
     def canonical(value):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    content = hashlib.sha256(canonical({"kind": record["kind"], "text": record["text"],
-                                        "occurred_at": record["occurred_at"], "tags": record["tags"]})).hexdigest()
+    content = {key: record[key] for key in ("kind", "text", "occurred_at", "tags")}
+    if record["salt"] is not None:
+        content["salt"] = record["salt"]
+    content = hashlib.sha256(canonical(content)).hexdigest()
     structure = {"format": "hearthside.transparency/1", "couple_id": couple_id, "seq": record["seq"],
                  "author_id": record["author_id"], "refers_to": record["refers_to"],
                  "relation": record["relation"], "created_at": record["created_at"], "content_hash": content}
@@ -155,7 +157,8 @@ def test_a_rewritten_chain_from_a_point_on_is_found_by_the_link(tampered, pair):
     from hearthside.plugins.transparency import chain
 
     row["text"] = "Something else."
-    row["content_hash"] = chain.content_hash(row["kind"], row["text"], row["occurred_at"], json.loads(row["tags"]))
+    row["content_hash"] = chain.content_hash(row["kind"], row["text"], row["occurred_at"], json.loads(row["tags"]),
+                                              row["salt"])
     row["hash"] = chain.link_hash(row["prev_hash"], row)
     tamper(tampered, "UPDATE transparency_entries SET text = ?, content_hash = ?, hash = ? WHERE id = ?",
            params=(row["text"], row["content_hash"], row["hash"], target["id"]))

@@ -3,6 +3,7 @@ logs; the member's export; and "forget me" that keeps the partner's chain verifi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ import pytest
 
 import hearthside.plugins.transparency as transparency
 from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, WALL, admin, events_for, hs_of, pair, share, strangers, tapp, written,
+    API, WALL, admin, couple_id_of, events_for, hs_of, pair, raw, share, strangers, tapp, written,
 )
 from tests.conftest import PASSWORD, onboard_couple
 from hearthside.testing import pair_device
@@ -219,6 +220,38 @@ def test_forgetting_a_member_leaves_tombstones_and_a_chain_that_still_verifies(t
         refused = bob.post(f"{API}/entries/{first['id']}/{path}", json=body)
         assert refused.status_code == 409 and refused.json["error"]["code"] == "entry_forgotten"
     assert bob.post(f"{API}/entries/{question['id']}/acknowledge").status_code == 400  # bob's own question
+
+
+def seal_of_a_guess(prev: str, tombstone: dict, couple_id: int, guess: dict) -> str:
+    """The seal a tombstone would have if ``guess`` were its content, hashed the unsalted way."""
+    def canonical(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    structure = {"format": "hearthside.transparency/1", "couple_id": couple_id,
+                 "content_hash": hashlib.sha256(canonical(guess)).hexdigest(),
+                 **{key: tombstone[key] for key in ("seq", "author_id", "refers_to", "relation", "created_at")}}
+    return hashlib.sha256(prev.encode() + b"\n" + canonical(structure)).hexdigest()
+
+
+def test_a_forgotten_entry_cannot_be_confirmed_by_guessing_its_words(tapp, pair):
+    """Bob guesses Ann's forgotten entry exactly; the seal he can read must not tell him he is right."""
+    ann, bob = pair
+    entry = written(ann, ENTRY_TEXT, tags=["Quentin-tag"])
+    guess = {key: entry[key] for key in ("kind", "text", "occurred_at", "tags")}
+    ann.post("/api/v1/me/forget", json={"confirm": "forget my data", "password": PASSWORD})
+    records = list(reversed(bob.get(f"{API}/entries").json["entries"]))
+    position = next(n for n, record in enumerate(records) if record["id"] == entry["id"])
+    tombstone, prev = records[position], records[position - 1]["hash"] if position else "0" * 64
+    assert tombstone["forgotten"] is True
+    assert seal_of_a_guess(prev, tombstone, couple_id_of(tapp, ann), guess) != tombstone["hash"]
+    salt = entry.get("salt")
+    assert isinstance(salt, str) and len(salt) == 64  # while the entry lived, members could recompute its seal
+    assert tombstone["salt"] is None
+    conn = raw(tapp)
+    row = dict(conn.execute("SELECT * FROM transparency_entries WHERE id = ?", [entry["id"]]).fetchone())
+    conn.close()
+    assert salt not in json.dumps(row) and row["salt"] is None  # the salt went with the words
+    assert bob.get(f"{API}/verify").json["intact"] is True  # and the chain still verifies
 
 
 def test_forgetting_one_member_leaves_the_other_members_entries_protected(tapp, pair):
