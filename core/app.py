@@ -174,6 +174,9 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     applied = hs.migrate()
     if applied:
         log.info("Applied %d migration(s)", len(applied))
+    from .accounts import report_oversized_couples  # here, not at the top: accounts imports consent, events
+    with hs.storage.connection() as db:
+        report_oversized_couples(db)
     app = Flask("hearthside.web")
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond SQLite's range are a 404
     app.secret_key = load_or_create_secret_key(config.data_dir)
