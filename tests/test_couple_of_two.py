@@ -206,3 +206,56 @@ def test_an_earlier_wall_keeps_its_own_history(ann, bob, wall):
     late = pair_device(bob, "Kitchen")
     assert [e["type"] for e in wall.get("/api/v1/events").json["events"]] == ["pause.started"]
     assert late.get("/api/v1/events").json == {"events": []}
+
+
+# -- the invite page in real Chromium ---------------------------------------------------------------------
+
+
+def test_the_invite_page_lists_and_revokes_codes_then_says_the_couple_is_complete(chromium, server):
+    import re
+
+    import requests
+    from playwright.sync_api import expect
+
+    from hearthside.testing import PHONE, SCREENSHOTS, BrowserGuard, new_page, wait_until_live
+
+    answer = requests.post(server.url + "/api/v1/onboarding", timeout=10, json={
+        "couple": {"name": "Ann & Bob", "time_zone": "UTC"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    assert answer.status_code == 201, answer.text
+    guard = BrowserGuard(server.url)
+    phone = new_page(chromium, guard, **PHONE)
+    phone.goto("/signin?next=/invite")
+    phone.fill("#username", "ann")
+    phone.fill("#password", PASSWORD)
+    phone.click("button:has-text('Sign in')")
+    expect(phone).to_have_url(f"{server.url}/invite")
+    expect(phone.locator("[data-pending-empty]")).to_be_visible()
+
+    rows = phone.locator("[data-pending-list] li")
+    phone.click("[data-invite-create]")
+    expect(rows).to_have_count(1)
+    first_code = phone.locator("[data-invite-code]").text_content()
+    phone.click("[data-invite-create]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).not_to_contain_text("Works until Today")  # it expires in days, not today
+    shown_code = phone.locator("[data-invite-code]").text_content()
+    assert re.fullmatch(r"[A-Z0-9]{8}", shown_code) and shown_code != first_code
+    phone.screenshot(path=str(SCREENSHOTS / "hearthside-invite-pending.png"), full_page=True)
+
+    rows.first.locator("button:has-text('Revoke')").click()  # the older code
+    expect(rows).to_have_count(1)
+    expect(phone.locator("[data-invite-box]")).to_be_visible()  # the newest code is still shown
+    join = lambda code, name: requests.post(  # noqa: E731
+        f"{server.url}/api/v1/invites/{code}/accept", timeout=10,
+        json={"username": name, "password": PASSWORD, "display_name": name.title()})
+    assert join(first_code, "eve").status_code == 404
+
+    wait_until_live(phone)
+    assert join(shown_code, "bob").status_code == 201
+    complete = phone.locator("[data-couple-complete]")
+    expect(complete).to_contain_text("Your couple is complete", timeout=10000)
+    expect(complete).to_contain_text("You and Bob")
+    expect(phone.locator("[data-invite-create]")).to_have_count(0)
+    phone.screenshot(path=str(SCREENSHOTS / "hearthside-invite-complete.png"), full_page=True)
+    assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
