@@ -167,7 +167,8 @@ COUPLE_SIZE = 2
 
 
 def couple_is_complete(db, couple_id: int) -> bool:
-    return len(couple_members(db, couple_id)) >= COUPLE_SIZE
+    count = db.execute("SELECT count(*) FROM members WHERE couple_id = ?", [couple_id]).fetchone()[0]
+    return count >= COUPLE_SIZE
 
 
 def oversized_couples(db) -> list[dict]:
@@ -229,8 +230,9 @@ def take_invite(db, code: str) -> dict:
 
 
 def invalid_invite():
+    """The one answer for every unusable code, so it never tells which of the reasons applies."""
     api_error(404, "invite_invalid",
-              "This invite code is not valid: it may have been used already or expired. Ask for a new one.")
+              "This invite code is not valid: it may have been used, revoked or expired. Ask for a new one.")
 
 
 def mark_invite_used(db, invite_id: int, member_id: int) -> None:
