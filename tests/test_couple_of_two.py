@@ -259,3 +259,42 @@ def test_the_invite_page_lists_and_revokes_codes_then_says_the_couple_is_complet
     expect(phone.locator("[data-invite-create]")).to_have_count(0)
     phone.screenshot(path=str(SCREENSHOTS / "hearthside-invite-complete.png"), full_page=True)
     assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
+
+
+# -- upgrading a database from before these rules -------------------------------------------------------
+
+
+def test_an_upgrade_revokes_stale_invites_and_starts_old_walls_at_their_pairing(make_app, data_dir):
+    from hearthside.migrations import migrations as core_migrations
+    from hearthside.storage import Storage
+
+    storage = Storage(data_dir)
+    when = "2024-01-01T00:00:00+00:00"
+    with storage.connection() as db, db.atomic():
+        core_migrations.apply(db, stop_before=["0007_invites_revoked", "0008_devices_events_from"])
+        db["couples"].insert({"id": 1, "name": "Ann & Bob", "time_zone": "UTC", "created_at": when})
+        for member_id, name in ((1, "ann"), (2, "bob")):
+            db["members"].insert({"id": member_id, "couple_id": 1, "username": name, "display_name": name.title(),
+                                  "password_hash": "x", "is_admin": int(member_id == 1), "created_at": when})
+        stale = accounts.new_code()
+        db["invites"].insert({"code_hash": accounts.digest(stale), "couple_id": 1, "created_by": 1,
+                              "expires_at": "2999-01-01T00:00:00+00:00"})
+        db["devices"].insert({"id": 1, "couple_id": 1, "name": "Hall", "created_by": 1, "claimed_at": when,
+                              "created_at": when})
+        db["tokens"].insert({"token_hash": accounts.digest("old-wall-secret"), "kind": "device", "name": "Hall",
+                             "device_id": 1, "couple_id": 1, "created_at": when})
+        for event_id, type, visibility in ((1000, "pause.started", "dashboard"), (2000, "device.paired", "couple"),
+                                           (3000, "pause.ended", "dashboard")):
+            payload = '{"device":{"id":1,"name":"Hall"}}' if type == "device.paired" else "{}"
+            db.execute("INSERT INTO events (id, couple_id, type, visibility, payload, created_at) "
+                       "VALUES (?, 1, ?, ?, ?, ?)", [event_id, type, visibility, payload, when])
+    storage.close()
+
+    app = make_app()
+    client = app.test_client()
+    old_wall = {"Authorization": "Bearer old-wall-secret"}
+    assert [e["id"] for e in client.get("/api/v1/events?after=0", headers=old_wall).json["events"]] == [3000]
+    error_of(accept(client, stale, "eve"), 404, "invite_invalid")
+    with app.extensions["hearthside"].storage.connection() as db:
+        assert db["invites"].get(1)["revoked_at"] is not None
+        assert db["devices"].get(1)["events_from"] == 2000
