@@ -62,6 +62,18 @@ def test_an_invite_left_pending_in_a_complete_couple_adds_nobody(app, ann, bob):
     assert usernames(ann) == ["ann", "bob"]
 
 
+def test_partners_accepting_different_codes_at_once_make_a_couple_of_two(app, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ann = onboard_first(client)
+    codes = [ann.post("/api/v1/invites").json["code"] for _ in range(4)]
+    with ThreadPoolExecutor(len(codes)) as pool:
+        statuses = list(pool.map(lambda n: accept(app.test_client(), codes[n], f"guest{n}").status_code,
+                                 range(len(codes))))
+    assert sorted(statuses) == [201, 404, 404, 404]
+    assert len(usernames(ann)) == 2
+
+
 def test_pending_invites_are_listed_without_their_codes_and_revocable(client):
     ann = onboard_first(client)
     codes = [ann.post("/api/v1/invites").json["code"] for _ in range(2)]
