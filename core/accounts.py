@@ -167,6 +167,7 @@ COUPLE_SIZE = 2
 
 
 def couple_is_complete(db, couple_id: int) -> bool:
+    """Whether the couple has its two members: then nobody more may join it, by any invite."""
     count = db.execute("SELECT count(*) FROM members WHERE couple_id = ?", [couple_id]).fetchone()[0]
     return count >= COUPLE_SIZE
 
