@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
 import threading
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from . import consent
 from .errors import api_error
 from .events import emit, now_iso
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 MAX_CONCURRENT_HASHES = 4
@@ -156,27 +159,116 @@ def couples_overview(db) -> list[dict]:
         "LEFT JOIN members m ON m.couple_id = c.id GROUP BY c.id ORDER BY c.id"))
 
 
-# -- invites -------------------------------------------------------------------
+# -- invites -------------------------------------------------------------------------
+
+# A couple is two people. Hearthside's consents say "share ... with my
+# partner": a third member would read under them what was shared with one.
+COUPLE_SIZE = 2
+
+
+def couple_is_complete(db, couple_id: int) -> bool:
+    """Whether the couple has its two members: then nobody more may join it, by any invite."""
+    count = db.execute("SELECT count(*) FROM members WHERE couple_id = ?", [couple_id]).fetchone()[0]
+    return count >= COUPLE_SIZE
+
+
+def oversized_couples(db) -> list[dict]:
+    """Couples with more than two members (made before invites were limited): id, name, count."""
+    return [row for row in couples_overview(db) if row["members"] > COUPLE_SIZE]
+
+
+def report_oversized_couples(db) -> None:
+    """Say at start which couples have more than two members; delete nothing.
+
+    Such a couple was made before invites were limited to the partner. Who
+    belongs in it is for the people involved to settle, not for the server
+    to guess, so the start only says so.
+    """
+    for couple in oversized_couples(db):
+        log.warning("Couple %d (%r) has %d members, but a couple is two people: every member reads what the "
+                    "others share \"with my partner\". Nothing was deleted or changed; no further member can "
+                    "be invited into it.", couple["id"], couple["name"], couple["members"])
 
 
 def create_invite(db, member: dict, hours: int, new_couple: bool = False) -> str:
-    """A one-time code for the partner (or, from an admin, for a new couple)."""
+    """A one-time code for the partner (or, from an admin, for a new couple).
+
+    409 ``couple_complete`` once the member's couple has two members: nobody
+    can bring a third person into what the two of them share.
+    """
+    if not new_couple and couple_is_complete(db, member["couple_id"]):
+        api_error(409, "couple_complete",
+                  "Your couple is complete: Hearthside is for two people, so there is nobody left to invite.")
     code = new_code()
     db["invites"].insert({
         "code_hash": digest(code), "couple_id": None if new_couple else member["couple_id"],
-        "created_by": member["id"], "expires_at": in_future(hours=hours),
+        "created_by": member["id"], "created_at": now_iso(), "expires_at": in_future(hours=hours),
     })
     return code
 
 
-def take_invite(db, code: str) -> dict:
-    """Find a usable invite inside the caller's transaction and mark it used."""
+def usable_invite(db, code: str) -> dict | None:
+    """The invite with this code if it can still be used, else None.
+
+    Unusable: unknown, used, revoked, expired, or for a couple that is
+    already complete.
+    """
     rows = list(db.query("SELECT * FROM invites WHERE code_hash = ?", [digest(normalise_code(code))]))
-    if not rows or rows[0]["used_at"] is not None or is_past(rows[0]["expires_at"]):
-        api_error(404, "invite_invalid",
-                  "This invite code is not valid: it may have been used already or expired. Ask for a new one.")
-    return rows[0]
+    row = rows[0] if rows else None
+    if row is None or row["used_at"] is not None or row["revoked_at"] is not None or is_past(row["expires_at"]):
+        return None
+    if row["couple_id"] is not None and couple_is_complete(db, row["couple_id"]):
+        return None
+    return row
+
+
+def take_invite(db, code: str) -> dict:
+    """Find a usable invite inside the caller's transaction (404 otherwise)."""
+    row = usable_invite(db, code)
+    if row is None:
+        invalid_invite()
+    return row
+
+
+def invalid_invite():
+    """The one answer for every unusable code, so it never tells which of the reasons applies."""
+    api_error(404, "invite_invalid",
+              "This invite code is not valid: it may have been used, revoked or expired. Ask for a new one.")
 
 
 def mark_invite_used(db, invite_id: int, member_id: int) -> None:
+    """Use the invite; if that completed its couple, every other pending invite of the couple dies."""
     db["invites"].update(invite_id, {"used_at": now_iso(), "used_by": member_id})
+    couple_id = db["invites"].get(invite_id)["couple_id"]
+    if couple_id is None:
+        couple_id = get_member(db, member_id)["couple_id"]
+    if couple_is_complete(db, couple_id):
+        db.execute("UPDATE invites SET revoked_at = ? WHERE couple_id = ? AND used_at IS NULL "
+                   "AND revoked_at IS NULL", [now_iso(), couple_id])
+
+
+def pending_invites(db, couple_id: int) -> list[dict]:
+    """The couple's invites that can still be used: no codes (only their hashes are stored)."""
+    if couple_is_complete(db, couple_id):
+        return []
+    rows = db.query("SELECT id, created_by, created_at, expires_at FROM invites WHERE couple_id = ? "
+                    "AND used_at IS NULL AND revoked_at IS NULL ORDER BY id", [couple_id])
+    return [row for row in rows if not is_past(row["expires_at"])]
+
+
+def find_pending_invite(db, couple_id: int, ref: str) -> dict | None:
+    """The couple's pending invite named by its code, or by its id from :func:`pending_invites`.
+
+    The code is tried first, so a code made only of digits is never taken for an id.
+    """
+    pending = {row["id"]: row for row in pending_invites(db, couple_id)}
+    rows = list(db.query("SELECT id FROM invites WHERE code_hash = ?", [digest(normalise_code(ref))]))
+    if rows and rows[0]["id"] in pending:
+        return pending[rows[0]["id"]]
+    return pending.get(int(ref)) if ref.isascii() and ref.isdigit() and len(ref) < 19 else None
+
+
+def revoke_invite(db, couple_id: int, invite_id: int, member_id: int) -> None:
+    """Revoke a pending invite inside the caller's transaction, and tell the couple."""
+    db["invites"].update(invite_id, {"revoked_at": now_iso()})
+    emit(db, "invite.revoked", couple_id, {"invite": {"id": invite_id}}, visibility="couple", actor_id=member_id)

@@ -185,6 +185,9 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     applied = hs.migrate()
     if applied:
         log.info("Applied %d migration(s)", len(applied))
+    from .accounts import report_oversized_couples  # here, not at the top: accounts imports consent, events
+    with hs.storage.connection() as db:
+        report_oversized_couples(db)
     app = Flask("hearthside.web")
     app.url_rule_class = SharedBuilderRule  # before any route: builders compiled once per process
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond SQLite's range are a 404

@@ -3,7 +3,8 @@
 A member creates a device and gets a one-time pairing code (8 characters, no
 look-alikes, stored only as a hash, valid for ``auth.pairing_minutes``). The
 tablet claims the code without signing in and receives a ``device`` token,
-which reads only dashboard-visible data. Revoking a device revokes its tokens
+which reads only dashboard-visible data, and only events from its pairing on
+(``events_from``). Revoking a device revokes its tokens
 at once; the live stream disconnects its sockets (see :mod:`hearthside.live`).
 
 The cards the wall shows come from the ``hearthside_dashboard_cards`` hook,
@@ -65,9 +66,20 @@ def claim(db, code: str) -> tuple[dict, str]:
                       "Create a new one on the devices page.")
         db["devices"].update(row["id"], {"claimed_at": now_iso(), "pairing_code_hash": None})
         token = issue_token(db, kind="device", name=row["name"], couple_id=row["couple_id"], device_id=row["id"])
-        emit(db, "device.paired", row["couple_id"], {"device": {"id": row["id"], "name": row["name"]}},
-             visibility="couple")
+        paired = emit(db, "device.paired", row["couple_id"], {"device": {"id": row["id"], "name": row["name"]}},
+                      visibility="couple")
+        db["devices"].update(row["id"], {"events_from": paired.id})
     return row, token
+
+
+def events_from(db, device_id: int) -> int:
+    """The id after which a wall may read events: its own pairing.
+
+    A wall is a screen in the room; what happened before it was hung there
+    (earlier pauses, consents, cards) is the partners' history, not its.
+    """
+    row = db.execute("SELECT events_from FROM devices WHERE id = ?", [device_id]).fetchone()
+    return (row[0] if row else None) or 0
 
 
 def list_for(db, couple_id: int) -> list[dict]:

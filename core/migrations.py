@@ -136,3 +136,28 @@ def events_by_visibility_index(db):
     # through a long run of the partner's private events read every one of
     # them to find the next page (tens of ms at a million events).
     db["events"].create_index(["couple_id", "visibility", "id"])
+
+
+@migrations(name="0007_invites_revoked")
+def invites_revoked(db):
+    # A couple is two people: pending invites can be revoked, and all of them
+    # die when the second member joins. Invites that were still pending in a
+    # couple already complete are revoked now, so none of them can add a third.
+    db.execute("ALTER TABLE invites ADD COLUMN created_at TEXT")
+    db.execute("ALTER TABLE invites ADD COLUMN revoked_at TEXT")
+    db.execute("""UPDATE invites SET revoked_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        WHERE used_at IS NULL AND couple_id IN
+            (SELECT couple_id FROM members GROUP BY couple_id HAVING count(*) >= 2)""")
+
+
+@migrations(name="0008_devices_events_from")
+def devices_events_from(db):
+    # A wall reads dashboard events from its pairing on, never the couple's
+    # past. Walls paired before this migration start at their own pairing
+    # event, or - if it cannot be found - at the newest event now.
+    db.execute("ALTER TABLE devices ADD COLUMN events_from INTEGER")
+    db.execute("""UPDATE devices SET events_from = coalesce(
+            (SELECT max(e.id) FROM events e WHERE e.type = 'device.paired'
+             AND json_extract(e.payload, '$.device.id') = devices.id),
+            (SELECT max(id) FROM events), 0)
+        WHERE claimed_at IS NOT NULL""")

@@ -60,3 +60,12 @@ class LoginLimiter:
         stale = [key for key, times in self._failures.items() if now - times[-1] >= self.window]
         for key in stale:
             del self._failures[key]
+
+
+def invite_keys(address: str | None) -> tuple[str]:
+    """The limiter key for trying invite codes (accepts and ``/join/<code>`` pages) from one address.
+
+    Counted apart from sign-ins, so a partner mistyping a code does not lock
+    the household out of signing in, nor the other way round.
+    """
+    return (f"invite-addr:{address}",)

@@ -467,6 +467,11 @@ class PrivacyMatrix:
     * **the partner** (``bob``) - never the marker; never a 2xx on a route
       whose URL parameter is in ``private_params`` (Ann's own objects).
 
+    Besides, for every plugin: a wall paired just before the calls reads and
+    hears none of couple A's earlier events (rule 8, :class:`LateWall`), and
+    couple A stays two people, its invites refused with 409 (rule 2,
+    :func:`couple_of_two_problems`).
+
     No answer to anyone may be a 5xx. Bodies: ``{}`` for every method but GET,
     so a write with nothing valid in it must be refused (4xx) and write nothing.
     """
@@ -587,6 +592,7 @@ class PrivacyMatrix:
             raise AssertionError(f"no /api/v1 routes found for the plugin(s) {', '.join(self.plugin_names) or '?'}: "
                                  "is the plugin registered (hearthside_plugins) and its blueprint returned?")
         client = self.app.test_client()  # a client with no cookies: "nobody" must really be nobody
+        late_wall = LateWall(self)  # rule 8: paired now, after everything the test seeded
         for role in ROLES:
             for route in routes:
                 object_params = set(route.params) - set(shared_params)
@@ -598,6 +604,7 @@ class PrivacyMatrix:
                 result.problems += self.check_answer(role, route, answer, public=public, private_params=private_params,
                                                      object_params=object_params,
                                                      secrets_=self._secrets(role, list(secrets)))
+        result.problems += late_wall.problems() + couple_of_two_problems(self)
         return result
 
     def run(self, fill: dict | None = None, *, public: Iterable = (), private_params: Iterable[str] = (),
@@ -728,6 +735,60 @@ def run_sealed_answers(matrix: "PrivacyMatrix", specs: Iterable[dict] | None = N
 
 PrivacyMatrix.check_sealed_answers = check_sealed_answers
 PrivacyMatrix.run_sealed_answers = run_sealed_answers
+
+
+# -- the matrix, rules 2 and 8: a couple is two people; a wall has no past ---------------------------
+
+
+def couple_of_two_problems(matrix: PrivacyMatrix) -> list[str]:
+    """Rule 2: couple A is complete, so no invite is made and nobody was added by any call.
+
+    A third member would read, under consents that say "with my partner",
+    everything either partner shares - so every plugin is checked with the
+    couple at exactly two, and the matrix's "other couple" stands for anyone else.
+    """
+    problems = []
+    answer = matrix.app.test_client().post("/api/v1/invites", headers=matrix.ann.headers)
+    code = ((answer.get_json() or {}).get("error") or {}).get("code") if answer.is_json else None
+    if answer.status_code != 409 or code != "couple_complete":
+        problems.append(f"rule 2: POST /api/v1/invites in a couple of two -> {answer.status_code} {code or ''}; "
+                        "expected 409 couple_complete")
+    with matrix.app.extensions["hearthside"].storage.connection() as db:
+        count = db.execute("SELECT count(*) FROM members WHERE couple_id = ?", [matrix.couple_a]).fetchone()[0]
+    if count != 2:
+        problems.append(f"rule 2: couple A has {count} members after the matrix's calls; a couple is two people")
+    return problems
+
+
+class LateWall:
+    """Rule 8: a wall paired after couple A's history was written sees none of it.
+
+    Made before the matrix's calls: a dashboard event of the past is written
+    (so the check never passes for want of history), then a new wall is
+    paired and its live socket connected. :meth:`problems` afterwards reads
+    ``/api/v1/events?after=0`` as that wall and looks at what its socket heard:
+    nothing from before its pairing may be in either.
+    """
+
+    def __init__(self, matrix: PrivacyMatrix):
+        from hearthside.events import emit
+
+        hs = matrix.app.extensions["hearthside"]
+        with hs.storage.connection() as db:
+            with db.atomic():
+                emit(db, "privacy_matrix.before_pairing", matrix.couple_a, {}, visibility="dashboard")
+            self.newest_before = db.execute("SELECT max(id) FROM events").fetchone()[0]
+        self.device = pair_device(matrix.ann, "Wall paired late")
+        self.socket = connect_socket(matrix.app, self.device.token)
+
+    def problems(self) -> list[str]:
+        answer = self.device.get("/api/v1/events?after=0&limit=500")
+        read = answer.get_json()["events"] if answer.status_code == 200 else []
+        heard = self.socket.events()
+        self.socket.disconnect()
+        return [f"rule 8: a wall paired late {how} the earlier event {event['type']!r} ({event['id']})"
+                for how, events in (("read through /api/v1/events", read), ("heard live", heard))
+                for event in events if event["id"] <= self.newest_before]
 
 
 # -- the pytest plugin ----------------------------------------------------------------------------

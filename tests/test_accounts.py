@@ -176,10 +176,15 @@ def test_a_success_clears_only_the_usernames_count(app):
 # -- invites -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ann(client):
+def onboard_first(client) -> Member:
+    """Ann alone: the server's first member, her partner not invited yet."""
     answer = client.post("/api/v1/onboarding", json=ONBOARDING)
     return Member(client, answer.json["token"], answer.json["member"])
+
+
+@pytest.fixture
+def ann(client):
+    return onboard_first(client)
 
 
 def join(client, code, username="bob", **extra):

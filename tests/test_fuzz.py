@@ -155,7 +155,7 @@ def world(tmp_path_factory):
     fill = seed_objects(hs, ann, bob, cat)
     fill["token_id"] = [made(ann.post("/api/v1/tokens", json={"name": "fuzz-laptop"}))["id"]]
     fill["device_id"] = [wall.id]
-    fill["code"] = [made(ann.post("/api/v1/invites"))["code"] for _ in range(3)]
+    fill["code"] = [made(ann.post("/api/v1/admin/invites"))["code"] for _ in range(3)]  # couple A is complete
     # What each caller may never see: the partner's and the other couple's private text and tokens,
     # and, for the wall and nobody, Ann's too.
     others = {"Bob's private journal": BOB_SECRET, "Cat's private journal": CAT_SECRET, "Bob's token": bob.token,

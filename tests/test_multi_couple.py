@@ -101,14 +101,11 @@ def test_new_couple_invite_works_once_and_expires(app, client, couple):
     error_of(client.post(f"/api/v1/invites/{code}/accept", json={**body, "username": "fay"}), 404)
 
 
-def test_couple_b_invites_join_couple_b(client, couples):
+def test_couple_b_is_complete_so_it_can_invite_nobody(client, couples):
+    """A couple is two people, in every couple on the server (tests/test_couple_of_two.py)."""
     ann, bob, cat, dan = couples
-    code = dan.post("/api/v1/invites").json["code"]
-    answer = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": "gus", "password": PASSWORD, "display_name": "Gus"})
-    gus = client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer.json['token']}"}).json
-    assert gus["couple"]["name"] == "Cat & Dan"
-    assert "gus" not in ann.get("/api/v1/me").get_data(as_text=True)
+    error_of(dan.post("/api/v1/invites"), 409, "couple_complete")
+    assert [m["username"] for m in cat.get("/api/v1/me").json["couple"]["members"]] == ["cat", "dan"]
 
 
 def test_couple_b_cannot_read_or_change_couple_a_through_any_account_route(app, client, couples):

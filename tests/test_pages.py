@@ -13,6 +13,7 @@ from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
 from hearthside.testing import mentions, pair_device
+from tests.test_accounts import onboard_first
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 MEMBER_PAGES = ["/", "/invite", "/consent", "/devices", "/account"]
@@ -156,7 +157,7 @@ def test_pages_carry_the_sessions_csrf_token(couple_browsers):
 
 
 def test_the_join_page_for_a_valid_an_unknown_and_a_used_code(app, client):
-    ann, _ = onboard_couple(client)
+    ann = onboard_first(client)
     code = ann.post("/api/v1/invites").json["code"]
     html = browser(app).get(f"/join/{code}").get_data(as_text=True)
     assert "data-join-form" in html and f'data-code="{code}"' in html
@@ -165,7 +166,7 @@ def test_the_join_page_for_a_valid_an_unknown_and_a_used_code(app, client):
     assert "can't be used" in browser(app).get("/join/NOPE2345").get_data(as_text=True)
     assert "can't be used" in browser(app).get("/join/bad code!").get_data(as_text=True)
     client.post(f"/api/v1/invites/{code}/accept",
-                json={"username": "carl", "password": PASSWORD, "display_name": "Carl"})
+                json={"username": "bob", "password": PASSWORD, "display_name": "Bob"})
     assert "can't be used" in browser(app).get(f"/join/{code}").get_data(as_text=True)
 
 

@@ -211,6 +211,24 @@ def test_the_matrix_names_every_leak(privacy_matrix, ann):
         privacy_matrix.run(fill=fill, private_params={"note_id"}, shared_params={"visibility"})
 
 
+def test_the_matrix_holds_every_plugin_to_a_couple_of_two_and_a_wall_without_a_past(privacy_matrix):
+    """Rules 2 and 8 pass on today's core, and the matrix names them when the core lets them slip."""
+    fill = {"note_id": 0, "visibility": "couple"}
+    kept = privacy_matrix.check(fill=fill, private_params={"note_id"}, shared_params={"visibility"})
+    assert not [p for p in kept.problems if p.startswith("rule ")]
+
+
+def test_the_matrix_names_a_third_member_and_a_wall_reading_the_past(privacy_matrix, monkeypatch):
+    from hearthside import accounts, devices
+
+    monkeypatch.setattr(accounts, "couple_is_complete", lambda db, couple_id: False)  # invites as before issue 13
+    monkeypatch.setattr(devices, "events_from", lambda db, device_id: 0)  # a wall reading from the start
+    problems = "\n".join(privacy_matrix.check(shared_params={"visibility"}).problems)
+    assert "rule 2: POST /api/v1/invites in a couple of two -> 201" in problems
+    assert ("rule 8: a wall paired late read through /api/v1/events the earlier event "
+            "'privacy_matrix.before_pairing'") in problems
+
+
 def test_the_matrix_refuses_to_cover_nothing(app, couple, wall, other_couple):
     from hearthside.testing import PrivacyMatrix
 

@@ -62,7 +62,7 @@ def world(make_app):
     ann.put("/api/v1/consents/dashboard.testcards", json={"granted": True})
     ann.post("/api/v1/pause", json={"minutes": 30})
     extra_token = ann.post("/api/v1/tokens", json={"name": "annika-laptop"}).json
-    invite = ann.post("/api/v1/invites").json["code"]
+    invite = ann.post("/api/v1/admin/invites").json["code"]  # couple A is complete: no partner invite
     hs = app.extensions["hearthside"]
     with hs.storage.connection() as db, db.atomic():
         couple_a = db["members"].get(ann.id)["couple_id"]

@@ -211,15 +211,27 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     },
     ("POST", "/api/v1/invites"): {
         "summary": "A one-time, expiring invite code for the partner", "tags": ["accounts"],
-        "responses": {"201": answer("The code", ref("Invite"))},
+        "responses": {"201": answer("The code", ref("Invite")),
+                      "409": error("couple_complete: the couple already has its two members")},
+    },
+    ("GET", "/api/v1/invites"): {
+        "summary": "The couple's pending partner invites (never their codes)", "tags": ["accounts"],
+        "responses": {"200": answer("Pending invites", obj({"invites": {"type": "array", "items": obj(
+            {"id": INTEGER, "created_by": INTEGER, "created_at": {"type": ["string", "null"]},
+             "expires_at": TIMESTAMP}, ["id", "created_by", "expires_at"])}}, ["invites"]))},
+    },
+    ("DELETE", "/api/v1/invites/{code}"): {
+        "summary": "Revoke a pending invite, by its code or its id from the list", "tags": ["accounts"],
+        "responses": {"204": answer("Revoked"), "404": error("No such pending invite in your couple")},
     },
     ("POST", "/api/v1/invites/{code}/accept"): {
         "summary": "Join with an invite code (the partner, or a new couple for an admin's invite)",
         "tags": ["accounts"], "security": PUBLIC,
         "requestBody": body({"allOf": [ref("NewMember"), obj({"couple": ref("NewCouple")})]}),
         "responses": {"201": answer("Joined; the token is shown only now", ref("TokenAndMember")),
-                      "404": error("The code is unknown, used or expired"),
-                      "409": error("The username is taken")},
+                      "404": error("The code is unknown, used, revoked or expired, or its couple is complete"),
+                      "409": error("The username is taken"),
+                      "429": error("Too many codes that did not work; see Retry-After")},
     },
     ("GET", "/api/v1/me"): {
         "summary": "Who am I, and my couple", "tags": ["accounts"],
@@ -331,7 +343,8 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     },
     # -- events ------------------------------------------------------------------------------
     ("GET", "/api/v1/events"): {
-        "summary": "Events the caller may see, oldest first, after an id", "tags": ["events"],
+        "summary": "Events the caller may see, oldest first, after an id (a wall: from its pairing on)",
+        "tags": ["events"],
         "parameters": [
             {"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
              "description": "The id of the last event you have"},

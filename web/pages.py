@@ -35,6 +35,7 @@ from werkzeug.routing import BuildError
 from hearthside import accounts
 from hearthside.app import current_hs, get_db
 from hearthside.auth import current_principal
+from hearthside.ratelimit import invite_keys
 
 pages = Blueprint("pages", __name__)
 
@@ -225,11 +226,19 @@ def time_zone_choices() -> list[str]:
 
 @pages.get("/join/<code>")
 def join(code):
-    """The partner's sign-up page, reached through the invite link or QR code."""
-    invite = _invite_state(code)
-    return render_template("join.html", code=code, invite=invite, time_zones=time_zone_choices(),
-                           default_time_zone=current_hs().config["time_zone"],
-                           signed_in=_viewer() is not None)
+    """The partner's sign-up page, reached through the invite link or QR code.
+
+    Whether a code works is rate limited like accepting it: after repeated
+    codes that did not work, this page says to wait (429) instead of checking.
+    """
+    limiter, keys = current_hs().login_limiter, invite_keys(request.remote_addr)
+    wait = limiter.retry_after(*keys)
+    invite = {"valid": False, "new_couple": False} if wait else _invite_state(code)
+    if not wait and not invite["valid"]:
+        limiter.failed(*keys)
+    html = render_template("join.html", code=code, invite=invite, wait=wait, time_zones=time_zone_choices(),
+                           default_time_zone=current_hs().config["time_zone"], signed_in=_viewer() is not None)
+    return (html, 429, {"Retry-After": str(wait)}) if wait else html
 
 
 def _invite_state(code: str) -> dict:
@@ -238,13 +247,10 @@ def _invite_state(code: str) -> dict:
     Says nothing about who made it or which couple it is for: anybody can
     type a URL.
     """
-    if not CODE_PATTERN.match(code):
+    invite = accounts.usable_invite(get_db(), code) if CODE_PATTERN.match(code) else None
+    if invite is None:
         return {"valid": False, "new_couple": False}
-    rows = list(get_db().query("SELECT couple_id, used_at, expires_at FROM invites WHERE code_hash = ?",
-                               [accounts.digest(accounts.normalise_code(code))]))
-    if not rows or rows[0]["used_at"] is not None or accounts.is_past(rows[0]["expires_at"]):
-        return {"valid": False, "new_couple": False}
-    return {"valid": True, "new_couple": rows[0]["couple_id"] is None}
+    return {"valid": True, "new_couple": invite["couple_id"] is None}
 
 
 @pages.get("/signin")

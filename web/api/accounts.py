@@ -9,6 +9,7 @@ from hearthside.accounts import MIN_PASSWORD_LENGTH
 from hearthside.app import current_hs, get_db
 from hearthside.auth import issue_token, require
 from hearthside.errors import api_error
+from hearthside.ratelimit import invite_keys
 
 from . import api
 
@@ -62,11 +63,10 @@ def limiter_keys(username: str) -> tuple[str, str]:
     return f"user:{username.lower()[:64]}", f"addr:{request.remote_addr}"
 
 
-def _refuse_if_limited(keys: tuple[str, ...]) -> None:
+def _refuse_if_limited(keys: tuple[str, ...], what: str = "Too many failed sign-ins.") -> None:
     wait = current_hs().login_limiter.retry_after(*keys)
     if wait:
-        api_error(429, "too_many_attempts", f"Too many failed sign-ins. Try again in {wait} seconds.",
-                  {"Retry-After": str(wait)})
+        api_error(429, "too_many_attempts", f"{what} Try again in {wait} seconds.", {"Retry-After": str(wait)})
 
 
 def check_password(row: dict | None, password: str, keys: tuple[str, str], status: int, code: str,
@@ -159,13 +159,33 @@ def auth_csrf(principal):
 @api.post("/invites")
 @require()
 def create_invite(principal):
-    """A one-time, expiring code for the partner to join this couple."""
+    """A one-time, expiring code for the partner to join this couple; 409 once the couple is complete."""
     db = get_db()
     hours = current_hs().config["auth.invite_hours"]
     with db.atomic():
         member = accounts.get_member(db, principal.member_id)
         code = accounts.create_invite(db, member, hours)
     return jsonify({"code": code, "expires_in_hours": hours}), 201
+
+
+@api.get("/invites")
+@require()
+def list_invites(principal):
+    """The couple's pending invites (id, who made it, when it expires); never their codes."""
+    return jsonify({"invites": accounts.pending_invites(get_db(), principal.couple_id)})
+
+
+@api.delete("/invites/<code>")
+@require()
+def revoke_invite(principal, code):
+    """Revoke a pending invite by its code or its listed id; 404 for anything else, another couple's too."""
+    db = get_db()
+    with db.atomic():
+        invite = accounts.find_pending_invite(db, principal.couple_id, code)
+        if invite is None:
+            api_error(404, "invite_not_found", "There is no pending invite like that in your couple.")
+        accounts.revoke_invite(db, principal.couple_id, invite["id"], principal.member_id)
+    return "", 204
 
 
 def _optional_couple(body: dict, display_name: str) -> tuple[str, str]:
@@ -176,16 +196,31 @@ def _optional_couple(body: dict, display_name: str) -> tuple[str, str]:
     return _couple_fields(couple, default_name=display_name)
 
 
+def check_invite_code(db, code: str) -> None:
+    """404 for an unusable code, under the sign-in rate limit (429 after repeated misses).
+
+    Called before the password is hashed: a wrong code must cost the server
+    nothing, or accepts with made-up codes would queue up real sign-ins
+    behind argon2 (hearthside.accounts.MAX_CONCURRENT_HASHES).
+    """
+    keys = invite_keys(request.remote_addr)
+    _refuse_if_limited(keys, "Too many invite codes that did not work.")
+    if accounts.usable_invite(db, code) is None:
+        current_hs().login_limiter.failed(*keys)
+        accounts.invalid_invite()
+
+
 @api.post("/invites/<code>/accept")
 def accept_invite(code):
     """Join with an invite: the inviter's couple, or a new couple for an admin's invite."""
     body = inputs.json_body()
     username, password, display_name = _new_member_fields(body)
     couple_name, time_zone = _optional_couple(body, display_name)
-    password_hash = accounts.hash_password(password)  # slow: outside the write transaction
     db = get_db()
+    check_invite_code(db, code)
+    password_hash = accounts.hash_password(password)  # slow: outside the write transaction
     with db.atomic():
-        invite = accounts.take_invite(db, code)
+        invite = accounts.take_invite(db, code)  # again: another accept may have used it meanwhile
         couple_id = invite["couple_id"]
         if couple_id is None:  # an admin's invite that starts a new couple
             couple_id = accounts.create_couple(db, couple_name, time_zone)

@@ -3,7 +3,8 @@
 The same JSON as the live ``event`` message, oldest first, filtered by what
 the caller may see: a member sees their couple's ``couple`` and ``dashboard``
 events and the ``private`` ones addressed to them; a wall device only the
-``dashboard`` ones.
+``dashboard`` ones written since it was paired (an ``after`` older than its
+pairing reads from the pairing on).
 
 Each visibility is read as its own ordered index range, at most ``limit``
 rows each, then merged: the cost of a page stays the same however many
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from hearthside import inputs
+from hearthside import devices, inputs
 from hearthside.app import get_db
 from hearthside.auth import require
 from hearthside.events import Event
@@ -54,5 +55,6 @@ def list_events(principal):
     if principal.is_member:
         rows = get_db().query(MEMBER_PAGE, [principal.couple_id, after, principal.member_id, limit])
         return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})
-    rows = get_db().query(WALL_PAGE, [principal.couple_id, after, limit])
+    db = get_db()
+    rows = db.query(WALL_PAGE, [principal.couple_id, max(after, devices.events_from(db, principal.device_id)), limit])
     return jsonify({"events": [Event.from_row(row).as_wall_dict() for row in rows]})

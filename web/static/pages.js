@@ -372,6 +372,7 @@
           }
           box.hidden = false;
           button.textContent = "Make a new code";
+          root.dispatchEvent(new CustomEvent("hearthside:invite-created"));
           return loadQr($("[data-invite-qr]", box), "/qr/join/" + encodeURIComponent(data.code) + ".svg");
         })
         .catch(function (failure) {
@@ -396,8 +397,80 @@
     if (root.getAttribute("data-auto") === "1") create();
   }
 
+  /** The couple's invite codes not used yet, each with a Revoke button (codes are never shown again). */
+  function pendingInvites(root, onRevoked) {
+    var list = $("[data-pending-list]", root);
+    var error = $("[data-pending-error]", root);
+
+    function row(invite) {
+      var item = el("li", "row");
+      item.setAttribute("data-pending-invite", String(invite.id));
+      var main = el("div", "row__main");
+      main.appendChild(el("p", "row__title", invite.created_at ? "Invite code made " + HS.formatTime(invite.created_at) : "Invite code"));
+      // HS.formatTime reads "Today" for anything after midnight, the future too: spell the date out.
+      var until = new Date(invite.expires_at).toLocaleString([], {
+        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
+      });
+      main.appendChild(el("p", "row__detail", "Works until " + until));
+      item.appendChild(main);
+      var revoke = el("button", "button button--quiet button--small", "Revoke");
+      revoke.type = "button";
+      revoke.addEventListener("click", function () {
+        revoke.disabled = true;
+        HS.api("DELETE", "/api/v1/invites/" + encodeURIComponent(invite.id))
+          .then(function () {
+            HS.toast("Invite code revoked.");
+            onRevoked(invite.id);
+            return load();
+          })
+          .catch(function (failure) {
+            revoke.disabled = false;
+            HS.showError(error, failure);
+          });
+      });
+      item.appendChild(revoke);
+      return item;
+    }
+
+    function load() {
+      return HS.api("GET", "/api/v1/invites")
+        .then(function (data) {
+          var invites = data.invites || [];
+          list.textContent = "";
+          invites.forEach(function (invite) {
+            list.appendChild(row(invite));
+          });
+          HS.show($("[data-pending-empty]", root), !invites.length);
+          HS.showError(error, null);
+          return invites;
+        })
+        .catch(function (failure) {
+          HS.showError(error, failure);
+          return [];
+        });
+    }
+
+    return load;
+  }
+
   pages.invite = function () {
-    $$("[data-invite]").forEach(inviteWidget);
+    var pending = $("[data-pending-invites]");
+    if (!pending) return; // the couple is complete: nothing to invite, nothing pending
+    var widget = $("[data-invite]");
+    var shownId = null; // the invite whose code the box shows: the newest after a create
+    var load = pendingInvites(pending, function (revokedId) {
+      if (revokedId === shownId) $("[data-invite-box]", widget).hidden = true;
+    });
+    widget.addEventListener("hearthside:invite-created", function () {
+      load().then(function (invites) {
+        shownId = invites.length ? invites[invites.length - 1].id : null;
+      });
+    });
+    inviteWidget(widget);
+    load();
+    HS.on("member.joined", function () {
+      window.location.reload(); // the partner is here: the page now says the couple is complete
+    });
   };
 
   // -- consent --------------------------------------------------------------------------
