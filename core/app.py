@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from . import __version__
 from .config import Config, ConfigError, RawConfig, Setting, coerce, read_sources, validate
@@ -182,6 +182,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.extensions["hearthside"] = hs
     hs.flask = app
     install_error_handlers(app)
+    app.after_request(_api_headers)
     from .auth import configure_sessions  # here, not at the top: auth imports this module
     configure_sessions(app)
     app.teardown_appcontext(_close_db)
@@ -192,6 +193,20 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     plugins.call("hearthside_startup", hs=hs)
     return app
+
+
+def _api_headers(response):
+    """Every ``/api/`` answer, errors and exports included, is never stored and never sniffed.
+
+    API answers carry private text and tokens: ``no-store`` keeps them out of
+    the browser's disk cache and any proxy (a shared family laptop, the
+    back-forward cache), whatever a view or plugin set; ``nosniff`` stops a
+    browser from running an answer as a script or page because it looks like one.
+    """
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def current_hs() -> Hearthside:
