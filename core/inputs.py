@@ -63,9 +63,9 @@ def text_value(value, label: str, *, max_length: int = 200, min_length: int = 1,
     trimmed (and, on one line, runs of spaces made one), and refused when it
     holds control characters (NUL, escape, ...; a line break or tab only where
     ``multiline``) or bidi override characters, which make a name or title
-    read differently from what is stored. Empty
-    text is an error when ``required``, otherwise ``""``; ``None`` (absent) is
-    returned as is when not required. ``label`` names the field as the message
+    read differently from what is stored. Empty text is an error when
+    ``required``, otherwise ``""``; ``None`` (absent) is returned as is when
+    not required. ``label`` names the field as the message
     should (``"'title'"``, ``"phase 2: 'name'"``); the value is never echoed.
     """
     if value is None and not required:

@@ -218,7 +218,8 @@ def put_answers(principal):
         if note is not None and not isinstance(note, str):
             api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be text (or null to clear it). "
                                            "Nothing was saved.")
-        note = text_value(note, f"the note for item {item_id}", max_length=10 * store.NOTE_MAX, required=False,
+        # The core's text rule for the characters; the length keeps the matcher's own "invalid_note" answer below.
+        note = text_value(note, f"the note for {_shown(item_id)}", max_length=10 * store.NOTE_MAX, required=False,
                           multiline=True) if note else None
         if note and len(note) > store.NOTE_MAX:
             api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be at most {store.NOTE_MAX} "
