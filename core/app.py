@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from . import __version__
 from .config import Config, ConfigError, RawConfig, Setting, coerce, read_sources, validate
@@ -197,6 +197,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.extensions["hearthside"] = hs
     hs.flask = app
     install_error_handlers(app)
+    app.after_request(_api_headers)
     from .auth import configure_sessions  # here, not at the top: auth imports this module
     configure_sessions(app)
     app.teardown_appcontext(_close_db)
@@ -210,6 +211,20 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     consent_scopes(hs)  # read once now, so a plugin whose declaration raises fails at start, not on a page
     plugins.started()
     return app
+
+
+def _api_headers(response):
+    """Every ``/api/`` answer, errors and exports included, is never stored and never sniffed.
+
+    API answers carry private text and tokens: ``no-store`` keeps them out of
+    the browser's disk cache and any proxy (a shared family laptop, the
+    back-forward cache), whatever a view or plugin set; ``nosniff`` stops a
+    browser from running an answer as a script or page because it looks like one.
+    """
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def current_hs() -> Hearthside:

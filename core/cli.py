@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from . import logsafe
 from .config import ConfigError
 
 config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False),
@@ -29,6 +30,7 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 def _setup_logging(level: str = "info") -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level.upper())
+    logsafe.install()  # no invite code, pairing code, feed secret or token in any log line
 
 
 def _load(config_file, flags, strict_builtins: bool = True):

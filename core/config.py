@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -34,7 +35,7 @@ class Setting:
     """One setting: its kind, default and a plain-language help line.
 
     ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``,
-    ``timezone``, ``path`` or ``names`` (a list of plugin names: a YAML list,
+    ``timezone``, ``path``, ``url`` (``http(s)://host[:port][/path]``, or empty for unset) or ``names`` (a list of plugin names: a YAML list,
     or comma-separated text in an environment variable). ``minimum``/``maximum`` bound numbers;
     ``choices`` lists the allowed words of a ``choice``.
     """
@@ -85,6 +86,10 @@ CORE_SETTINGS: dict[str, Setting] = {
     ),
     "server.threads": Setting(
         "int", 256, "Worker threads; each connected phone or tablet holds one, so keep it above the device count.", 4, 4096
+    ),
+    "server.base_url": Setting(
+        "url", "", "The address members type to reach the server (https://hearth.example:8321); QR codes and the "
+        "calendar feed link use it. Unset: the address the request came to, if the server answers on it."
     ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
     "database.busy_timeout_ms": Setting(
@@ -257,6 +262,7 @@ def _describe(setting: Setting) -> str:
         "bool": "true or false",
         "str": "text",
         "path": "a folder path",
+        "url": "an address such as https://hearth.example:8321 (http or https, no query), or empty",
         "timezone": "an IANA time zone such as Europe/Berlin",
         "choice": "one of " + ", ".join(setting.choices),
         "names": "a list of plugin names (comma-separated in an environment variable)",
@@ -287,12 +293,29 @@ def coerce(setting: Setting, value: Any) -> Any:
         if setting.maximum is not None and number > setting.maximum:
             raise ValueError
         return number
+    if kind == "url":
+        return _parse_url(value)
     if not isinstance(value, str) or (kind != "str" and not value.strip()):
         raise ValueError
     if kind == "choice" and value not in setting.choices:
         raise ValueError
     if kind == "timezone" and value not in available_timezones() and value != "UTC":
         raise ValueError
+    return value
+
+
+def _parse_url(value: Any) -> str:
+    """``http(s)://host[:port][/path]`` without the trailing slash; empty text means unset."""
+    if not isinstance(value, str):
+        raise ValueError
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password or any(char.isspace() for char in value):
+        raise ValueError
+    parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
     return value
 
 

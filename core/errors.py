@@ -28,6 +28,8 @@ import sqlite3
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .logsafe import route_of
+
 log = logging.getLogger(__name__)
 
 
@@ -112,12 +114,12 @@ def install_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if is_storage_full(exc):
             # Expected on a full disk, not a bug: one line, no traceback, no request data.
-            log.warning("Storage full: %s %s was not saved (%s)", request.method, request.path,
-                        type(exc).__name__)
+            log.warning("Storage full: %s was not saved (%s)", route_of(), type(exc).__name__)
             return storage_full_response()
         # The traceback goes to the log with the route only: request bodies can
-        # hold private answers, so they are never logged.
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        # hold private answers, and paths invite codes and feed secrets
+        # (hearthside.logsafe), so neither is ever logged.
+        log.exception("Unhandled error on %s", route_of())
         if _wants_json():
             return error_response(500, "internal_error", "Something went wrong on the server; it has been logged.")
         return "Something went wrong on the server; it has been logged.", 500

@@ -7,6 +7,8 @@ another member's data.
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -36,27 +38,79 @@ def json_body(optional: bool = False) -> dict:
         if optional:
             return {}
         api_error(400, "body_required", "Send a JSON object as the request body.")
-    body = request.get_json(silent=True, force=True)
+    try:
+        body = request.get_json(silent=True, force=True)
+    except RecursionError:  # the parser recurses once per level; no member's data nests thousands deep
+        api_error(400, "invalid_json", "The request body nests too deeply to be read.")
     if not isinstance(body, dict):
         api_error(400, "invalid_json", "The request body must be a JSON object.")
     return body
 
 
-def text(body: dict, field: str, *, min_length: int = 1, max_length: int = 200, required: bool = True,
-         label: str | None = None) -> str | None:
-    """A trimmed string field within length bounds."""
-    label = label or field
-    value = body.get(field)
+# Characters that change how text reads rather than what it says: the bidi
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). A name
+# holding U+202E shows its end reversed, so "Ann" could read as anything.
+# The plain marks (U+200E, U+200F, U+061C) stay allowed: they affect only the
+# neighbouring punctuation, and right-to-left writers rely on them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def text_value(value, label: str, *, max_length: int = 200, min_length: int = 1, required: bool = True,
+               multiline: bool = False) -> str | None:
+    """The one rule for free text a member types: a 400 naming ``label``, or the clean text.
+
+    Normalised to NFC (one spelling for "é", so equal names compare equal),
+    trimmed (and, on one line, runs of spaces made one), and refused when it
+    holds control characters (NUL, escape, ...; a line break or tab only where
+    ``multiline``) or bidi override characters, which make a name or title
+    read differently from what is stored. Empty text is an error when
+    ``required``, otherwise ``""``; ``None`` (absent) is returned as is when
+    not required. ``label`` names the field as the message
+    should (``"'title'"``, ``"phase 2: 'name'"``); the value is never echoed.
+    """
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        api_error(400, "invalid_field", f"'{label}' is required and must be text.")
+        _text_error("invalid_field", label, "is required and must be text" if required else "must be text")
+    value = unicodedata.normalize("NFC", value)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")  # a browser form sends CRLF
     value = value.strip()
+    _refuse_hidden_characters(value, label, multiline)
+    if not multiline:  # one line reads as it is spaced: "Ann  Smith" and "Ann Smith" are one name
+        value = " ".join(value.split())
+    if not value:
+        if required:
+            _text_error("invalid_field", label, "must not be empty")
+        return value
     if len(value) < min_length:
-        api_error(400, "invalid_field", f"'{label}' must be at least {min_length} characters long.")
+        _text_error("invalid_field", label, f"must be at least {min_length} characters long")
     if len(value) > max_length:
-        api_error(400, "invalid_field", f"'{label}' must be at most {max_length} characters long.")
+        _text_error("invalid_field", label, f"must be at most {max_length} characters long")
     return value
+
+
+def _refuse_hidden_characters(value: str, label: str, multiline: bool) -> None:
+    allowed = "\n\t" if multiline else ""
+    for char in value:
+        if char in BIDI_CONTROLS:
+            _text_error("invalid_characters", label, "must not contain bidirectional override characters "
+                                                     "(U+202A to U+202E, U+2066 to U+2069)")
+        category = unicodedata.category(char)
+        if char not in allowed and (category in ("Cc", "Cs") or (category in ("Zl", "Zp") and not multiline)):
+            _text_error("invalid_characters", label, "must not contain control characters (such as NUL"
+                        + (")" if multiline else ", a tab or a line break)"))
+
+
+def _text_error(code: str, label: str, problem: str):
+    api_error(400, code, f"{label[:1].upper()}{label[1:]} {problem}.")
+
+
+def text(body: dict, field: str, *, min_length: int = 1, max_length: int = 200, required: bool = True,
+         label: str | None = None, multiline: bool = False) -> str | None:
+    """A body field through :func:`text_value`: ``None`` when absent and optional, else clean text."""
+    return text_value(body.get(field), f"'{label or field}'", min_length=min_length, max_length=max_length,
+                      required=required, multiline=multiline)
 
 
 def password(body: dict, field: str = "password", *, min_length: int = 10, max_length: int = 1024) -> str:
@@ -88,6 +142,28 @@ def query_number(name: str, default: int, minimum: int, maximum: int, expected: 
         api_error(400, "invalid_parameter",
                   f"'{name}' must be {expected or f'a whole number from {minimum} to {maximum}'}.")
     return int(raw)
+
+
+# Dates a member can mean. Anything outside is refused before any arithmetic,
+# because a day near year 1 or 9999 overflows as soon as a range, a time zone
+# or a week is added to it.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
+def query_date(name: str, default: date, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE) -> date:
+    """A query parameter (``?from=2024-03-10``) as a calendar date within bounds, or a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        parsed = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        parsed = None
+    if parsed is None or not earliest <= parsed <= latest:
+        api_error(400, "invalid_parameter", f"'{name}' must be a date like 2024-03-10, "
+                                            f"from {earliest.isoformat()} to {latest.isoformat()}.")
+    return parsed
 
 
 def obj(body: dict, field: str) -> dict:

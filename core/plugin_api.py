@@ -23,6 +23,10 @@ from .auth import Principal, require  # @require(device=False): members only (th
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
 from .inputs import json_body  # the request's JSON object, or a clear 400
 from .inputs import query_number  # ?name=N as a bounded whole number, or a clear 400 naming it
+from .inputs import query_date  # ?name=YYYY-MM-DD as a date within 1970..2200 (or given bounds), or a clear 400
+from .inputs import EARLIEST_DATE, LATEST_DATE  # the dates a member can mean; outside them date arithmetic overflows
+from .inputs import text_value  # the one rule for free text: NFC, trimmed, no control or bidi override characters
+from .links import public_url  # an absolute URL of this server for a path (server.base_url, or a host it answers on)
 from .accounts import couple_members  # the couple's current members (rows; use their "id")
 from .accounts import get_member  # one member row by id (use "couple_id", "display_name"), or None
 from .web.pages import member_page, render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
@@ -35,7 +39,7 @@ from .pause import current as pause_state  # pause_state(db, couple_id) -> {"act
 __all__ = [
     "APIError", "Event", "Hearthside", "ScheduledJob", "Setting",
     "api_error", "current_hs", "emit", "get_db", "hookimpl",
-    "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "couple_members",
+    "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",
     "get_member",
     "get_couple", "CONTENT_SECURITY_POLICY",

@@ -415,6 +415,13 @@ class SchedulerDriver:
 # -- the privacy matrix -------------------------------------------------------------------------
 
 ROLES = ("nobody", "wall", "other", "partner")  # the partner last: their calls may change state
+# Hostile input every route must survive with a 4xx (or a 2xx that ignores it), never a 5xx: a JSON
+# body nested deeper than any parser recurses, and the first and last dates Python can hold, for every
+# date and date-time query parameter the OpenAPI document declares.
+NESTED_JSON = "[" * 5000 + "]" * 5000
+EDGE_VALUES = {"date": ("0001-01-01", "9999-12-31"),
+               "date-time": ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00")}
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MEMBER_KEYS = {"member_id", "author_id", "actor_id", "audience_id", "created_by", "started_by", "ended_by",
                "used_by", "owner_id"}
 
@@ -467,13 +474,19 @@ class PrivacyMatrix:
     * **the partner** (``bob``) - never the marker; never a 2xx on a route
       whose URL parameter is in ``private_params`` (Ann's own objects).
 
+    No answer to anyone may be a 5xx, and every answer carries
+    ``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff``.
+    Bodies: ``{}`` for every method but GET, so a write with nothing valid in
+    it must be refused (4xx) and write nothing. Then, as nobody and as the
+    partner, each write gets a JSON body nested 5000 deep and each GET the
+    first and last dates Python can hold (``0001-01-01``, ``9999-12-31``) in
+    every query parameter its OpenAPI description marks ``format: date`` or
+    ``date-time``: a 4xx JSON error, never a 5xx.
+
     Besides, for every plugin: a wall paired just before the calls reads and
     hears none of couple A's earlier events (rule 8, :class:`LateWall`), and
     couple A stays two people, its invites refused with 409 (rule 2,
     :func:`couple_of_two_problems`).
-
-    No answer to anyone may be a 5xx. Bodies: ``{}`` for every method but GET,
-    so a write with nothing valid in it must be refused (4xx) and write nothing.
     """
 
     def __init__(self, app, plugin_names: Iterable[str], modules: Iterable[Any], ann: Member, bob: Member,
@@ -483,6 +496,7 @@ class PrivacyMatrix:
         self.modules = [m for m in modules if m is not None]
         self.ann, self.bob, self.wall, self.cat = ann, bob, wall, cat
         self.marker = f"PRIVATE-MARKER-{secrets.token_hex(6)}"
+        self._document: dict | None = None  # the OpenAPI document, read on first use
         self.a_members = {ann.id, bob.id}
         with app.extensions["hearthside"].storage.connection() as db:
             self.couple_a = db["members"].get(ann.id)["couple_id"]
@@ -564,6 +578,8 @@ class PrivacyMatrix:
         status = answer.status_code
         where = f"{role:8} {route.method:6} {route.rule} -> {status}"
         problems = [f"{where}: server error"] if status >= 500 else []
+        problems += [f"{where}: no '{name}: {value}' header" for name, value in API_HEADERS.items()
+                     if answer.headers.get(name) != value]
         is_public = route.label in public or (route.method, route.rule) in public
         if role == "nobody" and not is_public and status != 401:
             problems.append(f"{where}: expected 401 for an anonymous caller")
@@ -605,7 +621,39 @@ class PrivacyMatrix:
                                                      object_params=object_params,
                                                      secrets_=self._secrets(role, list(secrets)))
         result.problems += late_wall.problems() + couple_of_two_problems(self)
+        result.problems += self._hostile_input(client, routes, fill, result.placeholders)
         return result
+
+    def _documented_dates(self, client, route: Route) -> list[tuple[str, str]]:
+        """The query parameters the OpenAPI document declares as dates or date-times for ``route``."""
+        from .web.openapi import openapi_path  # here: the document's module imports the app
+
+        if self._document is None:
+            self._document = client.get("/api/v1/openapi.json").get_json() or {}
+        operation = self._document.get("paths", {}).get(openapi_path(route.rule)[0], {}).get(route.method.lower(), {})
+        return [(parameter["name"], parameter.get("schema", {}).get("format"))
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "query" and parameter.get("schema", {}).get("format") in EDGE_VALUES]
+
+    def _hostile_input(self, client, routes: list[Route], fill: dict, placeholders: set[str]) -> list[str]:
+        """Deeply nested bodies and dates at the ends of the calendar: a 4xx JSON error, never a 5xx."""
+        problems = []
+        for role in ("nobody", "partner"):
+            for route in routes:
+                url = self.url(route.rule, fill, placeholders)
+                if route.method == "GET":
+                    calls = [(f"?{name}={value}", {}) for name, kind in self._documented_dates(client, route)
+                             for value in EDGE_VALUES[kind]]
+                else:
+                    calls = [("", {"data": NESTED_JSON, "content_type": "application/json"})]
+                for query, kwargs in calls:
+                    answer = client.open(url + query, method=route.method, headers=self._headers(role), **kwargs)
+                    if answer.status_code >= 500 or (answer.status_code >= 400 and not (
+                            answer.is_json and isinstance((answer.get_json() or {}).get("error"), dict))):
+                        what = query or "a JSON body nested 5000 deep"
+                        problems.append(f"{role:8} {route.method:6} {route.rule} with {what} -> {answer.status_code}: "
+                                        "expected a 4xx JSON error")
+        return problems
 
     def run(self, fill: dict | None = None, *, public: Iterable = (), private_params: Iterable[str] = (),
             secrets: Iterable[str] = (), shared_params: Iterable[str] = ()) -> MatrixResult:

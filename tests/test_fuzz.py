@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -82,6 +82,33 @@ def fuzz_settings(examples: int):
         suppress_health_check=list(HealthCheck),
         print_blob=LONG_RUN,
     )
+
+
+# -- dates and times at the ends of the calendar ------------------------------------------------------
+
+# Schemathesis's own date strings stay in ordinary years; the overflows live at the ends of the
+# calendar (issue 13: ``?from=9999-12-30`` plus a fortnight raised OverflowError, a 500). Every
+# ``format: date`` and ``format: date-time`` string of the document is drawn from these instead: about
+# half at the very ends, with offsets that push an instant past year 1 or 9999 when converted.
+EDGE_DAYS = [date.min, date.min + timedelta(days=1), date.max - timedelta(days=1), date.max]
+EDGE_OFFSETS = [timezone.utc, timezone(timedelta(hours=14)), timezone(-timedelta(hours=12)),
+                timezone(timedelta(hours=23, minutes=59)), timezone(-timedelta(hours=23, minutes=59))]
+
+
+def dates_to_the_ends():
+    """ISO dates, half of them the first or last two days Python can hold."""
+    return st.one_of(st.sampled_from(EDGE_DAYS), st.dates()).map(date.isoformat)
+
+
+def times_to_the_ends():
+    """ISO date-times with an offset, half of them on the first or last two days Python can hold."""
+    days = st.one_of(st.sampled_from(EDGE_DAYS), st.dates())
+    return st.builds(lambda day, clock, zone: datetime.combine(day, clock, zone).isoformat(),
+                     days, st.times().map(lambda moment: moment.replace(microsecond=0)), st.sampled_from(EDGE_OFFSETS))
+
+
+schemathesis.openapi.format("date", dates_to_the_ends())
+schemathesis.openapi.format("date-time", times_to_the_ends())
 
 
 # -- the world ---------------------------------------------------------------------------------
@@ -368,6 +395,20 @@ def test_the_extra_checks_catch_what_they_are_for():
     good = answer(404, b'{"error": {"code": "not_found", "message": "There is no such ritual."}}')
     for check in (error_bodies_are_json_errors, no_tracebacks, leaks):
         assert check(None, good, None) is None
+
+
+@given(day=dates_to_the_ends(), moment=times_to_the_ends())
+@settings(max_examples=200, derandomize=True, database=None)
+def test_the_date_strategies_reach_the_ends_of_the_calendar(day, moment):
+    """Both strategies give what the API documents (ISO text) and often what overflowed: 0001 or 9999."""
+    assert date.fromisoformat(day) and datetime.fromisoformat(moment).tzinfo is not None
+
+
+def test_the_date_strategies_often_hit_the_ends():
+    from hypothesis import find
+
+    assert find(dates_to_the_ends(), lambda day: day == "9999-12-31") == "9999-12-31"
+    assert find(times_to_the_ends(), lambda moment: moment.startswith("0001-01-01")).startswith("0001-01-01")
 
 
 def test_the_document_names_the_answers_fuzzing_meets(client):

@@ -35,6 +35,7 @@ from werkzeug.routing import BuildError
 from hearthside import accounts
 from hearthside.app import current_hs, get_db
 from hearthside.auth import current_principal
+from hearthside.links import HOST_PATTERN, public_url
 from hearthside.ratelimit import invite_keys
 
 pages = Blueprint("pages", __name__)
@@ -57,7 +58,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,64}$")
 
 
-HOST_PATTERN = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
 
 def content_security_policy() -> str:
@@ -67,7 +67,7 @@ def content_security_policy() -> str:
     'self'; naming it keeps the live stream working there, and nothing else.
     """
     host = request.host
-    if not HOST_PATTERN.match(host):
+    if not HOST_PATTERN.match(host):  # hearthside.links: a name or address and a port, nothing else
         return CONTENT_SECURITY_POLICY
     return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' ws://{host} wss://{host}")
 
@@ -306,7 +306,7 @@ def admin(viewer):
 def _qr_response(path: str, title: str) -> Response:
     import segno  # here, not at the top: only pairing pages draw a QR code, so the server starts without it
 
-    url = request.host_url.rstrip("/") + path
+    url = public_url(path)  # never the Host header as sent: see hearthside.links
     svg = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, svgclass="qr", title=title,
                                                  dark="#2b2522", light="#fffdf9")
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from hearthside.plugin_api import api_error, current_hs, emit, get_db, json_body, require, require_active
+from hearthside.plugin_api import api_error, current_hs, emit, get_db, json_body, require, require_active, text_value
 
 from . import catalog, store
 
@@ -59,7 +59,7 @@ def add_item(principal):
     """Add an item for both of you; nobody is told who added it."""
     body = json_body()
     title = _text(body, "title", store.TITLE_MAX, required=True)
-    explanation = _text(body, "explanation", store.EXPLANATION_MAX, required=False)
+    explanation = _text(body, "explanation", store.EXPLANATION_MAX, required=False, multiline=True)
     category = body.get("category", catalog.CUSTOM_CATEGORY["id"])
     known = {c["id"] for c in store.categories()}
     if not isinstance(category, str) or category not in known:
@@ -76,17 +76,10 @@ def add_item(principal):
     return jsonify({"item": {**item, "proposal": None}}), 201
 
 
-def _text(body: dict, field: str, max_length: int, required: bool) -> str | None:
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        api_error(400, "invalid_field", f"'{field}' is required and must be text." if required
-                  else f"'{field}' must be text when given.")
-    value = " ".join(value.split())
-    if len(value) > max_length:
-        api_error(400, "invalid_field", f"'{field}' must be at most {max_length} characters long.")
-    return value or None
+def _text(body: dict, field: str, max_length: int, required: bool, multiline: bool = False) -> str | None:
+    """The core's text rule (hearthside.plugin_api.text_value); an empty optional text is None."""
+    return text_value(body.get(field), f"'{field}'", max_length=max_length, required=required,
+                      multiline=multiline) or None
 
 
 @api.get("/hidden")
@@ -225,7 +218,9 @@ def put_answers(principal):
         if note is not None and not isinstance(note, str):
             api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be text (or null to clear it). "
                                            "Nothing was saved.")
-        note = note.strip() if note else None
+        # The core's text rule for the characters; the length keeps the matcher's own "invalid_note" answer below.
+        note = text_value(note, f"the note for {_shown(item_id)}", max_length=10 * store.NOTE_MAX, required=False,
+                          multiline=True) if note else None
         if note and len(note) > store.NOTE_MAX:
             api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be at most {store.NOTE_MAX} "
                                            "characters long. Nothing was saved.")

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from hearthside.plugin_api import api_error, current_hs, get_db, json_body, require
+from hearthside.plugin_api import api_error, current_hs, get_db, json_body, public_url, query_date, require
 
 from . import checkin, fields, homework, ical, model, progress, reminders, settings
 from .docs import (CHECKIN, HOMEWORK, INTEGER, LOCAL_TIME, OCCURRENCE, RITUAL, RITUAL_BODY, SETTINGS, STRING,
@@ -110,16 +110,6 @@ def edit_ritual(principal, ritual_id):
 # -- occurrences -------------------------------------------------------------------------------
 
 
-def _date_arg(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        api_error(400, "invalid_parameter", f"'{name}' must be a date like 2024-03-10.")
-
-
 @api.get("/occurrences")
 @describe("get", "Occurrences of the couple's active rituals between two dates (both included)",
           {"200": answer("Occurrences in order", {"type": "object", "properties": {
@@ -132,8 +122,8 @@ def list_occurrences(principal):
     db = get_db()
     tz = model.couple_tz(db, principal.couple_id)
     today = model.utc_now().astimezone(tz).date()
-    first = _date_arg("from", today)
-    last = _date_arg("to", first + timedelta(days=13))
+    first = query_date("from", today)
+    last = query_date("to", first + timedelta(days=13))
     if last < first:
         api_error(400, "end_before_start", "'to' must not be before 'from'.")
     if (last - first).days >= MAX_RANGE_DAYS:
@@ -281,7 +271,7 @@ def add_homework(principal, ritual_id, occurrence_key):
     homework.require_therapy(ritual)
     body = json_body()
     fields.only_known(body, {"text"})
-    text = fields.text(body, "text", max_length=300, required=True)
+    text = fields.text(body, "text", max_length=300, required=True, multiline=True)
     return jsonify(homework.add(db, principal, ritual, occurrence_key, text)), 201
 
 
@@ -431,7 +421,7 @@ def get_feed(principal):
 def post_feed(principal):
     secret = settings.new_feed(get_db(), principal)
     path = f"{api.url_prefix}/feed/{secret}.ics"
-    url = request.host_url.rstrip("/") + path
+    url = public_url(path)  # a calendar app will send the secret there: never a forged Host header's machine
     return jsonify({"url": url, "webcal_url": "webcal://" + url.split("://", 1)[1], "path": path}), 201
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 
-from hearthside.plugin_api import api_error, emit, is_active, require_active
+from hearthside.plugin_api import api_error, emit, is_active, require_active, text_value
 
 from . import fields
 from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_participants, occurrence_view,
@@ -67,8 +67,9 @@ def read_answers(ritual: Ritual, body: dict) -> dict:
         else:
             if not isinstance(value, str) or len(value) > MAX_ANSWER:
                 api_error(400, "invalid_answer", f"A written answer must be text of at most {MAX_ANSWER} characters.")
-            if value.strip():
-                clean[prompt_id] = value.strip()
+            value = text_value(value, "a written answer", max_length=MAX_ANSWER, required=False, multiline=True)
+            if value:
+                clean[prompt_id] = value
     if not clean:
         api_error(400, "empty_answers", "Answer at least one prompt; the others may stay empty.")
     return clean

@@ -8,26 +8,19 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error
+from hearthside.plugin_api import api_error, text_value
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def text(body: dict, field: str, *, max_length: int, required: bool = False, default: str = "",
-         min_length: int = 0) -> str:
+         min_length: int = 1, multiline: bool = False) -> str:
+    """A text field by the core's one text rule; ``default`` when absent and optional."""
     value = body.get(field)
-    if value is None:
-        if required:
-            api_error(400, "invalid_field", f"'{field}' is required and must be text.")
+    if value is None and not required:
         return default
-    if not isinstance(value, str):
-        api_error(400, "invalid_field", f"'{field}' must be text.")
-    value = value.strip()
-    if len(value) < max(min_length, 1 if required else 0):
-        api_error(400, "invalid_field", f"'{field}' must not be empty.")
-    if len(value) > max_length:
-        api_error(400, "invalid_field", f"'{field}' must be at most {max_length} characters long.")
-    return value
+    return text_value(value, f"'{field}'", max_length=max_length, min_length=min_length, required=required,
+                      multiline=multiline)
 
 
 def integer(body: dict, field: str, *, minimum: int, maximum: int, default: int | None = None) -> int:

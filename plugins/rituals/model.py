@@ -291,7 +291,7 @@ def read_ritual(db, couple_id: int, body: dict, existing: Ritual | None = None) 
     title = fields.text(merged, "title", max_length=80, required=True)
     columns = {
         "kind": kind, "title": title,
-        "description": fields.text(merged, "description", max_length=1000),
+        "description": fields.text(merged, "description", max_length=1000, multiline=True),
         "location": fields.text(merged, "location", max_length=120),
         "duration_minutes": fields.integer(merged, "duration_minutes", minimum=5, maximum=MAX_DURATION),
         "status": fields.choice(merged, "status", STATUSES),

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, current_hs, get_db, member_page, render_member_page
+from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, current_hs, get_db, member_page, render_member_page
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
@@ -99,7 +99,10 @@ def month(viewer):
     try:
         first = datetime.strptime(raw, "%Y-%m").date()
     except ValueError:
-        first = today.replace(day=1)
+        first = today
+    if not EARLIEST_DATE <= first <= LATEST_DATE:  # the previous and next months must exist too
+        first = today
+    first = first.replace(day=1)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     grouped = dict(_group_by_day(_between(db, couple_id, weeks[0][0], len(weeks) * 7)))
     previous = (first - timedelta(days=1)).replace(day=1)
@@ -110,9 +113,10 @@ def month(viewer):
 
 def _date_arg(name: str, default: date) -> date:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return default
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else default
 
 
 @pages.get("/new")

@@ -65,10 +65,10 @@ def parse_local(value, field: str, tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise RecurrenceError("invalid_field", f"'{field}' must be a date and time like 2024-03-10T19:00.") from None
+    if not 1970 <= parsed.year <= 2200:  # before the zone conversion, which overflows near year 1 or 9999
+        raise RecurrenceError("invalid_field", f"'{field}' must be between the years 1970 and 2200.")
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(tz).replace(tzinfo=None)
-    if not 1970 <= parsed.year <= 2200:
-        raise RecurrenceError("invalid_field", f"'{field}' must be between the years 1970 and 2200.")
     return parsed.replace(second=0, microsecond=0)
 
 
@@ -118,7 +118,7 @@ def _until_local(value: str, tz: ZoneInfo) -> datetime:
             moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
             return moment.astimezone(tz).replace(tzinfo=None)
         return datetime.strptime(value, "%Y%m%dT%H%M%S")
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a UTC time near year 1 or 9999 moved into the zone
         raise RecurrenceError("invalid_rrule", "UNTIL must be a date like 20241231 or a time like "
                                                "20241231T180000Z.") from None
 

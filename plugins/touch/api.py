@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import api_error, current_hs, get_db, is_active, json_body, require, require_active
+from hearthside.plugin_api import api_error, current_hs, get_db, is_active, json_body, require, require_active, text_value
 
 from . import ladder as ladders
 from . import model, progress, sessions
@@ -300,7 +300,9 @@ def put_reflection(principal):
     if not isinstance(note, str) or len(note.strip()) > MAX_REFLECTION_NOTE:
         api_error(400, "invalid_field", f"'note' must be text of at most {MAX_REFLECTION_NOTE} characters.")
     reflection = sessions.save_reflection(get_db(), principal.couple_id, principal.member_id,
-                                          body.get("session_id"), safe, comfortable, note.strip())
+                                          body.get("session_id"), safe, comfortable,
+                                          text_value(note, "'note'", max_length=MAX_REFLECTION_NOTE, required=False,
+                                                     multiline=True))
     return jsonify({"reflection": reflection})
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error
+from hearthside.plugin_api import api_error, text_value
 
 MAX_PHASES = 20
 MAX_NAME = 60
@@ -154,7 +154,8 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
             "name": _text(raw.get("name"), f"{where}: 'name'", MAX_NAME, required=True),
             "in": _items(raw.get("in", []), f"{where}: 'in'"),
             "out": _items(raw.get("out", []), f"{where}: 'out'"),
-            "practice": _text(raw.get("practice", ""), f"{where}: 'practice'", MAX_PRACTICE, required=False),
+            "practice": _text(raw.get("practice", ""), f"{where}: 'practice'", MAX_PRACTICE, required=False,
+                              multiline=True),
         })
     names = [phase["name"].casefold() for phase in phases]
     if len(set(names)) != len(names):
@@ -162,15 +163,11 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
     return phases
 
 
-def _text(value, label: str, max_length: int, required: bool) -> str:
-    if not isinstance(value, str):
-        api_error(400, "invalid_field", f"{label.capitalize()} must be text.")
-    value = value.strip()
-    if required and not value:
-        api_error(400, "invalid_field", f"{label.capitalize()} cannot be empty.")
-    if len(value) > max_length:
-        api_error(400, "invalid_field", f"{label.capitalize()} must be at most {max_length} characters long.")
-    return value
+def _text(value, label: str, max_length: int, required: bool, multiline: bool = False) -> str:
+    """The core's text rule; an optional field must still be text (``""`` when left empty)."""
+    if value is None:  # an optional field left out is "", but null is not text
+        api_error(400, "invalid_field", f"{label[:1].upper()}{label[1:]} must be text.")
+    return text_value(value, label, max_length=max_length, required=required, multiline=multiline)
 
 
 def _items(value, label: str) -> list[str]:
@@ -183,7 +180,7 @@ def _items(value, label: str) -> list[str]:
 def note(value) -> str:
     if value is None:
         return ""
-    return _text(value, "'note'", MAX_NOTE, required=False)
+    return _text(value, "'note'", MAX_NOTE, required=False, multiline=True)
 
 
 # -- what a change does ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, get_db, member_page, render_member_page
+from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, get_db, member_page, render_member_page
 
 from . import chain, log, reviews, rules
 from .validate import utc_now
@@ -79,8 +79,10 @@ def _print_period(time_zone: str) -> tuple[date, date, str | None]:
         start = date.fromisoformat(raw_from) if raw_from else None
         end = date.fromisoformat(raw_to) if raw_to else today
     except ValueError:
+        start = end = None
+    if end is None or not all(EARLIEST_DATE <= day <= LATEST_DATE for day in (start or end, end)):
         return (today - timedelta(days=DEFAULT_PRINT_DAYS), today,
-                "Dates must look like 2024-06-30; showing the last 30 days.")
+                f"Dates must look like 2024-06-30, from {EARLIEST_DATE} to {LATEST_DATE}; showing the last 30 days.")
     if start is not None and start > end:
         return end, end, "The start date was after the end date; showing one day."
     return start or today - timedelta(days=DEFAULT_PRINT_DAYS), end, None

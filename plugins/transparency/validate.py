@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import api_error
+from hearthside.plugin_api import api_error, text_value
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
@@ -22,18 +22,11 @@ def bad(message: str):
 
 
 def text(body: dict, field: str, max_length: int, *, required: bool = True) -> str | None:
-    """A trimmed, non-empty string of at most ``max_length`` characters."""
+    """Written text by the core's one text rule, line breaks allowed; never empty once given."""
     value = body.get(field)
     if value is None and not required:
         return None
-    if not isinstance(value, str):
-        bad(f"'{field}' is required and must be text." if required else f"'{field}' must be text.")
-    value = value.strip()
-    if not value:
-        bad(f"'{field}' must not be empty.")
-    if len(value) > max_length:
-        bad(f"'{field}' must be at most {max_length} characters long.")
-    return value
+    return text_value(value, f"'{field}'", max_length=max_length, multiline=True)
 
 
 def choice(body: dict, field: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
@@ -63,11 +56,9 @@ def tags(body: dict) -> list[str]:
         bad("'tags' must be a list of short texts.")
     cleaned: list[str] = []
     for tag in value:
-        tag = " ".join(tag.split())
+        tag = text_value(tag, "each tag", max_length=MAX_TAG_LENGTH, required=False)
         if not tag:
             bad("'tags' must not contain empty tags.")
-        if len(tag) > MAX_TAG_LENGTH:
-            bad(f"Each tag must be at most {MAX_TAG_LENGTH} characters long.")
         if tag.casefold() not in {seen.casefold() for seen in cleaned}:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -116,13 +107,11 @@ def lines(body: dict, field: str, *, max_items: int, max_length: int) -> list[st
     value = body.get(field)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         bad(f"'{field}' is required and must be a list of texts.")
-    cleaned = [" ".join(item.split()) for item in value]
+    if len(value) > max_items:
+        bad(f"'{field}' may hold at most {max_items} texts.")
+    cleaned = [text_value(item, f"each of '{field}'", max_length=max_length, required=False) for item in value]
     if not cleaned or any(not item for item in cleaned):
         bad(f"'{field}' must hold at least one text, and none may be empty.")
-    if len(cleaned) > max_items:
-        bad(f"'{field}' may hold at most {max_items} texts.")
-    if any(len(item) > max_length for item in cleaned):
-        bad(f"Each of '{field}' must be at most {max_length} characters long.")
     return cleaned
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import api_error, current_hs, get_db, json_body, require, require_active
+from hearthside.plugin_api import api_error, current_hs, get_db, json_body, require, require_active, text_value
 
 from . import jar
 
@@ -33,14 +33,15 @@ def _json(schema: dict) -> dict:
 
 
 def note_text(body: dict) -> str:
-    """The note's text, trimmed: 1 to 280 characters, or a clear 400."""
+    """The note's text by Hearthside's one text rule (``text_value``): 1 to 280 characters, or a clear 400.
+
+    The friendlier message for an empty note is the jar's own; the rule then
+    trims, normalises and refuses control and bidi override characters.
+    """
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         api_error(400, "invalid_field", "'text' is required: write one thing you appreciate.")
-    text = text.strip()
-    if len(text) > jar.MAX_LENGTH:
-        api_error(400, "invalid_field", f"'text' must be at most {jar.MAX_LENGTH} characters long.")
-    return text
+    return text_value(text, "'text'", max_length=jar.MAX_LENGTH, multiline=True)
 
 
 @api.get("/notes")
