@@ -39,7 +39,7 @@ def nested(client, path, headers=None):
 
 def test_deeply_nested_json_is_a_400_on_public_and_member_routes(client, couple):
     ann, _bob = couple
-    code = ann.post("/api/v1/invites").json["code"]
+    code = ann.post("/api/v1/admin/invites").json["code"]  # the couple is complete: a new couple's invite
     for path, headers in [(f"/api/v1/invites/{code}/accept", {}),
                           ("/api/v1/auth/token", {}), ("/api/v1/devices/claim", {}),
                           ("/api/v1/devices", ann.headers), ("/api/v1/rituals", ann.headers)]:
@@ -48,7 +48,8 @@ def test_deeply_nested_json_is_a_400_on_public_and_member_routes(client, couple)
         assert answer.json["error"]["code"] == "invalid_json"
     # Nothing was used up: the invite still works.
     joined = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": "carol", "password": "correct horse battery", "display_name": "Carol"})
+                         json={"username": "carol", "password": "correct horse battery", "display_name": "Carol",
+                               "couple": {"name": "Carol & Co"}})
     assert joined.status_code == 201
 
 
@@ -151,7 +152,7 @@ def test_the_real_server_logs_no_invite_code_for_a_hostile_body(server):
     from hearthside.testing import HttpClient, onboard_couple
 
     ann, _bob = onboard_couple(HttpClient(server.url))
-    code = ann.post("/api/v1/invites").get_json()["code"]
+    code = ann.post("/api/v1/admin/invites").get_json()["code"]
     answer = requests.post(f"{server.url}/api/v1/invites/{code}/accept", data=NESTED,
                            headers={"Content-Type": "application/json"}, timeout=30)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_json"
@@ -182,8 +183,9 @@ def fields_of(ann, bob, wall):
         ("a device name", "name", lambda text: ann.post("/api/v1/devices", json={"name": text})),
         ("a token name", "name", lambda text: ann.post("/api/v1/tokens", json={"name": text})),
         ("a display name", "display_name", lambda text: ann.client.post(
-            f"/api/v1/invites/{ann.post('/api/v1/invites').json['code']}/accept",
-            json={"username": "carol", "password": "correct horse battery", "display_name": text})),
+            f"/api/v1/invites/{ann.post('/api/v1/admin/invites').json['code']}/accept",
+            json={"username": "carol", "password": "correct horse battery", "display_name": text,
+                  "couple": {"name": "Carol & Co"}})),
         ("a ritual title", "title", lambda text: ann.post("/api/v1/rituals", json={
             "template": "checkin", "start": "2024-03-03T19:00", "title": text})),
         ("a matcher item title", "title", lambda text: ann.post("/api/v1/matcher/items", json={
