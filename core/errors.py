@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+import traceback
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -116,10 +117,49 @@ def install_error_handlers(app: Flask) -> None:
             # Expected on a full disk, not a bug: one line, no traceback, no request data.
             log.warning("Storage full: %s was not saved (%s)", route_of(), type(exc).__name__)
             return storage_full_response()
-        # The traceback goes to the log with the route only: request bodies can
-        # hold private answers, and paths invite codes and feed secrets
-        # (hearthside.logsafe), so neither is ever logged.
-        log.exception("Unhandled error on %s", route_of())
+        # The traceback's frames go to the log with the route only: request
+        # bodies and exception messages can hold private answers, and paths
+        # invite codes and feed secrets (hearthside.logsafe), so none of them
+        # is logged (the message only at debug level).
+        log_exception(log, exc, "Unhandled error on %s", route_of())
         if _wants_json():
             return error_response(500, "internal_error", "Something went wrong on the server; it has been logged.")
         return "Something went wrong on the server; it has been logged.", 500
+
+
+def describe(exc: BaseException) -> str:
+    """The exception's type and where it was raised: ``ValueError at touch/sessions.py:88``.
+
+    The message is left out because a hook's exception can carry what a member
+    wrote; an import error's message names a module, so it is kept.
+    """
+    text = type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        text += f" at {_short_path(frames[-1].filename)}:{frames[-1].lineno}"
+    if isinstance(exc, ImportError):
+        text += f": {exc}"
+    return text
+
+
+def _short_path(filename: str) -> str:
+    """The last two parts of a path: enough to find the file, without the install location."""
+    return "/".join(filename.replace("\\", "/").split("/")[-2:])
+
+
+def log_exception(logger: logging.Logger, exc: BaseException, message: str, *args) -> None:
+    """Log an unexpected exception as an error: the message given, the traceback's frames, the type and place.
+
+    The exception's own message goes to debug level only: in a server that
+    handles what members wrote, ``str(exc)`` can carry their words (a
+    ``KeyError`` of an answer, a ``ValueError`` quoting a title). Use this
+    instead of ``logger.exception``.
+    """
+    logger.error(message + "\n%s", *args, traceback_frames(exc))
+    logger.debug("The exception's message (%s): %s", type(exc).__name__, exc)
+
+
+def traceback_frames(exc: BaseException) -> str:
+    """The traceback's frames (files, lines, code) without the exception's message."""
+    lines = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+    return "".join(["Traceback (most recent call last):\n", *lines, f"{describe(exc)}"])

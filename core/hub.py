@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Callable
 
+from .errors import log_exception
 from .events import Event
 
 log = logging.getLogger(__name__)
@@ -42,5 +43,5 @@ class Hub:
         for subscriber in subscribers:
             try:
                 subscriber(event)
-            except Exception:
-                log.exception("A live subscriber failed on event %s (%s)", event.id, event.type)
+            except Exception as exc:
+                log_exception(log, exc, "A live subscriber failed on event %s (%s)", event.id, event.type)

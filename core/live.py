@@ -34,6 +34,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from .app import get_db
 from .auth import principal_for
+from .errors import log_exception
 from .events import Event
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,8 @@ class Live:
                     return
             try:
                 self.drop_revoked()
-            except Exception:
-                log.exception("The live revocation sweep failed; retrying")
+            except Exception as exc:
+                log_exception(log, exc, "The live revocation sweep failed; retrying")
 
 
 def attach(app, hs) -> Live:

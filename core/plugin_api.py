@@ -15,7 +15,7 @@ from . import PLUGIN_API_VERSION
 
 from .app import Hearthside, current_hs, get_db
 from .config import Setting
-from .errors import APIError, api_error
+from .errors import APIError, api_error, log_exception  # log_exception: never an exception's message
 from .events import Event, emit
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
@@ -38,7 +38,7 @@ from .pause import current as pause_state  # pause_state(db, couple_id) -> {"act
 
 __all__ = [
     "APIError", "Event", "Hearthside", "ScheduledJob", "Setting",
-    "api_error", "current_hs", "emit", "get_db", "hookimpl",
+    "api_error", "log_exception", "current_hs", "emit", "get_db", "hookimpl",
     "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",
     "get_member",

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -50,6 +49,7 @@ import pluggy
 
 from . import PLUGIN_API_VERSION, hookspecs
 from .api_version import IMPLICIT_RANGE, ApiRange, HookDeprecationWarning
+from .errors import describe, log_exception
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +292,7 @@ class PluginManager:
         info.state = "failed"
         info.error = reason
         if exc is not None:
-            log.error("Plugin %r %s\n%s", info.name, reason, _frames(exc))
-            log.debug("Plugin %r: the exception's message: %s", info.name, exc)
+            log_exception(log, exc, "Plugin %r %s", info.name, reason)
         else:
             log.error("Plugin %r %s", info.name, reason)
         if info.module is not None and self.pm.is_registered(info.module):
@@ -366,29 +365,3 @@ class PluginManager:
 def _summary(exc: BaseException) -> str:
     """Type and message, for failures to load: they concern code (imports, signatures), not members' words."""
     return f"{type(exc).__name__}: {exc}"
-
-
-def describe(exc: BaseException) -> str:
-    """The exception's type and where it was raised: ``ValueError at touch/sessions.py:88``.
-
-    The message is left out because a hook's exception can carry what a member
-    wrote; an import error's message names a module, so it is kept.
-    """
-    text = type(exc).__name__
-    frames = traceback.extract_tb(exc.__traceback__)
-    if frames:
-        text += f" at {_short_path(frames[-1].filename)}:{frames[-1].lineno}"
-    if isinstance(exc, ImportError):
-        text += f": {exc}"
-    return text
-
-
-def _short_path(filename: str) -> str:
-    """The last two parts of a path: enough to find the file, without the install location."""
-    return "/".join(filename.replace("\\", "/").split("/")[-2:])
-
-
-def _frames(exc: BaseException) -> str:
-    """The traceback's frames (files, lines, code) without the exception's message."""
-    lines = traceback.format_list(traceback.extract_tb(exc.__traceback__))
-    return "".join(["Traceback (most recent call last):\n", *lines, f"{describe(exc)}"])

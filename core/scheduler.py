@@ -35,7 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .errors import is_storage_full
+from .errors import is_storage_full, log_exception
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Scheduler:
             if is_storage_full(exc):  # not recorded: the catch-up runs it once space returns
                 log.warning("Scheduled job %s could not save its work: the storage is full", job_id)
                 return
-            log.exception("Scheduled job %s failed", job_id)  # recorded: not retried on every start
+            log_exception(log, exc, "Scheduled job %s failed", job_id)  # recorded: not retried on every start
         try:
             self._record_run(job_id, started)
         except sqlite3.OperationalError as exc:

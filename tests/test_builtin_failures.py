@@ -137,3 +137,26 @@ def test_a_backup_can_still_be_taken_with_a_broken_built_in(tmp_path, make_app, 
     done = broken_command("matcher:import", "backup", "--data-dir", str(data_dir), "--out", str(tmp_path / "b.db"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "b.db").stat().st_size > 0
+
+
+def test_an_unexpected_error_logs_type_place_and_frames_but_never_its_message(make_app, caplog):
+    """Exceptions in request handling can carry members' words; the log gets them only at debug level."""
+    import logging
+
+    class Leaky:
+        HEARTHSIDE_API = ">=1.0,<2"
+
+        @hookimpl
+        def hearthside_dashboard_cards(self, hs, db, couple_id):
+            raise ValueError("Bob's private answer: " + "ZEP" + "HYR")  # as data, not in the source line
+
+    leaky = Leaky()
+    leaky.__name__ = "hearthside.plugins.leaky"  # built in: not isolated, so the request's handler logs it
+    app = make_app(extra_plugins={"leaky": leaky})
+    ann, _bob = onboard_couple(app.test_client())
+    caplog.set_level(logging.DEBUG)
+    assert ann.get("/api/v1/dashboard").status_code == 500
+    shown = "\n".join(record.getMessage() for record in caplog.records if record.levelno >= logging.INFO)
+    assert "Unhandled error on GET /api/v1/dashboard" in shown and "ValueError at " in shown
+    assert "ZEPHYR" not in shown and "Traceback (most recent call last)" in shown
+    assert any("ZEPHYR" in record.getMessage() for record in caplog.records if record.levelno == logging.DEBUG)

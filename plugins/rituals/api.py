@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from hearthside.plugin_api import api_error, current_hs, get_db, json_body, public_url, query_date, require
+from hearthside.plugin_api import api_error, current_hs, log_exception, get_db, json_body, public_url, query_date, require
 
 from . import checkin, fields, homework, ical, model, progress, reminders, settings
 from .docs import (CHECKIN, HOMEWORK, INTEGER, LOCAL_TIME, OCCURRENCE, RITUAL, RITUAL_BODY, SETTINGS, STRING,
@@ -447,9 +447,9 @@ def feed(feed_secret):
         rituals = [ritual for ritual in model.rituals_of(db, owner["couple_id"])
                    if owner["member_id"] in ritual.participants]
         text = ical.calendar(db, rituals, model.couple_tz(db, owner["couple_id"]), model.utc_now())
-    except Exception:
+    except Exception as exc:
         # Logged without the URL: the path holds the member's secret.
-        log.exception("Building a rituals calendar feed failed")
+        log_exception(log, exc, "Building a rituals calendar feed failed")
         api_error(500, "feed_failed", "The calendar could not be built; it has been logged.")
     return Response(text, mimetype="text/calendar", headers={
         "Cache-Control": "no-cache, private", "Content-Disposition": 'inline; filename="hearthside-rituals.ics"',
