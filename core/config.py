@@ -87,6 +87,12 @@ CORE_SETTINGS: dict[str, Setting] = {
         "int", 256, "Worker threads; each connected phone or tablet holds one, so keep it above the device count.", 4, 4096
     ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
+    "server.handshake_seconds": Setting(
+        "int", 5, "Seconds a live connection may stay open without signing in before the server closes it.", 1, 60
+    ),
+    "server.unauthenticated_per_address": Setting(
+        "int", 10, "Live connections one address may hold open before signing in; more are refused.", 1, 1000
+    ),
     "database.busy_timeout_ms": Setting(
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
     ),
