@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5.0
 REFUSAL_GRACE_SECONDS = 1.0  # a refused client's own goodbye normally takes milliseconds
 DOORMAN_TICK_SECONDS = 0.25
+REFUSAL_LOG_SECONDS = 60.0  # one warning per address a minute: a stranger's retries must not fill the disk
 TOO_MANY = "hearthside.live.too_many"  # WSGI environ key: a flag list, shared by the environ's copies
 TOO_MANY_MESSAGE = "Too many live connections from this address are waiting to sign in; try again in a few seconds."
 
@@ -98,6 +99,7 @@ class Live:
         self._lock = threading.Lock()
         self._sweeper: threading.Thread | None = None
         self._doorman: threading.Thread | None = None
+        self._warned: dict[str, float] = {}  # address -> when its last refusal was logged
         self.handshake_seconds = hs.config["server.handshake_seconds"]
         self.unsigned_per_address = hs.config["server.unauthenticated_per_address"]
         self.socketio.on_event("connect", self._on_connect)
@@ -203,8 +205,7 @@ class Live:
         with self._lock:
             held = sum(1 for unsigned in self._unsigned.values() if unsigned.address == address)
             if held >= self.unsigned_per_address:
-                log.warning("Refused a live connection from %s: %d are open there without signing in",
-                            address, held)
+                self._warn_refused(address, held)
                 return False
             self._unsigned[eio_sid] = Unsigned(address, time.monotonic())
             if self._doorman is None:
@@ -212,6 +213,16 @@ class Live:
                                                  daemon=True)
                 self._doorman.start()
         return True
+
+    def _warn_refused(self, address: str, held: int) -> None:
+        """Log a refusal, at most once a minute per address (called under the lock)."""
+        now = time.monotonic()
+        if now - self._warned.get(address, -REFUSAL_LOG_SECONDS) < REFUSAL_LOG_SECONDS:
+            return
+        self._warned = {a: t for a, t in self._warned.items() if now - t < REFUSAL_LOG_SECONDS}
+        self._warned[address] = now
+        log.warning("Refusing live connections from %s: %d are open there without signing in "
+                    "(server.unauthenticated_per_address)", address, held)
 
     def _close_unsigned(self) -> None:
         """Close transports still unsigned after ``handshake_seconds``; stop once none is left.
@@ -234,10 +245,6 @@ class Live:
                     self._close_transport(eio_sid)
                 except Exception:
                     log.exception("Could not close a live connection that never signed in")
-
-    def unsigned_count(self) -> int:
-        with self._lock:
-            return len(self._unsigned)
 
     def connection_count(self) -> int:
         with self._lock:
