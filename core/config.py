@@ -92,6 +92,12 @@ CORE_SETTINGS: dict[str, Setting] = {
         "calendar feed link use it. Unset: the address the request came to, if the server answers on it."
     ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
+    "server.handshake_seconds": Setting(
+        "int", 5, "Seconds a live connection may stay open without signing in before the server closes it.", 1, 60
+    ),
+    "server.unauthenticated_per_address": Setting(
+        "int", 10, "Live connections one address may hold open before signing in; more are refused.", 1, 1000
+    ),
     "database.busy_timeout_ms": Setting(
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
     ),

@@ -19,6 +19,13 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
 * **Origins**: browsers may connect only from the server's own origin
   (scheme and Host of the request); never ``*``. Clients that send no
   ``Origin`` (scripts, the test client) are judged by their token alone.
+* **Strangers**: an open websocket holds a server thread, and the token only
+  arrives in Socket.IO's CONNECT, after the Engine.IO handshake. So a transport
+  that has not connected signed in within ``server.handshake_seconds`` is
+  closed, and one address may hold at most
+  ``server.unauthenticated_per_address`` such transports; the next handshake
+  is refused with 429 ``too_many_connections``. Phones and the wall sign in
+  within milliseconds of opening, so neither limit ever touches them.
 """
 
 from __future__ import annotations
@@ -41,6 +48,18 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5.0
 REFUSAL_GRACE_SECONDS = 1.0  # a refused client's own goodbye normally takes milliseconds
+DOORMAN_TICK_SECONDS = 0.25
+REFUSAL_LOG_SECONDS = 60.0  # one warning per address a minute: a stranger's retries must not fill the disk
+TOO_MANY = "hearthside.live.too_many"  # WSGI environ key: a flag list, shared by the environ's copies
+TOO_MANY_MESSAGE = "Too many live connections from this address are waiting to sign in; try again in a few seconds."
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    """An Engine.IO transport that has not connected signed in yet."""
+
+    address: str
+    opened: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -77,10 +96,17 @@ class Live:
         self.socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=same_origin,
                                  logger=False, engineio_logger=False)
         self._connections: dict[str, Connection] = {}
+        self._unsigned: dict[str, Unsigned] = {}  # by Engine.IO session id
         self._lock = threading.Lock()
         self._sweeper: threading.Thread | None = None
+        self._doorman: threading.Thread | None = None
+        self._warned: dict[str, float] = {}  # address -> when its last refusal was logged
+        self.handshake_seconds = hs.config["server.handshake_seconds"]
+        self.unsigned_per_address = hs.config["server.unauthenticated_per_address"]
         self.socketio.on_event("connect", self._on_connect)
         self.socketio.on_event("disconnect", self._on_disconnect)
+        self._watch_transports()
+        app.wsgi_app = RefusalStatus(app.wsgi_app, retry_after=self.handshake_seconds)
         self.unsubscribe = hs.hub.subscribe(self.publish)
 
     # -- connections --------------------------------------------------------------
@@ -93,9 +119,11 @@ class Live:
             raise ConnectionRefusedError("unauthorized: connect with auth={'token': <token>} or sign in first")
         for room in self._rooms_for(principal):
             join_room(room)
+        eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, "/")
         with self._lock:
             self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
                                                         principal.member_id, principal.device_id)
+            self._unsigned.pop(eio_sid, None)
         self._start_sweeper()
 
     def _end_session_after_refusal(self, sid: str) -> None:
@@ -116,10 +144,18 @@ class Live:
 
     def _close_refused(self, eio_sid: str) -> None:
         time.sleep(REFUSAL_GRACE_SECONDS)
+        self._close_transport(eio_sid)
+
+    def _close_transport(self, eio_sid: str) -> None:
+        """Close an Engine.IO session like engineio's own ping timeout does.
+
+        ``wait=False`` answers a waiting long-poll GET at once; on a websocket
+        the CLOSE goes out, the socket closes and its thread is free again.
+        """
         eio = self.socketio.server.eio
-        refused = eio.sockets.get(eio_sid)
-        if refused is not None and not (refused.closed or refused.closing):
-            refused.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+        transport = eio.sockets.get(eio_sid)
+        if transport is not None and not (transport.closed or transport.closing):
+            transport.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
 
     @staticmethod
     def _secret(auth) -> str | None:
@@ -139,6 +175,77 @@ class Live:
     def _on_disconnect(self, *_reason):
         with self._lock:
             self._connections.pop(request.sid, None)
+
+    # -- strangers: transports that never sign in ---------------------------------------
+
+    def _watch_transports(self) -> None:
+        """Count each new Engine.IO session as unsigned until its Socket.IO connect succeeds.
+
+        Socket.IO's own handlers for these Engine.IO events still run after ours.
+        """
+        eio = self.socketio.server.eio
+        on_open, on_close = eio.handlers["connect"], eio.handlers["disconnect"]
+
+        def opened(eio_sid, environ):
+            if not self._admit(eio_sid, environ):
+                environ.get(TOO_MANY, []).append(True)
+                return {"error": {"code": "too_many_connections", "message": TOO_MANY_MESSAGE}}
+            return on_open(eio_sid, environ)
+
+        def closed(eio_sid, *reason):
+            with self._lock:
+                self._unsigned.pop(eio_sid, None)
+            return on_close(eio_sid, *reason)
+
+        eio.on("connect", opened)
+        eio.on("disconnect", closed)
+
+    def _admit(self, eio_sid: str, environ: dict) -> bool:
+        """Register a new transport as unsigned, unless its address already holds its share."""
+        address = environ.get("REMOTE_ADDR", "")
+        with self._lock:
+            held = sum(1 for unsigned in self._unsigned.values() if unsigned.address == address)
+            if held >= self.unsigned_per_address:
+                self._warn_refused(address, held)
+                return False
+            self._unsigned[eio_sid] = Unsigned(address, time.monotonic())
+            if self._doorman is None:
+                self._doorman = threading.Thread(target=self._close_unsigned, name="hearthside-live-doorman",
+                                                 daemon=True)
+                self._doorman.start()
+        return True
+
+    def _warn_refused(self, address: str, held: int) -> None:
+        """Log a refusal, at most once a minute per address (called under the lock)."""
+        now = time.monotonic()
+        if now - self._warned.get(address, -REFUSAL_LOG_SECONDS) < REFUSAL_LOG_SECONDS:
+            return
+        self._warned = {a: t for a, t in self._warned.items() if now - t < REFUSAL_LOG_SECONDS}
+        self._warned[address] = now
+        log.warning("Refusing live connections from %s: %d are open there without signing in "
+                    "(server.unauthenticated_per_address)", address, held)
+
+    def _close_unsigned(self) -> None:
+        """Close transports still unsigned after ``handshake_seconds``; stop once none is left.
+
+        As with the sweep, stopping and clearing ``_doorman`` happen under the
+        lock, so a transport opening at that moment always finds a doorman.
+        """
+        while True:
+            time.sleep(DOORMAN_TICK_SECONDS)
+            deadline = time.monotonic() - self.handshake_seconds
+            with self._lock:
+                if not self._unsigned:
+                    self._doorman = None
+                    return
+                expired = [sid for sid, unsigned in self._unsigned.items() if unsigned.opened <= deadline]
+                for eio_sid in expired:
+                    del self._unsigned[eio_sid]
+            for eio_sid in expired:
+                try:
+                    self._close_transport(eio_sid)
+                except Exception:
+                    log.exception("Could not close a live connection that never signed in")
 
     def connection_count(self) -> int:
         with self._lock:
@@ -219,6 +326,31 @@ class Live:
                 self.drop_revoked()
             except Exception as exc:
                 log_exception(log, exc, "The live revocation sweep failed; retrying")
+
+
+class RefusalStatus:
+    """WSGI wrapper: a handshake refused for its address answers 429, not engineio's 401.
+
+    engineio can only refuse a handshake as "401 Unauthorized"; the body is
+    already Hearthside's error JSON, but the status should say "wait", not
+    "wrong password". Every other request passes through untouched.
+    """
+
+    def __init__(self, wsgi_app, retry_after: int):
+        self.wsgi_app = wsgi_app
+        self.retry_after = str(retry_after)  # by then the doorman has closed what held the address
+
+    def __call__(self, environ, start_response):
+        # A list, not a flag: Flask-SocketIO hands engineio a copy of the environ.
+        refused = environ[TOO_MANY] = []
+
+        def respond(status, headers, exc_info=None):
+            if refused:
+                status = "429 TOO MANY REQUESTS"
+                headers = [*headers, ("Retry-After", self.retry_after)]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, respond)
 
 
 def attach(app, hs) -> Live:

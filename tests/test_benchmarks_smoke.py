@@ -28,3 +28,15 @@ def test_the_quickest_benchmark_run_prints_a_table_of_figures_and_targets():
     rows = [line for line in lines if line.startswith("| live |")]
     assert any("pause to every client, p50, 1 client" in row and "(bare)" in row for row in rows), run.stdout
     assert any("messages lost, 1 client" in row for row in rows), run.stdout
+
+
+@pytest.mark.slow
+def test_the_strangers_benchmark_runs_and_health_answers_with_the_limits_on():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--sections", "strangers", "--strangers", "20"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| strangers |")]
+    assert any("health p50, 20 unsigned websockets held open" in row and "(none)" in row for row in rows), run.stdout
+    assert any("429:" in row for row in rows), run.stdout  # the stranger was refused beyond its share

@@ -1,0 +1,140 @@
+"""A stranger on the home Wi-Fi cannot freeze the server with live connections that never sign in.
+
+Each open websocket holds one of gunicorn's worker threads, so transports
+that never complete a signed-in Socket.IO connect must not pile up: the
+server closes them after ``server.handshake_seconds`` and refuses more than
+``server.unauthenticated_per_address`` open at once from one address (429).
+Everything here runs against a real ``hearthside serve`` on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import socketio
+import websocket
+
+from hearthside.testing import PASSWORD, HttpClient, onboard_couple
+
+STRANGERS = 300
+# "Still answers at all": far above a normal answer (milliseconds), far below
+# the forever a frozen server takes. Not a speed measurement (benchmarks/ has those).
+ANSWER_TIMEOUT = 2.0
+UPGRADE = ("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
+def open_raw_websocket(url: str) -> socket.socket:
+    """What the stranger does: ask for an Engine.IO websocket, then never send Socket.IO's CONNECT."""
+    host = urlsplit(url).netloc
+    raw = socket.create_connection((urlsplit(url).hostname, urlsplit(url).port), timeout=10)
+    raw.sendall(UPGRADE.format(host=host).encode())
+    return raw
+
+
+def status_of(raw: socket.socket) -> int:
+    return int(raw.recv(4096).split(b" ", 2)[1])
+
+
+def ws_url(url: str) -> str:
+    return url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+
+
+@pytest.fixture
+def strangers():
+    """Raw sockets opened in a test, always closed before the server stops."""
+    opened: list[socket.socket] = []
+    yield opened
+    for raw in opened:
+        raw.close()
+
+
+@pytest.mark.slow
+def test_300_sockets_that_never_sign_in_leave_health_sign_in_and_pause_answering(server, strangers):
+    http = HttpClient(server.url)
+    ann, _bob = onboard_couple(http)
+    strangers.extend(open_raw_websocket(server.url) for _ in range(STRANGERS))
+
+    health = requests.get(server.url + "/api/v1/health", timeout=ANSWER_TIMEOUT)
+    assert health.status_code == 200
+    sign_in = requests.post(server.url + "/api/v1/auth/token", json={"username": "ann", "password": PASSWORD},
+                            timeout=ANSWER_TIMEOUT)
+    assert sign_in.status_code == 200 and sign_in.json()["token"]
+    pause = requests.post(server.url + "/api/v1/pause", json={"minutes": 10}, timeout=ANSWER_TIMEOUT,
+                          headers={"Authorization": f"Bearer {ann.token}"})
+    assert pause.status_code == 200
+
+    statuses = [status_of(raw) for raw in strangers]
+    assert statuses.count(101) == 10  # server.unauthenticated_per_address
+    assert statuses.count(429) == STRANGERS - 10
+    log = server.output()
+    assert "Traceback" not in log
+    assert log.count("Refusing live connections from 127.0.0.1") == 1  # retries cannot fill the Pi's disk
+
+
+@pytest.fixture
+def strict_server(data_dir):
+    """A server that closes unsigned connections after 1 s and lets one address hold 2."""
+    from tests.conftest import ServerProcess
+
+    process = ServerProcess(data_dir, env={"HEARTHSIDE_SERVER__HANDSHAKE_SECONDS": "1",
+                                           "HEARTHSIDE_SERVER__UNAUTHENTICATED_PER_ADDRESS": "2"})
+    yield process
+    process.stop()
+
+
+def test_a_websocket_that_never_signs_in_is_closed_after_the_handshake_time(strict_server):
+    raw = websocket.create_connection(ws_url(strict_server.url), timeout=5)
+    try:
+        assert raw.recv().startswith("0{")  # Engine.IO OPEN; then silence, no Socket.IO CONNECT
+        # Closed after 1 s; without the rule the next thing would be a ping after 25 s (recv would time out).
+        assert raw.recv() == "1"  # Engine.IO CLOSE
+        assert raw.recv() == ""  # then the websocket's own close frame: the server's thread is free
+    finally:
+        raw.close()
+
+
+def test_a_long_polling_session_that_never_signs_in_is_closed_too(strict_server):
+    base = strict_server.url + "/socket.io/?EIO=4&transport=polling"
+    sid = json.loads(requests.get(base, timeout=5).text[1:])["sid"]
+    # The waiting GET is answered with CLOSE after 1 s, not by the ping after 25 s.
+    assert requests.get(f"{base}&sid={sid}", timeout=5).text == "1"
+
+
+def test_one_address_may_hold_only_a_few_unsigned_connections(strict_server, strangers):
+    first, second = (websocket.create_connection(ws_url(strict_server.url), timeout=5) for _ in range(2))
+    try:
+        refused = requests.get(strict_server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_connections"
+        assert refused.headers["Retry-After"] == "1"  # server.handshake_seconds: the doorman frees a slot by then
+        with pytest.raises(websocket.WebSocketBadStatusException) as third:
+            websocket.create_connection(ws_url(strict_server.url), timeout=5)
+        assert third.value.status_code == 429
+    finally:
+        first.close()
+        second.close()
+
+
+def test_signed_in_screens_are_not_counted_or_closed(strict_server):
+    ann, _bob = onboard_couple(HttpClient(strict_server.url))
+    screens = []
+    try:
+        for _ in range(3):  # more than the 2 unsigned connections allowed
+            screen = socketio.Client(reconnection=False)
+            screen.connect(strict_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
+            screens.append(screen)
+        arrived = []
+        screens[0].on("event", arrived.append)
+        screens[0].sleep(2.5)  # well past the 1 s allowed before signing in
+        assert all(screen.connected for screen in screens)
+        ann.post("/api/v1/pause")
+        screens[0].sleep(1)
+        assert any(event["type"] == "pause.started" for event in arrived)
+    finally:
+        for screen in screens:
+            screen.disconnect()
