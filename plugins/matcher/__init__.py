@@ -39,6 +39,9 @@ def hearthside_config_schema():
         "raise_cooldown_days": Setting(
             "int", 7, "Days before a raised answer counts, once the two of you have compared "
                       "(lowering counts at once). 0 turns the cool-down off.", 0, 365),
+        "broad_percent": Setting(
+            "int", 75, "When one of you answers yes or maybe to at least this share of the list (in percent), "
+                       "the other is told and must confirm before any results show.", 1, 100),
     }
 
 
