@@ -306,7 +306,8 @@ def _reveal_state(hs, db, principal) -> dict:
     return {"active": active, "broad_percent": _settings()["broad_percent"],
             "you_broad": me in broad, "partner_broad": bool(announced),
             "to_confirm": any(member == me and subject in announced for member, subject in waiting),
-            "waiting_for_partner": any(subject == me for _member, subject in waiting),
+            "waiting_for_partner": is_granted(db, couple_id, store.REVEAL_SCOPE, me)
+            and any(subject == me for _member, subject in waiting),
             "results_visible": active and not waiting}
 
 

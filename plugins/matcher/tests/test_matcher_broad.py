@@ -78,6 +78,7 @@ def test_the_partner_is_told_only_once_the_broad_member_is_ready_to_compare(coup
     put(ann, EVERYTHING_YES)
     reveal(bob)
     assert state(ann)["you_broad"] is True  # Ann sees it before she turns the switch on
+    assert state(ann)["waiting_for_partner"] is False  # and Bob has not been told yet
     assert state(bob)["partner_broad"] is False and state(bob)["to_confirm"] is False
     assert confirm(bob).status_code == 409  # nothing announced, nothing to confirm blind
     reveal(ann)
