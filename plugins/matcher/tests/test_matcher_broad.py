@@ -183,3 +183,18 @@ def test_the_privacy_matrix_holds_the_matcher_to_the_saying_yes_rule(app, couple
     matrix = PrivacyMatrix(app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_couple[0])
     matrix.run_probe_by_saying_yes("/api/v1/matcher/matches", lambda member: put(member, EVERYTHING_YES),
                                    confirm=confirm)
+
+
+def test_the_probe_catches_a_matcher_without_the_notice(app, couple, other_couple, monkeypatch):
+    """The matrix rule itself: with the notice switched off (today's main), the probe reports the hole."""
+    from hearthside.plugins import matcher
+    from hearthside.plugins.matcher import store
+    from hearthside.testing import PrivacyMatrix, pair_device
+
+    monkeypatch.setattr(store, "pending", lambda *args, **kwargs: set())
+    ann, bob = couple
+    put(bob, BOB)
+    reveal(ann, bob)
+    matrix = PrivacyMatrix(app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_couple[0])
+    problems = matrix.probe_by_saying_yes("/api/v1/matcher/matches", lambda member: put(member, EVERYTHING_YES))
+    assert [line.split(":")[0] for line in problems] == ["ann", "bob"]
