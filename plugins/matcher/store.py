@@ -12,7 +12,7 @@ The rules, and why:
   back - probing the other's list one item at a time. Lowering reveals nothing
   new, so it is immediate. "Compared" is the first moment the tiers could be
   seen at all: the first read of ``/matches`` while the reveal is active, or
-  the first ``matcher.matches.changed`` notice (an export holds the tiers only
+  the first ``matcher.matches.changed`` notice that leaves results shown (an export holds the tiers only
   after that, so it is never the first look).
   Before that no answer can be observed, so answering - even after both
   turned the reveal on - counts at once and probes nothing.
