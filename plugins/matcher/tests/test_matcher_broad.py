@@ -198,3 +198,17 @@ def test_the_probe_catches_a_matcher_without_the_notice(app, couple, other_coupl
     matrix = PrivacyMatrix(app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_couple[0])
     problems = matrix.probe_by_saying_yes("/api/v1/matcher/matches", lambda member: put(member, EVERYTHING_YES))
     assert [line.split(":")[0] for line in problems] == ["ann", "bob"]
+
+
+def test_when_both_answered_broadly_each_confirms_the_other(couple):
+    ann, bob = couple
+    put(ann, EVERYTHING_YES)
+    put(bob, {item_id: "maybe" for item_id in IDS})
+    reveal(ann, bob)
+    for member in (ann, bob):
+        assert error_code(matches(member)) == "confirmation_required"
+        assert state(member)["partner_broad"] is True and state(member)["waiting_for_partner"] is True
+    assert confirm(ann).status_code == 200
+    assert error_code(matches(ann)) == "waiting_for_confirmation"  # Bob has not confirmed Ann's yet
+    assert confirm(bob).status_code == 200
+    assert matches(ann).json == {"both_yes": [], "worth_discussing": IDS}
