@@ -675,6 +675,43 @@ class PrivacyMatrix:
                           + " - pass one in fill= for the object-level check", stacklevel=2)
         return result
 
+    def probe_by_saying_yes(self, reveal: str, say_yes_to_everything, confirm=None) -> list[str]:
+        """Probe a mutual reveal as the other partner would (issue 13); fail on what it lets through.
+
+        The attack: Ann answers every item with its most open value, then
+        reads the mutual results - which, under a "lowest answer counts"
+        rule, are exactly Bob's own open answers. The rule every plugin with
+        such a reveal is held to: right after one member opened everything,
+        ``GET reveal`` shows nothing to anyone (a 4xx JSON error, for Bob a
+        message telling him why) until Bob has been told and agreed. Seed
+        Bob's answers and turn on the plugin's consents first;
+        ``say_yes_to_everything(ann)`` makes Ann's answers all-open;
+        ``confirm(bob)``, if given, is how Bob agrees after the notice - then
+        the reveal must open for him. Returns the problems as readable lines.
+        """
+        say_yes_to_everything(self.ann)
+        problems = []
+        for name, member in (("ann", self.ann), ("bob", self.bob)):
+            answer = member.get(reveal)
+            body = answer.get_json() if getattr(answer, "is_json", True) else None
+            error = body.get("error") if isinstance(body, dict) else None
+            if not 400 <= answer.status_code < 500 or not isinstance(error, dict):
+                problems.append(f"{name}: GET {reveal} -> {answer.status_code} right after Ann said yes to "
+                                "everything; expected a 4xx JSON error until Bob is told and agrees")
+            elif name == "bob" and not error.get("message"):
+                problems.append(f"bob: GET {reveal} refused without telling him why")
+        if confirm is not None and not problems:
+            confirm(self.bob)
+            answer = self.bob.get(reveal)
+            if answer.status_code != 200:
+                problems.append(f"bob: GET {reveal} -> {answer.status_code} after he agreed; expected 200")
+        return problems
+
+    def run_probe_by_saying_yes(self, reveal: str, say_yes_to_everything, confirm=None) -> None:
+        """:meth:`probe_by_saying_yes`, failing the test on any problem."""
+        problems = self.probe_by_saying_yes(reveal, say_yes_to_everything, confirm)
+        assert not problems, "privacy matrix, saying yes to everything:\n" + "\n".join(problems)
+
 
 # -- rule 1: answers to a shared occurrence stay sealed until both answered ----------------------------------
 #

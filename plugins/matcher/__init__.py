@@ -16,7 +16,9 @@ hides the results at once on every screen). There is deliberately no
 Also: custom items either partner can add (shown to both without saying who
 added them), hiding an item once both agree, a cool-down before a raised
 answer counts (``plugins.matcher.raise_cooldown_days``, default 7) so nobody
-can probe the other's list by flipping answers, and encryption at rest of
+can probe the other's list by flipping answers, a notice to the partner (and
+their confirmation) before results show when one answered yes or maybe to
+almost everything (``plugins.matcher.broad_percent``), and encryption at rest of
 answers, notes and custom items with a key kept outside the database
 (``<data dir>/matcher.key``). Users' guide: docs/plugins/matcher.md.
 """
@@ -39,6 +41,9 @@ def hearthside_config_schema():
         "raise_cooldown_days": Setting(
             "int", 7, "Days before a raised answer counts, once the two of you have compared "
                       "(lowering counts at once). 0 turns the cool-down off.", 0, 365),
+        "broad_percent": Setting(
+            "int", 75, "When one of you answers yes or maybe to at least this share of the list (in percent), "
+                       "the other is told and must confirm before any results show.", 1, 100),
     }
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from hearthside.plugin_api import api_error, current_hs, emit, get_db, json_body, require, require_active, text_value
+from hearthside.plugin_api import (api_error, current_hs, emit, get_db, is_granted, json_body, require,
+                                   require_active, text_value)
 
 from . import catalog, store
 
@@ -260,10 +261,75 @@ def matches(principal):
     """Both tiers, only while everyone has turned on ``matcher.reveal``; 403 otherwise."""
     hs, db = current_hs(), get_db()
     require_active(db, principal.couple_id, store.REVEAL_SCOPE, hs)
+    _require_confirmed(hs, db, principal)
     if not store.has_compared(db, principal.couple_id):
         with db.atomic():
             store.mark_compared(db, principal.couple_id)
     return jsonify(store.couple_tiers(hs, db, principal.couple_id))
+
+
+def _require_confirmed(hs, db, principal) -> None:
+    """403 while a broad partner's notice still waits for someone's confirmation (store.pending)."""
+    waiting = store.pending(hs, db, principal.couple_id)
+    if not waiting:
+        return
+    percent = _settings()["broad_percent"]
+    if any(member == principal.member_id for member, _subject in waiting):
+        api_error(403, "confirmation_required",
+                  f"Your partner answered yes or maybe to at least {percent}% of the list, so results that show "
+                  "what you are open to could show almost all of it. They appear only after you confirm that you "
+                  "still want to compare (on the Compare page). You can also change your answers or turn "
+                  "\"ready to compare\" off first.")
+    api_error(403, "waiting_for_confirmation",
+              f"Your answers are yes or maybe for at least {percent}% of the list, so your partner has been told "
+              "that and results appear once they confirm they still want to compare.")
+
+
+def _announced(db, principal, broad: set[int]) -> set[int]:
+    """Broad partners the caller is told about: only those who turned on "ready to compare"."""
+    return {member for member in broad if member != principal.member_id
+            and is_granted(db, principal.couple_id, store.REVEAL_SCOPE, member)}
+
+
+def _reveal_state(hs, db, principal) -> dict:
+    """The caller's view of the broad-answers notice; it names no item and no answer."""
+    me, couple_id = principal.member_id, principal.couple_id
+    broad = store.broad_members(hs, db, couple_id)
+    waiting = store.pending(hs, db, couple_id)
+    announced = _announced(db, principal, broad)
+    active = store.reveal_active(db, couple_id)
+    return {"active": active, "broad_percent": _settings()["broad_percent"],
+            "you_broad": me in broad, "partner_broad": bool(announced),
+            "to_confirm": any(member == me and subject in announced for member, subject in waiting),
+            "waiting_for_partner": is_granted(db, couple_id, store.REVEAL_SCOPE, me)
+            and any(subject == me for _member, subject in waiting),
+            "results_visible": active and not waiting}
+
+
+@api.get("/reveal")
+@require()
+def reveal_state(principal):
+    """Whether results show, and whether a broad answer set was announced (to you or by you)."""
+    return jsonify(_reveal_state(current_hs(), get_db(), principal))
+
+
+@api.post("/reveal/confirmations")
+@require()
+def confirm(principal):
+    """Confirm you were told your partner's answers are open to almost everything, and still want to compare."""
+    if json_body().get("confirm") is not True:
+        api_error(400, "invalid_field", "Send {\"confirm\": true} to confirm that you still want to compare.")
+    hs, db = current_hs(), get_db()
+    with db.atomic():
+        announced = _announced(db, principal, store.broad_members(hs, db, principal.couple_id))
+        subjects = {subject for member, subject in store.pending(hs, db, principal.couple_id)
+                    if member == principal.member_id} & announced
+        if not subjects:
+            api_error(409, "nothing_to_confirm", "There is nothing to confirm right now.")
+        watch = store.TierWatch(hs, db, principal.couple_id)
+        store.confirm_broad(db, principal.couple_id, principal.member_id, subjects)
+        watch.finish()
+    return jsonify(_reveal_state(hs, db, principal))
 
 
 # -- OpenAPI descriptions (read by web/openapi.py from the view functions) -----------------------------
@@ -346,4 +412,25 @@ matches.openapi = {"get": {
                                                    "properties": {"both_yes": {"type": "array", "items": _STRING},
                                                                   "worth_discussing": {"type": "array",
                                                                                        "items": _STRING}}}),
-                  "403": {"description": "matcher.reveal is not active for every member"}}}}
+                  "403": {"description": "matcher.reveal is not active for every member (consent_required), or "
+                                         "a partner's broad answer set still waits for a confirmation "
+                                         "(confirmation_required / waiting_for_confirmation)"}}}}
+_REVEAL = {"type": "object", "properties": {
+    "active": {"type": "boolean", "description": "matcher.reveal is on for everyone"},
+    "broad_percent": {"type": "integer"},
+    "you_broad": {"type": "boolean", "description": "Your answers are yes or maybe for at least broad_percent"},
+    "partner_broad": {"type": "boolean", "description": "A partner who turned on ready-to-compare is broad"},
+    "to_confirm": {"type": "boolean", "description": "Results wait for your confirmation"},
+    "waiting_for_partner": {"type": "boolean", "description": "Results wait for a partner to confirm your breadth"},
+    "results_visible": {"type": "boolean"}}}
+reveal_state.openapi = {"get": {
+    "summary": "Whether results show, and any broad-answers notice for you", "tags": ["matcher"],
+    "responses": {"200": _ok("The reveal state", _REVEAL)}}}
+confirm.openapi = {"post": {
+    "summary": "Confirm you were told a partner's answers are open to almost everything, and still compare",
+    "tags": ["matcher"],
+    "requestBody": {"required": True, "content": _json({"type": "object", "required": ["confirm"], "properties": {
+        "confirm": {"type": "boolean", "enum": [True]}}})},
+    "responses": {"200": _ok("The reveal state", _REVEAL),
+                  "400": {"description": "confirm is not true"},
+                  "409": {"description": "Nothing to confirm"}}}}

@@ -2,7 +2,7 @@
 
 Reads already count a matured raise (see ``AnswerState.effective``); this job
 folds it into the stored state and, if that changed the mutual tiers while the
-reveal is active, tells open pages to refresh. It decrypts every couple's
+results are shown (or opened or closed), tells open pages to refresh. It decrypts every couple's
 answers, which on a Pi-sized household is a few hundred small blobs.
 """
 
@@ -45,8 +45,8 @@ def _settle_couple(hs, db, couple_id: int) -> int:
               for member_id, states in answers.items()}
     for member_id, item_id, state in matured:
         store.save_answer(hs, db, couple_id, member_id, item_id, state.settled(now))
-    if store.reveal_active(db, couple_id):
-        item_ids, members = store.visible_ids(hs, db, couple_id), store.member_ids(db, couple_id)
-        if store.tiers(item_ids, before, members, now) != store.tiers(item_ids, answers, members, now):
-            emit(db, "matcher.matches.changed", couple_id, {"summary": store.MATCHES_CHANGED}, visibility="couple")
+    # What was shown against what is shown now: a matured raise may also make a member
+    # broad, which closes the results until the partner confirms (store.pending).
+    if store.shown(hs, db, couple_id, before, now) != store.shown(hs, db, couple_id, answers, now):
+        emit(db, "matcher.matches.changed", couple_id, {"summary": store.MATCHES_CHANGED}, visibility="couple")
     return len(matured)

@@ -56,10 +56,12 @@ def _export(hs, db, couple_id: int, member_id: int) -> dict:
                            for item_id, entry in sorted(open_votes.items())],
         "raise_cooldown_days": hs.config.plugin(store.PLUGIN)["raise_cooldown_days"],
     }
-    if store.reveal_active(db, couple_id) and store.has_compared(db, couple_id):
+    shown = store.shown(hs, db, couple_id, now=now)
+    if shown is not None and store.has_compared(db, couple_id):
         # Only once the couple has compared: an export must not become a way to peek
-        # before "compared" starts the cool-down (store.py); /matches is the way to look.
-        result["mutual_results"] = store.couple_tiers(hs, db, couple_id, now)
+        # before "compared" starts the cool-down (store.py), nor past a broad-answers
+        # confirmation still owed (store.pending); /matches is the way to look.
+        result["mutual_results"] = shown
     return result
 
 
@@ -75,6 +77,7 @@ def forget(hs, db, member_id: int) -> None:
             watch = None  # unreadable answers can still be deleted
     db.execute("DELETE FROM matcher_answers WHERE member_id = ?", [member_id])
     withdrawn = db.execute("DELETE FROM matcher_votes WHERE member_id = ?", [member_id]).rowcount
+    db.execute("DELETE FROM matcher_broad_confirmations WHERE member_id = ? OR subject_id = ?", [member_id, member_id])
     own_items = [row[0] for row in db.execute("SELECT id FROM matcher_custom_items WHERE proposer_id = ?",
                                               [member_id]).fetchall()]
     for item_id in own_items:

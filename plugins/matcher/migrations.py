@@ -12,6 +12,10 @@
   per member who agreed. It completes when every member has agreed.
 * ``matcher_couples`` - per couple: when they first compared (from then on a
   raised answer waits for the cool-down).
+* ``matcher_broad_confirmations`` - who confirmed having been told that a
+  partner's answers are open to almost everything (``subject_id``); the
+  results wait for it (store.py, "broad"). Removed when the partner is no
+  longer broad, so becoming broad again is told again.
 """
 
 from sqlite_utils.migrations import Migrations
@@ -34,3 +38,11 @@ def tables(db):
     db["matcher_votes"].create({"couple_id": int, "item_id": str, "member_id": int, "action": str},
                                pk=("couple_id", "item_id", "member_id"), not_null={"action"})
     db["matcher_couples"].create({"couple_id": int, "compared_at": str}, pk="couple_id")
+
+
+@migrations(name="0002_broad_confirmations")
+def broad_confirmations(db):
+    db["matcher_broad_confirmations"].create(
+        {"couple_id": int, "member_id": int, "subject_id": int, "confirmed_at": str},
+        pk=("member_id", "subject_id"), not_null={"couple_id", "confirmed_at"})
+    db["matcher_broad_confirmations"].create_index(["couple_id"])

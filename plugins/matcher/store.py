@@ -12,10 +12,18 @@ The rules, and why:
   back - probing the other's list one item at a time. Lowering reveals nothing
   new, so it is immediate. "Compared" is the first moment the tiers could be
   seen at all: the first read of ``/matches`` while the reveal is active, or
-  the first ``matcher.matches.changed`` notice (an export holds the tiers only
+  the first ``matcher.matches.changed`` notice that leaves results shown (an export holds the tiers only
   after that, so it is never the first look).
   Before that no answer can be observed, so answering - even after both
   turned the reveal on - counts at once and probes nothing.
+* **A list open to almost everything is announced before it is compared.**
+  Saying yes to every item and then comparing would return the partner's
+  whole yes / maybe list in one look, and the cool-down never fires because
+  nothing was raised. So a member whose answers that count are yes or maybe
+  for at least ``plugins.matcher.broad_percent`` of the visible items is
+  "broad": while they are, the results stay closed until every other member
+  has been told so and confirmed they still want to compare (see
+  :func:`pending`). The min-tier rule itself is unchanged.
 * **Everything about an answer is one encrypted blob**, bound to its member
   and item (see :mod:`.crypto`).
 """
@@ -281,6 +289,70 @@ def reveal_active(db, couple_id: int) -> bool:
     return is_active(db, couple_id, REVEAL_SCOPE)
 
 
+# -- broad answer sets: told to the partner before anything is shown ------------------------
+
+
+def broad_members(hs, db, couple_id: int, answers: dict | None = None, now: datetime | None = None) -> set[int]:
+    """Members whose counted answers are yes or maybe for at least ``broad_percent`` of the items.
+
+    Counted answers, not what was typed: a raise waiting out the cool-down
+    makes nobody broad until it counts (and then the results close again).
+    """
+    item_ids = visible_ids(hs, db, couple_id)
+    if not item_ids:
+        return set()
+    answers = load_answers(hs, db, couple_id) if answers is None else answers
+    now = now or utcnow()
+    percent = hs.config.plugin(PLUGIN)["broad_percent"]
+    broad = set()
+    for member in member_ids(db, couple_id):
+        mine = answers.get(member, {})
+        open_to = sum(1 for item_id in item_ids if mine.get(item_id, AnswerState()).effective(now) != "no")
+        if open_to * 100 >= percent * len(item_ids):
+            broad.add(member)
+    return broad
+
+
+def confirmations(db, couple_id: int) -> set[tuple[int, int]]:
+    """(member who confirmed, broad member they confirmed) pairs."""
+    return {(row[0], row[1]) for row in db.execute(
+        "SELECT member_id, subject_id FROM matcher_broad_confirmations WHERE couple_id = ?", [couple_id])}
+
+
+def pending(hs, db, couple_id: int, answers: dict | None = None, now: datetime | None = None) -> set[tuple[int, int]]:
+    """(member who must still confirm, broad member) pairs: the results wait for every one of them."""
+    broad = broad_members(hs, db, couple_id, answers, now)
+    done = confirmations(db, couple_id)
+    return {(member, subject) for subject in broad for member in member_ids(db, couple_id)
+            if member != subject and (member, subject) not in done}
+
+
+def confirm_broad(db, couple_id: int, member_id: int, subjects: set[int]) -> None:
+    """Record that ``member_id`` was told the ``subjects`` are broad and still wants to compare."""
+    for subject in sorted(subjects):
+        db["matcher_broad_confirmations"].insert({"couple_id": couple_id, "member_id": member_id,
+                                                  "subject_id": subject, "confirmed_at": iso(utcnow())})
+
+
+def drop_stale_confirmations(hs, db, couple_id: int) -> None:
+    """Forget confirmations of members who are no longer broad, so becoming broad again is announced again."""
+    broad = broad_members(hs, db, couple_id)
+    marks = ", ".join("?" * len(broad))
+    db.execute(f"DELETE FROM matcher_broad_confirmations WHERE couple_id = ? AND subject_id NOT IN ({marks})",
+               [couple_id, *broad])
+
+
+def shown(hs, db, couple_id: int, answers: dict | None = None, now: datetime | None = None) -> dict | None:
+    """The tiers as everyone may see them now, or None while the reveal is off or awaits a confirmation."""
+    if not reveal_active(db, couple_id):
+        return None
+    now = now or utcnow()
+    answers = load_answers(hs, db, couple_id) if answers is None else answers
+    if pending(hs, db, couple_id, answers, now):
+        return None
+    return tiers(visible_ids(hs, db, couple_id), answers, member_ids(db, couple_id), now)
+
+
 def has_compared(db, couple_id: int) -> bool:
     return db.execute("SELECT 1 FROM matcher_couples WHERE couple_id = ? AND compared_at IS NOT NULL",
                       [couple_id]).fetchone() is not None
@@ -294,28 +366,28 @@ def mark_compared(db, couple_id: int) -> None:
 
 
 class TierWatch:
-    """Compare the tiers before and after a change made inside one transaction.
+    """Compare what the results show before and after a change made inside one transaction.
 
-    Only while the reveal is active - when everyone may read the tiers anyway -
-    does a change of the tiers emit ``matcher.matches.changed`` (couple, no
-    actor, only a fixed sentence for the feed: clients fetch ``/matches``, which checks consent
-    again). A change that leaves the tiers alone emits nothing to anyone, so
-    the partner cannot learn from the event stream that something moved.
+    Only when what everyone may see (:func:`shown`) moved - the tiers changed
+    while shown, or the results opened or closed for a broad-answers
+    confirmation - does it emit ``matcher.matches.changed`` (couple, no
+    actor, only a fixed sentence for the feed: clients fetch ``/matches``,
+    which checks again). A change that leaves that alone emits nothing to
+    anyone, so the partner cannot learn from the event stream that something moved.
     """
 
     def __init__(self, hs, db, couple_id: int):
         self.hs, self.db, self.couple_id = hs, db, couple_id
-        self.active = reveal_active(db, couple_id)
-        self.before = couple_tiers(hs, db, couple_id) if self.active else None
+        self.before = shown(hs, db, couple_id)
 
     def finish(self) -> bool:
-        if not self.active:
-            return False
-        after = couple_tiers(self.hs, self.db, self.couple_id)
+        drop_stale_confirmations(self.hs, self.db, self.couple_id)
+        after = shown(self.hs, self.db, self.couple_id)
         if after == self.before:
             return False
         emit(self.db, "matcher.matches.changed", self.couple_id, {"summary": MATCHES_CHANGED}, visibility="couple")
-        mark_compared(self.db, self.couple_id)  # the notice itself tells something: from now on raises wait
+        if after is not None:  # the notice itself tells something: from now on raises wait
+            mark_compared(self.db, self.couple_id)
         return True
 
 

@@ -309,7 +309,8 @@
         })
         .catch(function (failure) {
           dropResults();
-          if (failure.code !== "consent_required") HS.showError(error, failure);
+          var closed = ["consent_required", "confirmation_required", "waiting_for_confirmation"];
+          if (closed.indexOf(failure.code) < 0) HS.showError(error, failure);
         });
     }
 
@@ -336,17 +337,49 @@
           else if (mineOn) stateText.textContent = "You're ready. Results show once both of you are ready.";
           else stateText.textContent = "Off for you. Turn it on whenever you feel ready; there is no hurry.";
           HS.showError(error, null);
-          if (!scope.active) {
-            dropResults();
-            return null;
-          }
-          return loadTitles().then(loadMatches);
+          return HS.api("GET", "/api/v1/matcher/reveal").then(function (reveal) {
+            showBroad(reveal, mineOn);
+            if (!scope.active || !reveal.results_visible) {
+              dropResults();
+              return null;
+            }
+            return loadTitles().then(loadMatches);
+          });
         })
         .catch(function (failure) {
           dropResults();
           HS.showError(error, failure);
         });
     }
+
+    // An answer set open to almost everything is announced before any result shows (docs/security.md).
+    function showBroad(reveal, mineOn) {
+      var share = reveal.broad_percent + "% of the list";
+      var text = "";
+      if (reveal.to_confirm) {
+        text = "Your partner answered yes or maybe to at least " + share + ". Results show what you are " +
+          "open to among those, so they could show almost all of your list. They appear only once you " +
+          "confirm. You can also change your answers, or turn “ready to compare” off, first.";
+      } else if (reveal.waiting_for_partner) {
+        text = "Your answers are yes or maybe for at least " + share + ", so your partner has been told " +
+          "that. Results appear once they confirm they still want to compare.";
+      } else if (reveal.you_broad && !mineOn) {
+        text = "Your answers are yes or maybe for at least " + share + ". When you turn on “ready to " +
+          "compare”, your partner is told that (never which items), and results wait for their OK.";
+      }
+      $("[data-broad-text]").textContent = text;
+      $("[data-broad-confirm]").hidden = !reveal.to_confirm;
+      $("[data-broad]").hidden = !text;
+    }
+
+    $("[data-broad-confirm]").addEventListener("click", function () {
+      HS.showError($("[data-broad-error]"), null);
+      HS.api("POST", "/api/v1/matcher/reveal/confirmations", { confirm: true })
+        .catch(function (failure) {
+          HS.showError($("[data-broad-error]"), failure);
+        })
+        .then(refresh);
+    });
 
     toggle.addEventListener("change", function () {
       var granted = toggle.checked;

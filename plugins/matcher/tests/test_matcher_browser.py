@@ -119,3 +119,51 @@ def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_se
     expect(bob.locator("[data-results-off]")).to_be_visible()
     expect(ann.locator("[data-results]")).to_be_hidden()
     assert problems == []
+
+
+def _token(base: str, username: str) -> dict:
+    answer = requests.post(f"{base}/api/v1/auth/token", timeout=10, json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_saying_yes_to_everything_is_shown_to_the_partner_who_must_confirm_first(matcher_server, chromium):
+    from playwright.sync_api import expect
+
+    base = matcher_server.url
+    _onboard(base)
+    problems: list[str] = []
+    ann = _phone(chromium, base, "ann", problems)
+    bob = _phone(chromium, base, "bob", problems)
+    ann_auth, bob_auth = _token(base, "ann"), _token(base, "bob")
+    items = requests.get(f"{base}/api/v1/matcher/items", headers=ann_auth, timeout=10).json()["items"]
+    touch = [item for item in items if item["category"] == "touch"]
+    for who, answers in ((ann_auth, {item["id"]: "yes" for item in items}),
+                         (bob_auth, {touch[0]["id"]: "yes", touch[1]["id"]: "maybe"})):
+        saved = requests.put(f"{base}/api/v1/matcher/answers", headers=who, timeout=10, json={"answers": answers})
+        assert saved.status_code == 200, saved.text
+
+    for phone in (ann, bob):
+        phone.goto("/matcher/compare")
+        expect(phone.locator("[data-ready]")).to_be_enabled()
+    expect(ann.locator("[data-broad]")).to_contain_text("your partner is told that (never which items)")
+    expect(bob.locator("[data-broad]")).to_be_hidden()
+    bob.locator("[data-ready]").check()
+    ann.locator("[data-ready]").check()
+
+    expect(bob.locator("[data-broad]")).to_contain_text("Your partner answered yes or maybe to at least 75% "
+                                                        "of the list", timeout=LIVE_TIMEOUT_MS)
+    expect(ann.locator("[data-broad]")).to_contain_text("Results appear once they confirm")
+    for phone in (ann, bob):
+        expect(phone.locator("[data-results]")).to_be_hidden()
+        expect(phone.locator("[data-error]")).to_be_hidden()
+    fits_a_small_phone(bob)
+    expect(ann.locator("[data-broad-confirm]")).to_be_hidden()  # Ann cannot wave it through herself
+
+    bob.click("[data-broad-confirm]")
+    for phone in (bob, ann):  # ann's open page fills in live once bob confirmed
+        expect(phone.locator("[data-results]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(phone.locator("[data-both-yes] li")).to_have_text([touch[0]["title"]])
+        expect(phone.locator("[data-worth] li")).to_have_text([touch[1]["title"]])
+        expect(phone.locator("[data-broad]")).to_be_hidden()
+    assert problems == []
