@@ -244,8 +244,8 @@ class Live:
             for eio_sid in expired:
                 try:
                     self._close_transport(eio_sid)
-                except Exception:
-                    log.exception("Could not close a live connection that never signed in")
+                except Exception as exc:
+                    log_exception(log, exc, "Could not close a live connection that never signed in")
 
     def connection_count(self) -> int:
         with self._lock:

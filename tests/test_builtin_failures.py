@@ -160,3 +160,13 @@ def test_an_unexpected_error_logs_type_place_and_frames_but_never_its_message(ma
     assert "Unhandled error on GET /api/v1/dashboard" in shown and "ValueError at " in shown
     assert "ZEPHYR" not in shown and "Traceback (most recent call last)" in shown
     assert any("ZEPHYR" in record.getMessage() for record in caplog.records if record.levelno == logging.DEBUG)
+
+
+def test_no_code_logs_an_exception_any_other_way():
+    """``logger.exception`` writes the exception's message, which can carry members' words: log_exception only."""
+    offenders = [f"{path.relative_to(REPO_ROOT)}:{number}"
+                 for folder in ("core", "web", "plugins") for path in (REPO_ROOT / folder).rglob("*.py")
+                 if "tests" not in path.parts
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if ".exception(" in line or "exc_info=True" in line]
+    assert offenders == [], "use hearthside.errors.log_exception instead"
