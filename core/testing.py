@@ -40,6 +40,12 @@ Fixtures (each built only when a test asks for it):
     :class:`BrowserGuard`. Skipped with the reason where no browser is
     installed; with ``REQUIRE_BROWSER_TESTS=1`` (CI) a missing browser fails.
 
+Passwords in the test's own apps are hashed with argon2id at its lowest cost
+(:data:`QUICK_PASSWORD_HASHING`), because the real cost - ~25 ms a hash, on
+purpose - made up a third of the suite's time. Real ``hearthside serve``
+processes always use the real parameters; mark a test
+``@pytest.mark.real_password_hashing`` to keep them in process too.
+
 The docs are ``docs/plugins/testing.md``. This repository's own tests use the
 same fixtures (``tests/conftest.py``).
 """
@@ -62,6 +68,7 @@ from typing import Any, Iterable
 import pytest
 
 PASSWORD = "correct horse battery"
+QUICK_PASSWORD_HASHING = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 INI_PLUGINS = "hearthside_plugins"
 ENTRY_POINT_GROUP = "hearthside.plugins"
 
@@ -950,11 +957,31 @@ def pytest_configure(config) -> None:
                                        "fixture); -m 'not browser' leaves them out")
 
 
+    config.addinivalue_line("markers", "real_password_hashing: hash passwords at the production cost "
+                                       "in this test's apps (the kit lowers it otherwise)")
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Mark every test that uses the ``chromium`` fixture ``browser``, so a quick lane can leave them out."""
     for item in items:
         if "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request, monkeypatch) -> None:
+    """Argon2id at its lowest cost in this process, unless the test is marked ``real_password_hashing``.
+
+    The cost is written into each hash, so hashes of either cost verify; only
+    what a test asserts about the parameters themselves needs the marker.
+    """
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from argon2 import PasswordHasher
+
+    from hearthside import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(**QUICK_PASSWORD_HASHING))
 
 
 @pytest.fixture
@@ -979,8 +1006,50 @@ def data_dir(tmp_path):
     return tmp_path / "data"
 
 
+class MigratedDatabases:
+    """Databases the migrations made, one per plugin set, copied into each new data folder.
+
+    A fresh app applies every migration of the core and its plugins, each in
+    its own fsynced transaction - about a third of building an app. The first
+    app of a kind in a session applies them for real; later apps of the same
+    kind (same plugins, flags and environment) start from a copy of its
+    freshly migrated database, which holds nothing but the schema and the
+    migrations' own records. A data folder that already has a database, or
+    one named by the test's flags or config, is never touched.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.made: dict[str, Path] = {}
+
+    @staticmethod
+    def kind(plugins: dict, installed: bool, flags: dict | None, env: dict | None) -> str:
+        names = sorted(f"{name}={getattr(plugin, '__name__', type(plugin).__name__)}"
+                       for name, plugin in plugins.items())
+        return repr((names, installed, sorted((flags or {}).items(), key=repr), sorted((env or {}).items())))
+
+    def copy_into(self, kind: str, data_dir: Path) -> bool:
+        template = self.made.get(kind)
+        database = data_dir / "hearthside.db"
+        if template is None or database.exists():
+            return False
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, database)
+        return True
+
+    def keep(self, kind: str, app) -> None:
+        template = self.folder / f"migrated-{len(self.made)}.db"
+        app.extensions["hearthside"].storage.backup(template)
+        self.made[kind] = template
+
+
+@pytest.fixture(scope="session")
+def _migrated_databases(tmp_path_factory) -> MigratedDatabases:
+    return MigratedDatabases(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def make_app(data_dir, hearthside_plugins, hearthside_discover_installed):
+def make_app(data_dir, hearthside_plugins, hearthside_discover_installed, _migrated_databases):
     """Build apps on the test's data folder, isolated from the caller's environment and config.
 
     ``make_app(extra_plugins={...}, flags={...}, config_file=None, env=None, discover_installed=None)``.
@@ -997,8 +1066,15 @@ def make_app(data_dir, hearthside_plugins, hearthside_discover_installed):
             found = {candidate.name for candidate in discover()}
             plugins = {name: plugin for name, plugin in plugins.items()
                        if name not in found or name in (extra_plugins or {})}
+        kind = MigratedDatabases.kind(plugins, installed, flags, env)
+        own_folder = config_file is None and "data_dir" not in (flags or {}) \
+            and not any(name.endswith("DATA_DIR") for name in (env or {}))
+        fresh = own_folder and not (data_dir / "hearthside.db").exists()
+        copied = fresh and _migrated_databases.copy_into(kind, data_dir)
         app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
                          extra_plugins=plugins, discover_installed=installed)
+        if fresh and not copied:
+            _migrated_databases.keep(kind, app)
         built.append(app)
         return app
 
