@@ -719,6 +719,14 @@ class PrivacyMatrix:
         problems = self.probe_by_saying_yes(reveal, say_yes_to_everything, confirm)
         assert not problems, "privacy matrix, saying yes to everything:\n" + "\n".join(problems)
 
+    def check_sealed_answers(self, spec: dict) -> list[str]:
+        """Rule 1 for one ``SEALED_ANSWERS`` spec, as problems (:func:`check_sealed_answers`)."""
+        return check_sealed_answers(self, spec)
+
+    def run_sealed_answers(self, specs: Iterable[dict] | None = None) -> list[dict]:
+        """Rule 1 for every spec the plugins under test declare; fails the test on any problem."""
+        return run_sealed_answers(self, specs)
+
 
 # -- rule 1: answers to a shared occurrence stay sealed until both answered ----------------------------------
 #
@@ -823,10 +831,6 @@ def run_sealed_answers(matrix: "PrivacyMatrix", specs: Iterable[dict] | None = N
     problems = [problem for spec in specs for problem in check_sealed_answers(matrix, spec)]
     assert not problems, "privacy matrix, sealed answers:\n" + "\n".join(problems)
     return specs
-
-
-PrivacyMatrix.check_sealed_answers = check_sealed_answers
-PrivacyMatrix.run_sealed_answers = run_sealed_answers
 
 
 # -- the matrix, rules 2 and 8: a couple is two people; a wall has no past ---------------------------
