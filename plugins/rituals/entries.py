@@ -32,15 +32,17 @@ def _read(db, couple_id: int, entry) -> dict | None:
         start = datetime.fromisoformat(str(entry["start"]).replace("Z", "+00:00"))
         duration = int(entry.get("duration_minutes", 60))
         participants = [int(m) for m in entry.get("participants") or []]
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
         return None
     members = model.member_ids(db, couple_id)
     participants = sorted({m for m in participants if m in members}) or members
     if status not in STATUSES or not source or not key or not title or start.tzinfo is None \
             or not 5 <= duration <= model.MAX_DURATION or not participants:
         return None
-    tz = model.couple_tz(db, couple_id)
-    local = start.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        local = start.astimezone(model.couple_tz(db, couple_id)).replace(tzinfo=None, second=0, microsecond=0)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's ends
+        return None
     return {"source": source[:40], "key": key[:100], "status": status, "title": title,
             "start_local": format_local(local), "duration": duration, "participants": participants}
 

@@ -43,6 +43,7 @@ def test_a_planned_session_becomes_a_one_off_with_reminders_and_a_feed_entry(sha
 def test_a_malformed_entry_is_not_kept_and_the_plugin_stays_up(shared):
     couple_id = shared.ann.get("/api/v1/me").json["couple"]["id"]
     for bad in ({"start": "tomorrow"}, {"status": "maybe"}, {"title": ""}, {"start": "2024-05-03T18:00:00"},
-                {"duration_minutes": 0}):
+                {"duration_minutes": 0}, {"duration_minutes": float("inf")},
+                {"start": "0001-01-01T00:00:00+14:00"}, {"start": "9999-12-31T23:59:00-14:00"}):
         assert announce(shared, couple_id, key="bad", **bad) == {}
     assert hs_of(shared.app).plugins.plugins["rituals"].state == "loaded"
