@@ -75,7 +75,9 @@ def hearthside_nav_items(hs, member):
 @hookimpl
 def hearthside_consent_scopes(hs):
     return [Scope(store.REVEAL_SCOPE,
-                  "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers)")]
+                  "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers). "
+                  "If one of us answered yes or maybe to nearly everything, the other is told that first, "
+                  "and the results wait until they agree.")]
 
 
 @hookimpl

@@ -212,3 +212,10 @@ def test_when_both_answered_broadly_each_confirms_the_other(couple):
     assert error_code(matches(ann)) == "waiting_for_confirmation"  # Bob has not confirmed Ann's yet
     assert confirm(bob).status_code == 200
     assert matches(ann).json == {"both_yes": [], "worth_discussing": IDS}
+
+
+def test_the_consent_itself_says_a_broad_answer_set_is_announced_first(couple):
+    ann, _bob = couple
+    scopes = {scope["scope"]: scope for scope in ann.get("/api/v1/consents").json["scopes"]}
+    description = scopes["matcher.reveal"]["description"]
+    assert "nearly everything" in description and "wait until they agree" in description
