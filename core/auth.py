@@ -31,7 +31,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from .accounts import digest
 from .app import get_db
-from .errors import api_error, is_storage_full
+from .errors import api_error, is_busy, is_storage_full
 from .events import emit, now_iso
 
 TOKEN_BYTES = 32
@@ -102,14 +102,18 @@ def _idle_session(row: dict) -> bool:
 
 
 def _touch(db, row: dict) -> None:
-    """Note when a token was last used; skipped on a full disk, so reads keep working (docs/faults.md)."""
+    """Note when a token was last used - unless that would wait for another write or the disk is full.
+
+    It is a hint, not a record: a read must never queue behind writers, or fail,
+    for its sake (docs/faults.md); it is tried again at the next request.
+    """
     last = row["last_used_at"]
     if last is None or _age_seconds(last) > LAST_USED_RESOLUTION_SECONDS:
         try:
-            with db.atomic():
+            with db.atomic(wait=False):
                 db["tokens"].update(row["id"], {"last_used_at": now_iso()})
         except sqlite3.OperationalError as exc:
-            if not is_storage_full(exc):
+            if not (is_storage_full(exc) or is_busy(exc)):
                 raise
 
 

@@ -14,6 +14,10 @@ name files). The transaction was rolled back by :meth:`Database.atomic`, so
 nothing was half-written, and the server keeps serving reads meanwhile
 (docs/faults.md).
 
+A database that stays busy - another write held it for longer than
+``database.busy_timeout_ms`` - answers **503** ``busy`` with ``Retry-After``:
+the request was fine and nothing was written, so trying again is right.
+
 ``POST /api/v1/me/forget`` answers 500 ``forget_failed`` when a plugin cannot
 clear its part: that is a plugin bug, nothing was deleted, and the member is
 told which feature stopped it (hearthside.member_data).
@@ -81,6 +85,33 @@ def is_storage_full(exc: BaseException | None) -> bool:
     return False
 
 
+BUSY_STATUS = 503
+BUSY_CODE = "busy"
+BUSY_RETRY_AFTER_SECONDS = 2
+BUSY_MESSAGE = "The server is busy saving other changes, so this was not saved. Try again in a moment."
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is a database that stayed locked: our own queue's timeout or SQLITE_BUSY."""
+    from .storage import StorageBusy  # storage imports this module's helpers lazily too
+
+    if isinstance(exc, StorageBusy):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF == sqlite3.SQLITE_BUSY
+        return "database is locked" in str(exc)
+    return False
+
+
+def busy_response():
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    if _wants_json():
+        return error_response(BUSY_STATUS, BUSY_CODE, BUSY_MESSAGE, headers)
+    return BUSY_MESSAGE, BUSY_STATUS, headers
+
+
 def _sqlite_full(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
@@ -117,6 +148,9 @@ def install_error_handlers(app: Flask) -> None:
             # Expected on a full disk, not a bug: one line, no traceback, no request data.
             log.warning("Storage full: %s was not saved (%s)", route_of(), type(exc).__name__)
             return storage_full_response()
+        if is_busy(exc):
+            log.warning("Database busy: %s was not saved (%s); answered 503", route_of(), type(exc).__name__)
+            return busy_response()
         # The traceback's frames go to the log with the route only: request
         # bodies and exception messages can hold private answers, and paths
         # invite codes and feed secrets (hearthside.logsafe), so none of them
