@@ -23,8 +23,11 @@ from .plugin_manager import PluginError
 
 
 def export(hs, db, member_id: int) -> dict:
+    """The export; ``incomplete`` names the plugins whose part is missing (failed, or busy just now)."""
     member = get_member(db, member_id)
     couple = get_couple(db, member["couple_id"])
+    missed: list[str] = []
+    parts = dict(hs.plugins.call_by_plugin("hearthside_export", missed=missed, hs=hs, db=db, member_id=member_id))
     return {
         "exported_at": now_iso(),
         "member": {**public_member(member), "created_at": member["created_at"]},
@@ -41,7 +44,8 @@ def export(hs, db, member_id: int) -> dict:
                     "SELECT id, type, payload, created_at FROM events WHERE visibility = 'private' "
                     "AND audience_id = ? ORDER BY id", [member_id])],
         },
-        "plugins": dict(hs.plugins.call_by_plugin("hearthside_export", hs=hs, db=db, member_id=member_id)),
+        "plugins": parts,
+        "incomplete": missed,
     }
 
 

@@ -49,7 +49,7 @@ import pluggy
 
 from . import PLUGIN_API_VERSION, hookspecs
 from .api_version import IMPLICIT_RANGE, ApiRange, HookDeprecationWarning
-from .errors import describe, log_exception
+from .errors import describe, is_busy, is_storage_full, log_exception
 
 log = logging.getLogger(__name__)
 
@@ -300,13 +300,17 @@ class PluginManager:
 
     # -- calling ------------------------------------------------------------
 
-    def call_by_plugin(self, hook_name: str, *, strict: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_by_plugin(self, hook_name: str, *, strict: bool = False, missed: list[str] | None = None,
+                       **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a hook on every loaded plugin, in load order, each isolated.
 
         Returns ``(plugin name, result)`` for every implementation that returned
         something other than None. With ``strict`` an error is not isolated but
         raised as :class:`PluginError` naming the plugin - for all-or-nothing
         work such as "forget me", where carrying on would leave data behind.
+        ``missed``, if given, collects the plugins that implement the hook but
+        gave no answer this time (failed earlier, failed now, or hit a transient
+        error), for callers that must say their result is incomplete.
         """
         caller = getattr(self.pm.hook, hook_name)
         missing = [name for name in (caller.spec.argnames if caller.spec else ()) if name not in kwargs]
@@ -320,8 +324,15 @@ class PluginManager:
             if info.state != "loaded":
                 continue
             result = self._call_one(info, hook_name, impl, kwargs, strict)
+            if result is _NO_ANSWER:
+                result = None
+                if missed is not None:
+                    missed.append(info.name)
             if result is not None:
                 results.append((info.name, result))
+        if missed is not None:
+            missed[:0] = [name for name in self.failed() if name in self.plugins
+                          and hasattr(self.plugins[name].module, hook_name) and name not in missed]
         return results
 
     def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
@@ -337,8 +348,14 @@ class PluginManager:
                 raise PluginError(info.name, hook_name, exc) from exc
             if info.builtin and self.strict_builtins and not self.starting:
                 raise  # a bug in the core or a built-in: never hidden by isolation
+            if is_transient(exc):
+                # A busy or full database says nothing about the plugin: skip this
+                # call, keep the plugin (it used to be switched off until a restart).
+                log.warning("Plugin %r could not finish %s this time (%s); it stays on",
+                            info.name, hook_name, "the database was busy" if is_busy(exc) else "the disk is full")
+                return _NO_ANSWER
             self._fail(info, f"raised in {hook_name}: {describe(exc)}", exc)
-            return None
+            return _NO_ANSWER
         if self.trace:
             log.info("hook %s -> %s (%.2f ms)", hook_name, info.name, (time.perf_counter() - started) * 1000)
         return result
@@ -360,6 +377,14 @@ class PluginManager:
     def report(self) -> list[dict]:
         """Every plugin found, in load order, then the ones refused for their name."""
         return [info.as_dict() for info in [*self.plugins.values(), *self.refused]]
+
+
+_NO_ANSWER = object()  # an implementation that raised: distinct from one that returned None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors of the moment, not of the plugin: a busy database, a full disk."""
+    return is_busy(exc) or is_storage_full(exc)
 
 
 def _summary(exc: BaseException) -> str:

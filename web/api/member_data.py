@@ -53,9 +53,11 @@ def forget_my_data(principal):
 
 export_my_data.openapi = {"get": {
     "summary": "Export everything the caller wrote or may read",
-    "responses": {"200": {"description": "The export: member, couple, core records and each plugin's part",
+    "responses": {"200": {"description": "The export: member, couple, core records and each plugin's part; "
+                                         "`incomplete` names the plugins whose part is missing this time",
                           "content": {"application/json": {"schema": {"type": "object", "required": [
-                              "exported_at", "member", "couple", "core", "plugins"]}}}}},
+                              "exported_at", "member", "couple", "core", "plugins", "incomplete"],
+                              "properties": {"incomplete": {"type": "array", "items": {"type": "string"}}}}}}}},
 }}
 forget_my_data.openapi = {"post": {
     "summary": "Forget the caller's own data (confirmed with the password)",
