@@ -45,17 +45,22 @@ class Hearthside:
         self.config = config
         self.plugins = plugins
         self.hub = Hub()
-        self.storage = Storage(config.data_dir, config["database.busy_timeout_ms"], after_commit=self._after_commit)
+        self.storage = Storage(config.data_dir, config["database.busy_timeout_ms"],
+                               after_commit=self._after_commit, in_order=self._publish)
         self.scheduler: Scheduler | None = None
         self.login_limiter = LoginLimiter(config["auth.login_attempts"], config["auth.login_window_seconds"])
         self.flask: Flask | None = None
         # The Socket.IO stream, set by build_app (hearthside.live.attach) once the app exists.
         self.live: Live | None = None
 
-    def _after_commit(self, db: Database, events: list) -> None:
-        """Hand committed events to the live hub first (a pause must be quick), then to plugins."""
+    def _publish(self, events: list) -> None:
+        """Committed events to the live hub, in id order: called while the write lock is held."""
         for event in events:
             self.hub.publish(event)
+
+    def _after_commit(self, db: Database, events: list) -> None:
+        """Committed events to the plugins' reactions, once the write lock is free again."""
+        for event in events:
             self.plugins.call("hearthside_event", hs=self, db=db, event=event)
 
     def migrate(self) -> list[str]:

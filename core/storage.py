@@ -68,14 +68,20 @@ class Database(sqlite_utils.Database):
     """A sqlite-utils database whose outermost transaction is ``BEGIN IMMEDIATE``.
 
     Events emitted inside a transaction are queued on the connection and handed
-    to ``after_commit`` once the COMMIT succeeded, never before and never after
-    a rollback, so nobody is told about a change that did not happen.
+    on once the COMMIT succeeded, never before and never after a rollback, so
+    nobody is told about a change that did not happen: first to ``in_order``
+    while the write lock is still held - commits, and so event ids, follow the
+    lock, so whatever ``in_order`` does (the live hub) sees ids in order across
+    threads - then, with the lock released, to ``after_commit`` (plugins'
+    reactions, which may take longer and write).
     """
 
     def __init__(self, conn: sqlite3.Connection, after_commit: Callable[["Database", list], None] | None = None,
-                 write_lock: threading.RLock | None = None, lock_timeout: float = 5.0):
+                 write_lock: threading.RLock | None = None, lock_timeout: float = 5.0,
+                 in_order: Callable[[list], None] | None = None):
         super().__init__(conn, execute_plugins=False)
         self.after_commit = after_commit
+        self.in_order = in_order
         self.pending_events: list = []
         self.write_lock = write_lock or threading.RLock()
         self.lock_timeout = lock_timeout
@@ -114,6 +120,8 @@ class Database(sqlite_utils.Database):
                 # rolled back; either way nothing of this transaction stays.
                 self._abandon()
                 raise
+            if self.pending_events and self.in_order is not None:
+                self.in_order(self.pending_events)
         finally:
             self.write_lock.release()
         self._deliver_committed_events()
@@ -139,8 +147,10 @@ class Database(sqlite_utils.Database):
 class Storage:
     """Opens connections to the database file with the project's pragmas."""
 
-    def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, after_commit: Callable | None = None):
+    def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, after_commit: Callable | None = None,
+                 in_order: Callable | None = None):
         self.data_dir = Path(data_dir)
+        self.in_order = in_order
         self.path = self.data_dir / DATABASE_NAME
         self.backups_dir = self.data_dir / "backups"
         self.busy_timeout_ms = busy_timeout_ms
@@ -180,7 +190,7 @@ class Storage:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
         return Database(conn, after_commit=self.after_commit, write_lock=self.write_lock,
-                        lock_timeout=self.busy_timeout_ms / 1000)
+                        lock_timeout=self.busy_timeout_ms / 1000, in_order=self.in_order)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Database]:

@@ -401,3 +401,28 @@ def test_the_server_stops_promptly_with_screens_connected(server, listeners):
     assert time.monotonic() - started < 5  # not the whole graceful timeout (10 s)
     assert all(screen.disconnected.wait(2) for screen in screens)
     assert "Traceback" not in server.output()
+
+
+def test_each_screen_receives_events_in_id_order_under_many_writers(server, listeners):
+    """pages.js drops an id lower than the last it saw, so out-of-order delivery lost events (issue 16, item 6)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _http, ann, bob, _wall = real_couple(server.url)
+    phone = listeners(server.url, ann.token, transports=["websocket"])
+    scopes = [scope["scope"] for scope in ann.get("/api/v1/consents").json["scopes"]]
+    before = ann.get("/api/v1/events?limit=500").json["events"]
+    after = before[-1]["id"] if before else 0
+
+    def toggle(turn: int) -> None:
+        member, scope = (ann, bob)[turn % 2], scopes[turn % len(scopes)]
+        for i in range(6):
+            assert member.put(f"/api/v1/consents/{scope}", json={"granted": i % 2 == 0}).status_code == 200
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(toggle, range(16)))
+    stored = [e["id"] for e in ann.get(f"/api/v1/events?after={after}&limit=500").json["events"]]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len([e for e in phone.events if e["id"] > after]) < len(stored):
+        time.sleep(0.05)
+    received = [e["id"] for e in phone.events if e["id"] > after]
+    assert len(stored) > 100 and received == stored
