@@ -212,8 +212,10 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     from .live import attach as attach_live  # here, not at the top: live imports auth, which imports this module
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     plugins.call("hearthside_startup", hs=hs)
-    from .consent import registry as consent_scopes  # here, not at the top: consent imports this module
-    consent_scopes(hs)  # read once now, so a plugin whose declaration raises fails at start, not on a page
+    from .consent import ask_again_where_terms_changed  # here, not at the top: consent imports this module
+    with hs.storage.connection() as db:  # the scopes are read once now: a broken declaration fails the start
+        for line in ask_again_where_terms_changed(hs, db):
+            log.warning("%s", line)
     plugins.started()
     return app
 

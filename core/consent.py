@@ -13,6 +13,15 @@ grant says yes. It is computed from the rows each time it is asked -
 never cached - so a revocation takes effect on the very next read.
 Features check it with :func:`require_active`, the one consent check.
 
+A grant is consent to what the scope showed when it was given. Each scope
+has *terms* - its description, unless it pins ``terms`` explicitly - and the
+server remembers a hash of them. When a new version or a changed setting
+changes a scope's terms, every member who granted it is asked again at the
+next start: their grant is turned off by the server (a history row with
+``reason="terms_changed"``) and the consent page says why
+(:func:`ask_again_where_terms_changed`). An upgrade never widens what an
+existing consent shows.
+
 A scope declared with ``who="author"`` is not mutual: each member grants it
 for what they themselves write ("share my transparency entries with my
 partner"). The partner's grant is never needed and never shares the other's
@@ -50,6 +59,11 @@ class Scope:
     name: str
     description: str
     who: str = "all"
+    terms: str | None = None  # what members agree to; None: the description. Pin it to reword without asking again.
+
+    @property
+    def terms_hash(self) -> str:
+        return hashlib.sha256((self.description if self.terms is None else self.terms).encode()).hexdigest()
 
 
 # The core's own scopes. Plugins declare theirs (including ``dashboard.<plugin>``).
@@ -78,7 +92,8 @@ def registry(hs) -> dict[str, Scope]:
 
 def _well_formed(scope) -> bool:
     return (isinstance(scope, Scope) and isinstance(scope.name, str) and 0 < len(scope.name) <= 100
-            and isinstance(scope.description, str) and scope.who in WHO_CHOICES)
+            and isinstance(scope.description, str) and scope.who in WHO_CHOICES
+            and (scope.terms is None or isinstance(scope.terms, str)))
 
 
 def get_scope(hs, name: str) -> Scope:
@@ -169,7 +184,18 @@ def describe(db, couple_id: int, scope: Scope) -> dict:
         "who": scope.who,
         "members": {str(member_id): granted for member_id, granted in grants.items()},
         "active": _active(grants, scope.who),
+        "asked_again": _asked_again(db, couple_id, scope.name),
     }
+
+
+def _asked_again(db, couple_id: int, scope: str) -> bool:
+    """Whether a member's latest answer is the server's "terms changed, asked again" row."""
+    rows = db.execute(
+        """SELECT (SELECT g.reason FROM consent_grants g
+                   WHERE g.couple_id = m.couple_id AND g.member_id = m.id AND g.scope = ?
+                   ORDER BY g.id DESC LIMIT 1)
+           FROM members m WHERE m.couple_id = ?""", [scope, couple_id]).fetchall()
+    return any(reason == TERMS_CHANGED for (reason,) in rows)
 
 
 def _active(grants: dict[int, bool], who: str) -> bool:
@@ -251,6 +277,44 @@ def announce_lapsed(db, couple_id: int, were_active: list[str]) -> None:
             _emit_switch(db, couple_id, scope, False)
 
 
+TERMS_CHANGED = "terms_changed"
+
+
+def ask_again_where_terms_changed(hs, db) -> list[str]:
+    """At start: turn off every grant of a scope whose terms changed since it was given.
+
+    The first time a scope is seen its terms are only recorded. Returns one
+    line per scope that asked again, for the log. Runs in one transaction.
+    """
+    said = []
+    with db.atomic():
+        known = {row["scope"]: row["terms_hash"] for row in db.query("SELECT * FROM consent_terms")}
+        for scope in registry(hs).values():
+            if known.get(scope.name) == scope.terms_hash:
+                continue
+            if scope.name in known:
+                reset = _turn_off_every_grant(db, scope)
+                said.append(f"Consent {scope.name} now shows something else: {reset} member(s) asked again")
+            db["consent_terms"].upsert({"scope": scope.name, "terms_hash": scope.terms_hash,
+                                        "recorded_at": now_iso()}, pk="scope")
+    return said
+
+
+def _turn_off_every_grant(db, scope: Scope) -> int:
+    reset = 0
+    for (couple_id,) in db.execute("SELECT DISTINCT couple_id FROM consent_grants WHERE scope = ?",
+                                   [scope.name]).fetchall():
+        before = member_grants(db, couple_id, scope.name)
+        for member_id in [member for member, granted in before.items() if granted]:
+            _append(db, couple_id, member_id, scope.name, False, reason=TERMS_CHANGED)
+            emit(db, "consent.changed", couple_id, {"scope": scope.name, "active": False, "asked_again": True},
+                 visibility="couple")
+            reset += 1
+        if scope.who == "all" and _active(before, scope.who):
+            _emit_switch(db, couple_id, scope.name, False)
+    return reset
+
+
 def _current_hs():
     try:
         from .app import current_hs
@@ -260,18 +324,20 @@ def _current_hs():
         return None
 
 
-def _append(db, couple_id: int, member_id: int, scope: str, granted: bool) -> None:
+def _append(db, couple_id: int, member_id: int, scope: str, granted: bool, reason: str | None = None) -> None:
     """Append one history row whose hash covers its fields and the previous hash."""
     previous = db.execute("SELECT hash FROM consent_grants WHERE couple_id = ? ORDER BY id DESC LIMIT 1",
                           [couple_id]).fetchone()
     row = {"couple_id": couple_id, "member_id": member_id, "scope": scope, "granted": int(granted),
-           "created_at": now_iso(), "prev_hash": previous[0] if previous else GENESIS_HASH}
+           "created_at": now_iso(), "prev_hash": previous[0] if previous else GENESIS_HASH, "reason": reason}
     row["hash"] = _row_hash(row)
     db["consent_grants"].insert(row)
 
 
 def _row_hash(row: dict) -> str:
     fields = {key: row[key] for key in ("couple_id", "member_id", "scope", "granted", "created_at", "prev_hash")}
+    if row.get("reason"):  # rows from before the column existed keep their hashes
+        fields["reason"] = row["reason"]
     return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -282,7 +348,8 @@ def history(db, couple_id: int) -> list[dict]:
     """The couple's grant history, oldest first (the order of the hash chain)."""
     rows = db.query("SELECT * FROM consent_grants WHERE couple_id = ? ORDER BY id", [couple_id])
     return [{"id": row["id"], "scope": row["scope"], "member_id": row["member_id"],
-             "granted": bool(row["granted"]), "created_at": row["created_at"], "hash": row["hash"]}
+             "granted": bool(row["granted"]), "created_at": row["created_at"], "hash": row["hash"],
+             "reason": row.get("reason")}
             for row in rows]
 
 

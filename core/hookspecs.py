@@ -127,7 +127,9 @@ def hearthside_consent_scopes(hs):
     Return a list of :class:`hearthside.consent.Scope` (name, plain-language
     description, whether every member must grant it). Names are
     ``<plugin>.<what>``; a plugin with dashboard cards declares
-    ``dashboard.<plugin>``. Not first-result.
+    ``dashboard.<plugin>``. A change of a scope's terms (its description,
+    unless ``terms=`` pins them) asks every member again at the next start.
+    Not first-result.
     """
 
 

@@ -161,3 +161,17 @@ def devices_events_from(db):
              AND json_extract(e.payload, '$.device.id') = devices.id),
             (SELECT max(id) FROM events), 0)
         WHERE claimed_at IS NOT NULL""")
+
+
+@migrations(name="0009_consent_terms")
+def consent_terms(db):
+    # What each scope showed when members agreed to it (a hash of its terms),
+    # so a change that widens what a consent shows asks every member again
+    # (hearthside.consent.ask_again_where_terms_changed). ``reason`` marks the
+    # history rows the server wrote for that; it is covered by the row's hash.
+    db.execute("""CREATE TABLE consent_terms (
+        scope TEXT PRIMARY KEY,
+        terms_hash TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""")
+    db.execute("ALTER TABLE consent_grants ADD COLUMN reason TEXT")

@@ -45,7 +45,7 @@ def test_lists_every_declared_scope_in_plain_language(couple):
     assert answer.status_code == 200
     assert [s for s in answer.json["scopes"] if s["scope"] == SCOPE] == [{
         "scope": SCOPE, "description": "Show the test card on the wall screen.", "who": "all",
-        "members": {str(ann.id): False, str(bob.id): False}, "active": False,
+        "members": {str(ann.id): False, str(bob.id): False}, "active": False, "asked_again": False,
     }]
 
 

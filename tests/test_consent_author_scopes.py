@@ -40,7 +40,8 @@ def test_an_author_scope_is_listed_with_its_rule(couple):
     ann, bob = couple
     scope = next(s for s in ann.get("/api/v1/consents").json["scopes"] if s["scope"] == SCOPE)
     assert scope == {"scope": SCOPE, "description": "Share what I write in my diary with my partner.",
-                     "who": "author", "members": {str(ann.id): False, str(bob.id): False}, "active": False}
+                     "who": "author", "members": {str(ann.id): False, str(bob.id): False}, "active": False,
+                     "asked_again": False}
 
 
 def test_each_members_grant_covers_only_their_own_data(diary_app, couple):

@@ -110,14 +110,20 @@ def test_forty_writers_at_once_on_a_real_server_get_no_server_error(tmp_path):
         ann, bob = onboard_couple(HttpClient(server.url))
         scope = ann.get("/api/v1/consents").json["scopes"][0]["scope"]
 
-        def toggle(turn: int) -> list[int]:
+        def toggle(turn: int) -> list:
             member = (ann, bob)[turn % 2]
-            return [member.put(f"/api/v1/consents/{scope}", json={"granted": bool((turn + i) % 2)}).status_code
+            return [member.put(f"/api/v1/consents/{scope}", json={"granted": bool((turn + i) % 2)})
                     for i in range(5)]
 
         with ThreadPoolExecutor(40) as pool:
-            statuses = [status for batch in pool.map(toggle, range(40)) for status in batch]
-        assert sorted(set(statuses)) == [200], {status: statuses.count(status) for status in set(statuses)}
+            answers = [answer for batch in pool.map(toggle, range(40)) for answer in batch]
+        statuses = [answer.status_code for answer in answers]
+        # On a loaded machine a few may still wait past the short timeout: those must be 503s that say
+        # when to come back, never 500s.
+        assert set(statuses) <= {200, 503}, {status: statuses.count(status) for status in set(statuses)}
+        assert statuses.count(200) >= len(statuses) * 0.9
+        assert all(answer.json["error"]["code"] == "busy" and answer.headers["Retry-After"]
+                   for answer in answers if answer.status_code == 503)
         assert requests.get(server.url + "/api/v1/health", timeout=5).status_code == 200
     finally:
         server.stop()

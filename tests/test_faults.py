@@ -382,8 +382,9 @@ class PageLimit:
         self.storage = storage
 
     def freeze(self) -> None:
-        """From now on the database cannot grow by a single page."""
+        """From now on the database cannot grow by a single page (nor reuse a free one: VACUUM first)."""
         with self.storage.connection() as db:
+            db.execute("VACUUM")
             self.limit = db.execute("PRAGMA page_count").fetchone()[0]
 
     def lift(self) -> None:

@@ -506,6 +506,7 @@
       $("[data-description]", node).textContent = scope.description;
       $("[data-name]", node).textContent = scope.scope;
       $("[data-who]", node).textContent = whoText(scope);
+      HS.show($("[data-asked-again]", node), !!scope.asked_again);
       var toggle = $("[data-toggle]", node);
       toggle.checked = !!(scope.members || {})[HS.memberId];
       toggle.setAttribute("aria-describedby", "");
@@ -552,9 +553,10 @@
           rows.forEach(function (row) {
             var item = el("li", "history__item");
             var what = descriptions[row.scope] || row.scope;
-            item.appendChild(
-              el("p", "", HS.nameOf(row.member_id) + (row.granted ? " turned on: " : " turned off: ") + what)
-            );
+            var line = row.reason === "terms_changed"
+              ? "Turned off for " + HS.nameOf(row.member_id) + " because what it shows changed: " + what
+              : HS.nameOf(row.member_id) + (row.granted ? " turned on: " : " turned off: ") + what;
+            item.appendChild(el("p", "", line));
             item.appendChild(el("p", "feed__meta", HS.formatTime(row.created_at)));
             historyList.appendChild(item);
           });
