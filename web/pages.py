@@ -37,6 +37,8 @@ from hearthside.app import current_hs, get_db
 from hearthside.auth import current_principal
 from hearthside.links import HOST_PATTERN, public_url
 from hearthside.ratelimit import invite_keys
+from hearthside.web.api.member_data import CONFIRMATION as FORGET_PHRASE
+from hearthside.web.forget_notes import forget_parts
 
 pages = Blueprint("pages", __name__)
 
@@ -286,7 +288,13 @@ def devices(viewer):
 @pages.get("/account")
 @member_page
 def account(viewer):
-    return render_member_page("account.html", viewer)
+    """Password, sign-ins, and the member's own data: download it, or forget it.
+
+    The forget section lists what each taking-part plugin removes and what
+    the partner keeps (``hearthside.web.forget_notes``), before anything is asked.
+    """
+    return render_member_page("account.html", viewer, forget_parts=forget_parts(current_hs()),
+                              forget_phrase=FORGET_PHRASE)
 
 
 @pages.get("/admin")
