@@ -91,7 +91,7 @@ def consent_everything(couple: Couple) -> None:
 
 
 def entry(member, n: int) -> tuple:
-    return ("POST", member.client.base + "/api/v1/transparency/entries", member.headers,
+    return ("POST", member.client.base_url + "/api/v1/transparency/entries", member.headers,
             {"kind": "plan", "text": f"Benchmark plan number {n}: dinner with my sister, home by ten."})
 
 

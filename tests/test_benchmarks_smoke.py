@@ -40,3 +40,16 @@ def test_the_strangers_benchmark_runs_and_health_answers_with_the_limits_on():
     rows = [line for line in run.stdout.splitlines() if line.startswith("| strangers |")]
     assert any("health p50, 20 unsigned websockets held open" in row and "(none)" in row for row in rows), run.stdout
     assert any("429:" in row for row in rows), run.stdout  # the stranger was refused beyond its share
+
+
+@pytest.mark.slow
+def test_the_database_benchmark_runs_and_reports_no_server_error():
+    """It crashed on a renamed attribute of the test kit's HTTP client and nobody saw (issue 16, item 8)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--sections", "database"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| database |")]
+    assert any("write POST transparency entry" in row for row in rows), run.stdout
+    assert any(row.startswith("| database | 5xx during throughput runs | 0 |") for row in rows), run.stdout
