@@ -88,7 +88,9 @@ class HearthsideServer(BaseApplication):
 
     def _post_worker_init(self, _worker) -> None:
         if self.hs.config["scheduler.enabled"]:
-            self.hs.start_scheduler()
+            # Beside serving, not before it: catching up runs every missed job
+            # first, and one that hangs must not keep phones and the wall waiting.
+            threading.Thread(target=self.hs.start_scheduler, name="hearthside-scheduler-start", daemon=True).start()
         self._close_sockets_on_sigterm()
 
     def _close_sockets_on_sigterm(self) -> None:

@@ -1,0 +1,37 @@
+"""A job that hangs while catching up never holds the server's start (issue 16, item 4).
+
+Missed jobs used to run in the worker's start-up hook, before it accepted a
+single connection: one hanging job and the whole server - phones, the wall,
+health - waited for it. The catch-up now runs beside serving.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import requests
+
+from tests.conftest import ServerProcess
+from tests.support.slow_catch_up import JOB_ID
+
+PLUGIN = "tests.support.slow_catch_up"
+
+
+def test_a_hanging_catch_up_job_does_not_keep_the_server_from_answering(tmp_path):
+    data_dir = tmp_path / "data"
+    first = ServerProcess(data_dir, plugins=[PLUGIN])
+    first.stop()
+    with sqlite3.connect(data_dir / "hearthside.db") as db:  # the server was off for days: 03:00 was missed
+        db.execute("UPDATE scheduler_runs SET last_run_at = '2020-01-01T00:00:00+00:00' WHERE job_id = ?", [JOB_ID])
+    second = ServerProcess(data_dir, plugins=[PLUGIN])  # waits for health, 20 s at most: the job hangs 60
+    try:
+        assert requests.get(second.url + "/welcome", timeout=5).status_code == 200
+        deadline = time.monotonic() + 30
+        while "missed a run" not in second.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert f"Job {JOB_ID} missed a run" in second.output()  # it did run, beside serving
+    finally:
+        stopped = time.monotonic()
+        second.stop()
+    assert time.monotonic() - stopped < 40  # and a stop does not wait the minute out either
