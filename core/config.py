@@ -98,6 +98,10 @@ CORE_SETTINGS: dict[str, Setting] = {
     "server.unauthenticated_per_address": Setting(
         "int", 10, "Live connections one address may hold open before signing in; more are refused.", 1, 1000
     ),
+    "server.http_threads": Setting(
+        "int", 32, "Threads kept for pages and the API: live connections may use every other one of "
+        "server.threads, and more are refused, so pages always load.", 2, 1024
+    ),
     "database.busy_timeout_ms": Setting(
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
     ),

@@ -26,6 +26,11 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
   ``server.unauthenticated_per_address`` such transports; the next handshake
   is refused with 429 ``too_many_connections``. Phones and the wall sign in
   within milliseconds of opening, so neither limit ever touches them.
+* **Threads for pages**: every live transport, signed in or not, holds one of
+  ``server.threads``; at most ``server.threads - server.http_threads`` may be
+  open at once, and the next handshake is refused with 503
+  ``too_many_live_connections``. Without it, as many sockets as threads left
+  no thread for any page or API call: every request hung (issue 16, item 3).
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ DOORMAN_TICK_SECONDS = 0.25
 REFUSAL_LOG_SECONDS = 60.0  # one warning per address a minute: a stranger's retries must not fill the disk
 TOO_MANY = "hearthside.live.too_many"  # WSGI environ key: a flag list, shared by the environ's copies
 TOO_MANY_MESSAGE = "Too many live connections from this address are waiting to sign in; try again in a few seconds."
+FULL_MESSAGE = ("This server already holds as many live screens as it can ({cap}); pages still work. Close a "
+                "screen you no longer use, or raise server.threads.")
+FULL_RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class Live:
         self._warned: dict[str, float] = {}  # address -> when its last refusal was logged
         self.handshake_seconds = hs.config["server.handshake_seconds"]
         self.unsigned_per_address = hs.config["server.unauthenticated_per_address"]
+        self.max_transports = max(1, hs.config["server.threads"] - hs.config["server.http_threads"])
         self.socketio.on_event("connect", self._on_connect)
         self.socketio.on_event("disconnect", self._on_disconnect)
         self._watch_transports()
@@ -187,9 +196,11 @@ class Live:
         on_open, on_close = eio.handlers["connect"], eio.handlers["disconnect"]
 
         def opened(eio_sid, environ):
-            if not self._admit(eio_sid, environ):
-                environ.get(TOO_MANY, []).append(True)
-                return {"error": {"code": "too_many_connections", "message": TOO_MANY_MESSAGE}}
+            refusal = self._admit(eio_sid, environ)
+            if refusal is not None:
+                status, code, message = refusal
+                environ.get(TOO_MANY, []).append(status)
+                return {"error": {"code": code, "message": message}}
             return on_open(eio_sid, environ)
 
         def closed(eio_sid, *reason):
@@ -200,30 +211,42 @@ class Live:
         eio.on("connect", opened)
         eio.on("disconnect", closed)
 
-    def _admit(self, eio_sid: str, environ: dict) -> bool:
-        """Register a new transport as unsigned, unless its address already holds its share."""
+    def _admit(self, eio_sid: str, environ: dict) -> tuple[str, str, str] | None:
+        """Register a new transport as unsigned; or why not: (HTTP status, code, message).
+
+        Refused when the server holds as many transports as it has threads
+        for them, or when this address already holds its share of unsigned ones.
+        """
         address = environ.get("REMOTE_ADDR", "")
         with self._lock:
+            if len(self._unsigned) + len(self._connections) >= self.max_transports:
+                self._warn_refused("every address", self.max_transports, "server.threads - server.http_threads")
+                return "503 SERVICE UNAVAILABLE", "too_many_live_connections", \
+                    FULL_MESSAGE.format(cap=self.max_transports)
             held = sum(1 for unsigned in self._unsigned.values() if unsigned.address == address)
             if held >= self.unsigned_per_address:
-                self._warn_refused(address, held)
-                return False
+                self._warn_refused(address, held, "server.unauthenticated_per_address")
+                return "429 TOO MANY REQUESTS", "too_many_connections", TOO_MANY_MESSAGE
             self._unsigned[eio_sid] = Unsigned(address, time.monotonic())
             if self._doorman is None:
                 self._doorman = threading.Thread(target=self._close_unsigned, name="hearthside-live-doorman",
                                                  daemon=True)
                 self._doorman.start()
-        return True
+        return None
 
-    def _warn_refused(self, address: str, held: int) -> None:
+    def _warn_refused(self, address: str, held: int, limit: str) -> None:
         """Log a refusal, at most once a minute per address (called under the lock)."""
         now = time.monotonic()
         if now - self._warned.get(address, -REFUSAL_LOG_SECONDS) < REFUSAL_LOG_SECONDS:
             return
         self._warned = {a: t for a, t in self._warned.items() if now - t < REFUSAL_LOG_SECONDS}
         self._warned[address] = now
-        log.warning("Refusing live connections from %s: %d are open there without signing in "
-                    "(server.unauthenticated_per_address)", address, held)
+        if address == "every address":
+            log.warning("Refusing live connections: %d are open, as many as the server keeps threads for (%s)",
+                        held, limit)
+        else:
+            log.warning("Refusing live connections from %s: %d are open there without signing in (%s)",
+                        address, held, limit)
 
     def _close_unsigned(self) -> None:
         """Close transports still unsigned after ``handshake_seconds``; stop once none is left.
@@ -329,7 +352,7 @@ class Live:
 
 
 class RefusalStatus:
-    """WSGI wrapper: a handshake refused for its address answers 429, not engineio's 401.
+    """WSGI wrapper: a refused handshake answers 429 (its address) or 503 (the server is full), not 401.
 
     engineio can only refuse a handshake as "401 Unauthorized"; the body is
     already Hearthside's error JSON, but the status should say "wait", not
@@ -346,8 +369,9 @@ class RefusalStatus:
 
         def respond(status, headers, exc_info=None):
             if refused:
-                status = "429 TOO MANY REQUESTS"
-                headers = [*headers, ("Retry-After", self.retry_after)]
+                status = refused[0]
+                wait = self.retry_after if status.startswith("429") else str(FULL_RETRY_SECONDS)
+                headers = [*headers, ("Retry-After", wait)]
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, respond)

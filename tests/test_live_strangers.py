@@ -138,3 +138,44 @@ def test_signed_in_screens_are_not_counted_or_closed(strict_server):
     finally:
         for screen in screens:
             screen.disconnect()
+
+
+@pytest.fixture
+def small_server(data_dir):
+    """20 threads, 16 kept for pages: at most 4 live transports at once."""
+    from tests.conftest import ServerProcess
+
+    process = ServerProcess(data_dir, env={"HEARTHSIDE_SERVER__THREADS": "20",
+                                           "HEARTHSIDE_SERVER__HTTP_THREADS": "16"})
+    yield process
+    process.stop()
+
+
+def test_live_screens_beyond_the_threads_kept_for_them_are_refused_and_pages_keep_loading(small_server):
+    """As many sockets as threads left no thread for any page: every request hung (issue 16, item 3)."""
+    ann, _bob = onboard_couple(HttpClient(small_server.url))
+    screens = []
+    try:
+        for _ in range(4):
+            screen = socketio.Client(reconnection=False)
+            screen.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
+            screens.append(screen)
+        with pytest.raises(websocket.WebSocketBadStatusException) as fifth:
+            websocket.create_connection(ws_url(small_server.url), timeout=5)
+        assert fifth.value.status_code == 503
+        refused = requests.get(small_server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+        assert refused.json()["error"]["code"] == "too_many_live_connections"
+        assert "pages still work" in refused.json()["error"]["message"]
+        pages = [requests.get(small_server.url + path, timeout=ANSWER_TIMEOUT) for path in
+                 ("/api/v1/health", "/welcome", "/signin") * 5]
+        assert {page.status_code for page in pages} == {200}
+        screens.pop().disconnect()
+        screens[0].sleep(0.5)
+        again = socketio.Client(reconnection=False)  # a slot is free again
+        again.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
+        screens.append(again)
+    finally:
+        for screen in screens:
+            screen.disconnect()
+    assert small_server.output().count("as many as the server keeps threads for") == 1
