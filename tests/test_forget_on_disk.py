@@ -1,0 +1,66 @@
+"""Forget is final on the disk: after ``POST /api/v1/me/forget`` the member's words are in no file
+of the data folder - not the database, its -wal and -shm, nor any backup - while the server runs."""
+
+import logging
+import subprocess
+import sys
+
+from hearthside.storage import DATABASE_NAME
+from hearthside.testing import HttpClient
+from tests.conftest import PASSWORD, ServerProcess, onboard_couple
+from tests.support.private_texts import add_private_event, files_holding, new_marker, write_entry, write_everywhere
+
+FORGET = {"confirm": "forget my data", "password": PASSWORD}
+
+
+def test_forget_leaves_the_words_in_no_file_and_keeps_the_partners(make_app, data_dir, caplog):
+    app = make_app()
+    hs = app.extensions["hearthside"]
+    ann, bob = onboard_couple(app.test_client())
+    marker, bobs = new_marker(), new_marker("bob-keeps")
+    ritual = write_everywhere(ann, marker)
+    write_entry(bob, bobs)
+    write_everywhere(bob, new_marker("bob-own"), ritual)
+    add_private_event(data_dir, ann.id, marker)
+    manual = hs.storage.backup(hs.storage.backups_dir / "hearthside-20261201T100000Z-manual.db")
+    automatic = hs.storage.automatic_backup("before-migrations", keep=10)
+    broken = hs.storage.backups_dir / "hearthside-20261101T100000Z-manual.db"
+    broken.write_bytes(b"not a database at all " + marker.encode())
+    assert {DATABASE_NAME, manual.name, automatic.name, broken.name} <= \
+        {name.rsplit("/", 1)[-1] for name in files_holding(data_dir, marker)} | {DATABASE_NAME}
+
+    with caplog.at_level(logging.INFO):
+        answer = ann.post("/api/v1/me/forget", json=FORGET)
+    assert answer.status_code == 200, answer.json
+
+    assert files_holding(data_dir, marker) == []
+    assert not broken.exists()
+    assert any(broken.name in r.getMessage() and "not a Hearthside database" in r.getMessage()
+               for r in caplog.records)
+    assert marker not in caplog.text
+    for path in (data_dir / DATABASE_NAME, manual, automatic):  # Bob's words stay where they were
+        assert bobs.encode() in path.read_bytes(), path.name
+    assert bobs in [e["text"] for e in bob.get("/api/v1/transparency/entries").json["entries"]]
+
+
+def test_forget_against_a_running_server_clears_every_file_while_it_runs(data_dir, tmp_path):
+    server = ServerProcess(data_dir)
+    try:
+        ann, bob = onboard_couple(HttpClient(server.url))
+        marker, bobs = new_marker(), new_marker("bob-keeps")
+        write_everywhere(ann, marker)
+        write_entry(bob, bobs)
+        done = subprocess.run([sys.executable, "-m", "hearthside", "backup", "--data-dir", str(data_dir)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        backups = list((data_dir / "backups").glob("*-manual.db"))
+        assert len(backups) == 1 and marker.encode() in backups[0].read_bytes()
+
+        answer = ann.post("/api/v1/me/forget", json=FORGET)
+        assert answer.status_code == 200, answer.json
+        assert files_holding(data_dir, marker) == []  # the server still runs: its -wal and -shm included
+        assert bobs.encode() in backups[0].read_bytes()
+        assert bobs in str(bob.get("/api/v1/transparency/entries").json)
+    finally:
+        server.stop()
+    assert marker not in server.output()
