@@ -212,7 +212,7 @@ class Storage:
                     return True
                 time.sleep(0.05 * (attempt + 1))
         log.warning("Could not empty the database's WAL file (%s-wal): another connection was reading. "
-                    "It is emptied at the next checkpoint", self.path.name)
+                    "It is emptied at the latest when the server stops", self.path.name)
         return False
 
     def automatic_backup(self, reason: str, keep: int) -> Path:
