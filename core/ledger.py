@@ -120,12 +120,18 @@ def _same_member(db, entry: dict) -> dict | None:
 
 def _forget_again(hs, entry: dict) -> list[str]:
     from . import member_data
+    from .plugin_manager import PluginError
 
     with hs.storage.connection() as db:
         member = _same_member(db, entry)
         if member is None or member_data.forget_reflected(db, member["id"], entry["at"]):
             return []
-        member_data.forget(hs, db, member["id"], at=entry["at"], record=False)
+        try:
+            member_data.forget(hs, db, member["id"], at=entry["at"], record=False)
+        except PluginError as exc:
+            log.error("Could not forget member %s again: %s", member["id"], exc)
+            return [f"Could NOT forget again what member {member['id']} asked to forget on {entry['at'][:10]}: "
+                    f"the {exc.plugin} feature could not clear its part. Fix it and run the restore again."]
     return [f"Forgot again what member {member['id']} asked to forget on {entry['at'][:10]} (the backup was older)"]
 
 

@@ -196,7 +196,7 @@ class Storage:
         _fsync(destination.parent)  # the rename itself survives a power cut
         return destination
 
-    def checkpoint(self, attempts: int = 5) -> bool:
+    def checkpoint(self, attempts: int = 3, wait_ms: int = 1000) -> bool:
         """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``).
 
         After a forget the WAL still holds the pages as they were before the
@@ -206,6 +206,7 @@ class Storage:
         Returns whether the WAL was emptied; if not, says so in the log.
         """
         with self.connection() as db:
+            db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")  # a member is waiting for their answer
             for attempt in range(attempts):
                 busy, _frames, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 if not busy:
