@@ -64,3 +64,21 @@ def test_forget_against_a_running_server_clears_every_file_while_it_runs(data_di
     finally:
         server.stop()
     assert marker not in server.output()
+
+
+def test_the_wal_is_emptied_once_no_reader_holds_an_older_snapshot_and_the_log_says_when_not(hs, data_dir, caplog):
+    wal = data_dir / f"{DATABASE_NAME}-wal"
+    reader = hs.storage.connect()
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM events").fetchone()  # a snapshot from before the write
+        with hs.storage.connection() as db, db.atomic():
+            db.execute("INSERT INTO scheduler_runs (job_id, last_run_at) VALUES ('x', 'now')")
+        with caplog.at_level(logging.WARNING):
+            assert hs.storage.checkpoint(attempts=1, wait_ms=10) is False
+        assert "Could not empty the database's WAL file" in caplog.text
+        assert wal.stat().st_size > 0
+    finally:
+        reader.close()
+    assert hs.storage.checkpoint() is True
+    assert wal.stat().st_size == 0
