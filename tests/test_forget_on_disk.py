@@ -82,3 +82,26 @@ def test_the_wal_is_emptied_once_no_reader_holds_an_older_snapshot_and_the_log_s
         reader.close()
     assert hs.storage.checkpoint() is True
     assert wal.stat().st_size == 0
+
+
+def test_a_backup_from_before_the_member_joined_is_left_as_it_was(make_app, data_dir):
+    from hearthside.testing import Member
+
+    app = make_app()
+    hs = app.extensions["hearthside"]
+    client = app.test_client()
+    answer = client.post("/api/v1/onboarding", json={
+        "couple": {"name": "A & B", "time_zone": "Europe/Berlin"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    ann = Member(client, answer.json["token"], answer.json["member"])
+    before_bob = hs.storage.backup(hs.storage.backups_dir / "hearthside-20261201T100000Z-manual.db")
+    kept = before_bob.read_bytes()
+    code = ann.post("/api/v1/invites").json["code"]
+    answer = client.post(f"/api/v1/invites/{code}/accept",
+                         json={"username": "bob", "password": PASSWORD, "display_name": "Bob"})
+    bob = Member(client, answer.json["token"], answer.json["member"])
+    marker = new_marker()
+    write_entry(bob, marker)
+    assert bob.post("/api/v1/me/forget", json=FORGET).status_code == 200
+    assert before_bob.read_bytes() == kept
+    assert files_holding(data_dir, marker) == []
