@@ -200,9 +200,27 @@ def restore(file, force, data_dir, config_file) -> None:
                    "Run again with --force to replace it (the current database is kept in backups/).", err=True)
         sys.exit(1)
     kept = storage.restore_from(Path(file), keep=config["backups.keep"])
+    storage.close()
     if kept:
         click.echo(f"The previous database was kept as {kept}")
     click.echo(f"Restored {file} into {storage.path}")
+    _reapply_ledger(config, _plugins)
+
+
+def _reapply_ledger(config, plugins) -> None:
+    """Build the app on the restored folder (migrations run), then redo what its ledger remembers.
+
+    A backup older than a forget or a revocation must not bring either back.
+    """
+    from .app import build_app
+    from .ledger import reapply
+
+    hs = _build_or_explain(build_app, config, plugins).extensions["hearthside"]
+    try:
+        for line in reapply(hs):
+            click.echo(line)
+    finally:
+        hs.shutdown()
 
 
 @cli.command("new-plugin")

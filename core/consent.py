@@ -207,7 +207,7 @@ def _active(grants: dict[int, bool], who: str) -> bool:
 # -- changing grants ------------------------------------------------------------
 
 
-def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> bool:
+def set_grant(db, principal, scope: str, granted: bool, who: str = "all", record: bool = True) -> bool:
     """Record a member's grant or revocation; returns whether anything changed.
 
     Repeating one's current answer writes nothing (the history stays a record
@@ -218,6 +218,9 @@ def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> boo
     pages show it at once. See :func:`_emit_switch` for who hears those two.
     ``who`` is the scope's rule: an ``author`` scope is never active for the
     couple as a whole, so its changes are told to the couple only.
+    A revocation is also written to the forget ledger (:mod:`hearthside.ledger`)
+    so a restored older database cannot turn it back on; ``record=False`` is
+    for the ledger's own re-application.
     """
     with db.atomic():
         couple_id, member_id = principal.couple_id, principal.member_id
@@ -231,7 +234,22 @@ def set_grant(db, principal, scope: str, granted: bool, who: str = "all") -> boo
              visibility="couple", actor_id=member_id)
         if who == "all" and was_active != active:
             _emit_switch(db, couple_id, scope, active)
+    if not granted and record:
+        _remember_revocation(db, member_id, scope)
     return True
+
+
+def _remember_revocation(db, member_id: int, scope: str) -> None:
+    """Write the revocation to the ledger, with the time of its history row."""
+    if getattr(db, "data_dir", None) is None:  # a database outside a data folder: no ledger there
+        return
+    from . import ledger
+    from .accounts import get_member
+
+    member = get_member(db, member_id)
+    at = db.execute("SELECT created_at FROM consent_grants WHERE member_id = ? AND scope = ? ORDER BY id DESC "
+                    "LIMIT 1", [member_id, scope]).fetchone()[0]
+    ledger.record_revocation(db.data_dir, member_id, member["created_at"], scope, at)
 
 
 def is_wall_scope(scope: str) -> bool:

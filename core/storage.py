@@ -8,6 +8,12 @@ Choices, and why:
   ``FULL`` adds one fsync per commit (well under a millisecond on an SSD, a few
   on an SD card) and keeps every commit the member saw succeed.
 * **foreign_keys=ON** and a **busy timeout** on every connection.
+* **secure_delete=ON** on every connection: a deleted row (a member's
+  "forget") is zeroed in its page instead of lingering in free space, and
+  :meth:`Storage.checkpoint` empties the WAL that still held it.
+* **Private files** (:mod:`hearthside.datafolder`): the folder is tightened to
+  0700/0600 at every start, and the database file is created 0600 before the
+  first connect, so SQLite's ``-wal`` and ``-shm`` and every backup are too.
 * **One connection per thread**: a request gets its own (see
   :func:`hearthside.app.get_db`), jobs and scripts open theirs with
   :meth:`Storage.connection`. Connections are never shared across threads.
@@ -39,6 +45,8 @@ from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
+
+from .datafolder import FOLDER_MODE, create_private_file, secure_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +86,13 @@ class Database(sqlite_utils.Database):
 
     def __init__(self, conn: sqlite3.Connection, after_commit: Callable[["Database", list], None] | None = None,
                  write_lock: threading.RLock | None = None, lock_timeout: float = 5.0,
-                 in_order: Callable[[list], None] | None = None):
+                 in_order: Callable[[list], None] | None = None, data_dir: Path | None = None):
         super().__init__(conn, execute_plugins=False)
         self.after_commit = after_commit
         self.in_order = in_order
+        # The data folder this database lives in (None for a file elsewhere, e.g. a backup
+        # being cleared): where the forget ledger is kept (hearthside.ledger).
+        self.data_dir = data_dir
         self.pending_events: list = []
         self.write_lock = write_lock or threading.RLock()
         self.lock_timeout = lock_timeout
@@ -155,7 +166,9 @@ class Storage:
         self.backups_dir = self.data_dir / "backups"
         self.busy_timeout_ms = busy_timeout_ms
         self.after_commit = after_commit
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        secure_data_folder(self.data_dir)
+        create_private_file(self.path)
         self.write_lock = write_lock_for(self.path)
         with self.connection() as db:
             db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept in the file
@@ -172,6 +185,7 @@ class Storage:
         It never holds a transaction, so it blocks neither writers nor checkpoints.
         """
         keeper = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        keeper.execute("PRAGMA secure_delete=ON")
         keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL index
         return keeper
 
@@ -189,8 +203,9 @@ class Storage:
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA secure_delete=ON")
         return Database(conn, after_commit=self.after_commit, write_lock=self.write_lock,
-                        lock_timeout=self.busy_timeout_ms / 1000, in_order=self.in_order)
+                        lock_timeout=self.busy_timeout_ms / 1000, in_order=self.in_order, data_dir=self.data_dir)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Database]:
@@ -212,9 +227,11 @@ class Storage:
         carries the real name, and the partial file is removed on failure.
         """
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         partial = destination.with_name(destination.name + ".partial")
         try:
+            partial.unlink(missing_ok=True)  # a leftover of a crash may have any mode
+            create_private_file(partial)  # 0600 from the first byte, and its -journal too
             with self.connection() as db:
                 target = sqlite3.connect(partial)
                 try:
@@ -229,6 +246,26 @@ class Storage:
         partial.replace(destination)
         _fsync(destination.parent)  # the rename itself survives a power cut
         return destination
+
+    def checkpoint(self, attempts: int = 3, wait_ms: int = 1000) -> bool:
+        """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``).
+
+        After a forget the WAL still holds the pages as they were before the
+        deletion; truncating it leaves the member's words in no file. It needs
+        no reader holding an older snapshot: the keeper connection never holds
+        one, a request's may for a moment, so a busy answer is retried briefly.
+        Returns whether the WAL was emptied; if not, says so in the log.
+        """
+        with self.connection() as db:
+            db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")  # a member is waiting for their answer
+            for attempt in range(attempts):
+                busy, _frames, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                time.sleep(0.05 * (attempt + 1))
+        log.warning("Could not empty the database's WAL file (%s-wal): another connection was reading. "
+                    "It is emptied at the latest when the server stops", self.path.name)
+        return False
 
     def automatic_backup(self, reason: str, keep: int) -> Path:
         """Back up before a risky step; only the newest ``keep`` automatic backups stay.

@@ -1,0 +1,68 @@
+"""The data folder is readable by the server's user only.
+
+Everything private lives in one folder: the database and its ``-wal`` and
+``-shm``, the backups, the session key, the matcher key, the forget ledger
+and whatever a plugin writes there. Folders are 0700 and files 0600, so on a
+Pi shared with other accounts (or a NAS mounted for the whole family) nobody
+else can read a byte of it.
+
+Files are created that way (:func:`create_private_file`), and every start
+walks the folder once and tightens what an earlier version, a ``cp`` or an
+unzip left wider: one walk covers the core and every plugin alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def secure_data_folder(data_dir: Path) -> list[str]:
+    """Make the folder and everything under it private; returns one line per thing tightened.
+
+    Symbolic links are neither followed nor changed: what they point to is
+    not the data folder's. The lines name paths relative to the folder and
+    the modes, never anything inside a file.
+    """
+    data_dir = Path(data_dir)
+    changed = [_tighten(data_dir, data_dir, FOLDER_MODE)]
+    for folder, subfolders, files in os.walk(data_dir):
+        for name in subfolders:
+            changed.append(_tighten(data_dir, Path(folder, name), FOLDER_MODE))
+        for name in files:
+            changed.append(_tighten(data_dir, Path(folder, name), FILE_MODE))
+    return [line for line in changed if line]
+
+
+def _tighten(data_dir: Path, path: Path, mode: int) -> str | None:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:  # gone since the walk listed it (a -journal, a .partial)
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return None
+    old = stat.S_IMODE(info.st_mode)
+    if not old & 0o077:  # already the owner's only (0600, or stricter such as 0400)
+        return None
+    os.chmod(path, mode)
+    line = f"{path.relative_to(data_dir).as_posix() or '.'}: {old:04o} -> {mode:04o}"
+    log.info("Data folder: tightened %s (only the server's user may read it)", line)
+    return line
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist, so its first byte is private.
+
+    SQLite gives a database's ``-wal``, ``-shm`` and ``-journal`` the mode of
+    the database file, so creating the file this way before the first
+    connect makes them private too.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    os.close(fd)
