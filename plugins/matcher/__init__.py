@@ -73,6 +73,13 @@ def hearthside_nav_items(hs, member):
 
 
 @hookimpl
+def hearthside_backup_files(hs):
+    from .crypto import KEY_FILE
+
+    return [KEY_FILE]  # without it a restored database holds answers nobody can open
+
+
+@hookimpl
 def hearthside_consent_scopes(hs):
     return [Scope(store.REVEAL_SCOPE,
                   "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers)")]
