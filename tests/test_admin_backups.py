@@ -22,6 +22,12 @@ def error_code(answer) -> str:
 
 
 @pytest.fixture
+def app(make_app):
+    """A server that backs itself up daily, as out of the box (the test kit turns it off otherwise)."""
+    return make_app(flags={"backups.schedule": "daily"})
+
+
+@pytest.fixture
 def consented(couple):
     ann, bob = couple
     ann.grant(SCOPE)
@@ -137,3 +143,38 @@ def test_a_server_shared_by_couples_never_downloads_in_the_app(consented, other_
     assert ann.get("/api/v1/admin/backups").json["download"]["code"] == "backup_download_shared_server"
     for caller in (cat, dan):
         assert caller.post("/api/v1/admin/backups", json={}).status_code == 403
+
+
+# -- the admin page's Backups panel (served HTML; tests/test_admin_backups_browser.py drives Chromium) ----------
+
+
+def test_the_panel_explains_why_a_download_is_off_and_shows_a_failed_run(app, couple, monkeypatch):
+    from hearthside import backup_schedule
+    from hearthside.testing import sign_in_browser
+
+    ann, bob = couple
+    page = sign_in_browser(app, ann).get("/admin").get_data(as_text=True)
+    assert "Download a backup" in page and "No scheduled backup has run yet." in page
+    assert "both of you to turn on the consent" in page and "disabled>Download a backup" in page
+
+    monkeypatch.setattr(backup_schedule, "write_bundle", _disk_full)
+    backup_schedule.run_scheduled_backup(app.extensions["hearthside"])
+    ann.grant(SCOPE)
+    bob.grant(SCOPE)
+    page = sign_in_browser(app, ann).get("/admin").get_data(as_text=True)
+    assert "It failed: not enough free space in" in page
+    assert "disabled>Download a backup" not in page and "data-backup-refusal" not in page
+
+
+def test_the_partner_gets_no_backups_panel(app, couple):
+    from hearthside.testing import sign_in_browser
+
+    _ann, bob = couple
+    answer = sign_in_browser(app, bob).get("/admin")
+    assert answer.status_code == 403 and "Download a backup" not in answer.get_data(as_text=True)
+
+
+def _disk_full(*_args, **_kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")

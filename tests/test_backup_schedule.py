@@ -18,7 +18,7 @@ MONDAY_3AM = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def backups_app(make_app):
-    return make_app(flags={"time_zone": "UTC", "backups.time": "03:30"})
+    return make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.time": "03:30"})
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_backup_runs_at_its_time_and_writes_a_bundle(members, driver, data_d
 
 
 def test_old_scheduled_bundles_are_pruned_to_keep_and_nothing_else_is(make_app, data_dir):
-    app = make_app(flags={"time_zone": "UTC", "backups.keep": 2})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.keep": 2})
     backups = data_dir / "backups"
     backups.mkdir(exist_ok=True)
     mine = backups / "hearthside-20200101T000000Z-manual.hsb"
@@ -85,7 +85,7 @@ def test_old_scheduled_bundles_are_pruned_to_keep_and_nothing_else_is(make_app, 
 def test_each_bundle_is_copied_to_copy_to(make_app, data_dir, tmp_path):
     stick = tmp_path / "usb"
     stick.mkdir()
-    app = make_app(flags={"time_zone": "UTC", "backups.copy_to": str(stick)})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.copy_to": str(stick)})
     driver = SchedulerDriver(app.extensions["hearthside"], FakeClock(MONDAY_3AM))
     try:
         driver.run("core.backup")
@@ -106,7 +106,7 @@ def test_a_full_copy_target_fails_visibly_to_the_admin_and_the_bundle_stays(make
 
     stick = tmp_path / "usb"
     stick.mkdir()
-    app = make_app(flags={"time_zone": "UTC", "backups.copy_to": str(stick)})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.copy_to": str(stick)})
     ann, bob = onboard_couple(app.test_client())
     monkeypatch.setattr(backup_schedule, "free_bytes", lambda folder: 4096)
     driver = SchedulerDriver(app.extensions["hearthside"], FakeClock(MONDAY_3AM))
@@ -127,7 +127,7 @@ def test_a_full_copy_target_fails_visibly_to_the_admin_and_the_bundle_stays(make
 
 
 def test_a_missing_copy_folder_and_a_full_disk_are_plain_problems(make_app, data_dir, tmp_path, monkeypatch):
-    app = make_app(flags={"time_zone": "UTC", "backups.copy_to": str(tmp_path / "unplugged")})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.copy_to": str(tmp_path / "unplugged")})
     hs = app.extensions["hearthside"]
     first = backup_schedule.run_scheduled_backup(hs)
     assert first["ok"] == 0 and "does not exist (is the USB stick plugged in?)" in first["problem"]
@@ -157,7 +157,7 @@ def test_weekly_backups_run_on_sunday(make_app):
 
 
 def test_a_pi_that_was_off_at_backup_time_backs_up_once_when_it_starts(make_app, data_dir):
-    app = make_app(flags={"time_zone": "UTC"})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily"})
     hs = app.extensions["hearthside"]
     clock = FakeClock(MONDAY_3AM)
     driver = SchedulerDriver(hs, clock)
