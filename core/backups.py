@@ -23,17 +23,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import sqlite3
-import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from . import __version__, bundle_crypto
+from .private_files import private_workdir, write_private
 from .storage import DATABASE_NAME, validate_database_file
 
 BUNDLE_SUFFIX = ".hsb"
@@ -78,7 +78,7 @@ def _safe_member(name) -> bool:
 def write_bundle(hs, destination: Path, passphrase: str | None = None) -> Path:
     """Write a bundle of ``hs``'s data folder to ``destination`` (0600), encrypted if a passphrase is given."""
     data_dir = hs.storage.data_dir
-    work = _workdir(hs.storage.backups_dir)
+    work = private_workdir(hs.storage.backups_dir)
     try:
         database = hs.storage.backup(work / DATABASE_NAME)
         keys = {name: plugin for name, plugin in backup_files(hs).items() if (data_dir / name).is_file()}
@@ -131,39 +131,6 @@ def database_summary(path: Path) -> dict:
     return {"migrations": migrations, "tables": counts}
 
 
-def write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` readable by this user only (0600 from the first byte), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(path)
-    _fsync_dir(path.parent)
-    return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _workdir(near: Path) -> Path:
-    """A private scratch folder (0700) on the data folder's disk: copies of private data never go to /tmp."""
-    near.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".bundle-", dir=near))
-
-
 # -- reading and verifying ------------------------------------------------------------------
 
 
@@ -201,7 +168,7 @@ def open_bundle(path: Path, passphrase: str | None, scratch: Path) -> OpenedBund
         raise BundleError(f"{path} does not exist or is not a file")
     with path.open("rb") as handle:
         head = handle.read(len(bundle_crypto.MAGIC))
-    workdir = _workdir(scratch)
+    workdir = private_workdir(scratch)
     try:
         if head.startswith(SQLITE_MAGIC):
             return _opened_database(path, workdir)
@@ -237,11 +204,9 @@ def _verified(archive: zipfile.ZipFile, path: Path, workdir: Path) -> OpenedBund
     for name, expected in files.items():
         if not _safe_member(name):
             raise BundleError(f"{path} names a file outside the data folder ({name})")
-        try:
-            data = archive.read(name)
-        except KeyError:
-            raise BundleError(f"{path} is damaged: {name} is missing from it") from None
-        if hashlib.sha256(data).hexdigest() != expected.get("sha256") or len(data) != expected.get("size"):
+        data = _read_member(archive, name, path)
+        if not isinstance(expected, dict) or hashlib.sha256(data).hexdigest() != expected.get("sha256") \
+                or len(data) != expected.get("size"):
             raise BundleError(f"{path} is damaged: {name} does not match its checksum")
         write_private(workdir / "members" / name, data)
     if DATABASE_NAME not in files:
@@ -250,16 +215,32 @@ def _verified(archive: zipfile.ZipFile, path: Path, workdir: Path) -> OpenedBund
     problem = validate_database_file(database)
     if problem:
         raise BundleError(problem.replace(str(database), f"the database in {path}"))
-    keys = {name: workdir / "members" / name for name in manifest.get("keys", {}) if name in files}
+    declared = manifest.get("keys") if isinstance(manifest.get("keys"), dict) else {}
+    keys = {name: workdir / "members" / name for name in declared if name in files and _restorable_key(name)}
     ledger = workdir / "members" / LEDGER_FILE if LEDGER_FILE in files else None
     return OpenedBundle("bundle", workdir, database, manifest, keys, ledger)
 
 
-def _manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """One member's bytes; a missing or unreadable member (a truncated copy) is a damaged bundle."""
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        return archive.read(name)
     except KeyError:
-        raise BundleError(f"{path} is a zip file but not a Hearthside bundle (it has no {MANIFEST})") from None
+        raise BundleError(f"{path} is damaged: {name} is missing from it") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):  # a cut-short file: offsets past its end
+        raise BundleError(f"{path} is damaged: {name} cannot be read from it") from None
+
+
+def _restorable_key(name: str) -> bool:
+    """A key never lands on the database, its journal files or the ledger, whatever a bundle says."""
+    return not name.startswith(DATABASE_NAME) and name not in (MANIFEST, LEDGER_FILE)
+
+
+def _manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+    if MANIFEST not in archive.namelist():
+        raise BundleError(f"{path} is a zip file but not a Hearthside bundle (it has no {MANIFEST})")
+    try:
+        manifest = json.loads(_read_member(archive, MANIFEST, path))
     except ValueError:
         raise BundleError(f"{path} is damaged: its {MANIFEST} is not readable") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):

@@ -220,7 +220,8 @@ def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file) -> No
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace existing data (the current database and keys are kept in backups/).")
+@click.option("--force", is_flag=True,
+              help="Replace existing data (the current database and keys are kept in backups/).")
 @passphrase_file_option
 @passphrase_prompt_option
 @data_dir_option

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .backups import OpenedBundle, write_private
+from .backups import OpenedBundle
+from .private_files import write_private
 
 DATABASE_ONLY_WARNING = (
     "Warning: this is a database-only backup (.db), without the key files: the matcher's answers in it "

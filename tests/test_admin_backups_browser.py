@@ -29,7 +29,8 @@ def sign_up(base: str, consent: bool) -> None:
         "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
         "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}}, timeout=10)
     ann = answer.json()["token"]
-    code = requests.post(base + "/api/v1/invites", headers={"Authorization": f"Bearer {ann}"}, timeout=10).json()["code"]
+    code = requests.post(base + "/api/v1/invites", headers={"Authorization": f"Bearer {ann}"},
+                         timeout=10).json()["code"]
     bob = requests.post(f"{base}/api/v1/invites/{code}/accept", json={
         "username": "bob", "password": PASSWORD, "display_name": "Bob"}, timeout=10).json()["token"]
     for token in (ann, bob) if consent else ():

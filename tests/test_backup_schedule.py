@@ -127,7 +127,8 @@ def test_a_full_copy_target_fails_visibly_to_the_admin_and_the_bundle_stays(make
 
 
 def test_a_missing_copy_folder_and_a_full_disk_are_plain_problems(make_app, data_dir, tmp_path, monkeypatch):
-    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.copy_to": str(tmp_path / "unplugged")})
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily",
+                          "backups.copy_to": str(tmp_path / "unplugged")})
     hs = app.extensions["hearthside"]
     first = backup_schedule.run_scheduled_backup(hs)
     assert first["ok"] == 0 and "does not exist (is the USB stick plugged in?)" in first["problem"]

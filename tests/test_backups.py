@@ -189,6 +189,8 @@ def broken_database(bundle: Path, folder: Path) -> bytes:
     ("not_hearthside", "not a Hearthside one"),
     ("not_a_backup", "is not a Hearthside backup"),
     ("missing_file", "does not exist"),
+    ("newer_format", "install a newer Hearthside to restore it"),
+    ("truncated", "is damaged"),
 ])
 def test_restore_refuses_what_it_cannot_verify_and_touches_nothing(bundle, data_dir, tmp_path, damage, message):
     target = tmp_path / "damaged.hsb"
@@ -206,6 +208,13 @@ def test_restore_refuses_what_it_cannot_verify_and_touches_nothing(bundle, data_
         rezip(bundle, target, {"hearthside.db": foreign.read_bytes()}, fix_manifest=True)
     elif damage == "not_a_backup":
         target.write_text("our shopping list, not a backup\n" * 10)
+    elif damage == "newer_format":
+        with zipfile.ZipFile(bundle) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+        rezip(bundle, target, {"manifest.json": json.dumps({**manifest, "format": 2}).encode()})
+    elif damage == "truncated":
+        whole = bundle.read_bytes()
+        target.write_bytes(whole[:200] + whole[-2000:])  # the zip's directory survives, its members do not
     before = {name: (data_dir / name).read_bytes() for name in (DATABASE_NAME, "matcher.key")}
 
     done = hsb("restore", target, "--force", "--data-dir", data_dir)
@@ -303,3 +312,22 @@ def test_rewrite_refuses_an_encrypted_bundle(bundle, tmp_path):
     sealed.write_bytes(bundle_crypto.encrypt(bundle.read_bytes(), PASSPHRASE))
     with pytest.raises(BundleError, match="encrypted"):
         rewrite_bundle_database(sealed, lambda path: None)
+
+
+def test_a_crafted_bundle_cannot_write_over_the_database_or_outside_the_data_folder(bundle, data_dir, tmp_path):
+    with zipfile.ZipFile(bundle) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    crafted = dict(manifest, keys={**manifest["keys"], "hearthside.db-wal": "evil"})
+    wal = b"not a write-ahead log"
+    crafted["files"] = {**manifest["files"],
+                        "hearthside.db-wal": {"sha256": hashlib.sha256(wal).hexdigest(), "size": len(wal)}}
+    target = rezip(bundle, tmp_path / "crafted.hsb", {"manifest.json": json.dumps(crafted).encode(),
+                                                       "hearthside.db-wal": wal})
+    with open_bundle(target, None, tmp_path) as opened:
+        assert "hearthside.db-wal" not in opened.keys
+
+    escaping = dict(manifest, files={**manifest["files"], "../escape.key": manifest["files"]["secret_key"]})
+    target = rezip(bundle, tmp_path / "escaping.hsb", {"manifest.json": json.dumps(escaping).encode()})
+    done = hsb("restore", target, "--force", "--data-dir", data_dir)
+    assert done.exit_code == 1 and "names a file outside the data folder" in done.stderr
+    assert not (data_dir.parent / "escape.key").exists()

@@ -15,6 +15,8 @@ download at once. Each download is told to the couple (``backup.downloaded``).
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Response, jsonify
 
 from hearthside import accounts, backup_schedule
@@ -95,7 +97,7 @@ def download_backup(principal):
     passphrase = _passphrase(json_body(optional=True))
     hs = current_hs()
     name = bundle_name("download")
-    path = write_bundle(hs, hs.storage.backups_dir / f".{name}", passphrase)
+    path = write_bundle(hs, hs.storage.backups_dir / f".{name}.{secrets.token_hex(4)}", passphrase)  # two at once
     try:
         data = path.read_bytes()
     finally:

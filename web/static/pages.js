@@ -230,6 +230,13 @@
     "device.revoked": function () {
       return "A wall screen was removed.";
     },
+    "backup.downloaded": function (e) {
+      var sealed = e.payload && e.payload.encrypted ? " (sealed with a passphrase)" : "";
+      return HS.nameOf(e.actor_id) + " downloaded a full backup of this server" + sealed + ".";
+    },
+    "backup.failed": function (e) {
+      return "The scheduled backup failed: " + ((e.payload && e.payload.problem) || "see the Admin page") + ".";
+    },
   };
   // Consent settings by their plain-language description (filled in by the home page).
   var scopeDescriptions = {};
