@@ -80,8 +80,8 @@ def download_refusal(db, couple_id: int) -> tuple[str, str] | None:
     if db.execute("SELECT count(*) FROM couples").fetchone()[0] != 1:
         return "backup_download_shared_server", SHARED_SERVER_MESSAGE
     if not is_active(db, couple_id, BACKUP_DOWNLOAD_SCOPE):
-        return "consent_required", ("Downloading a backup needs both of you to turn on the consent "
-                                    "\"download a full backup\" on the consent page.")
+        return "consent_required", ("Downloading a backup needs both of you to turn on \"Let the server's admin "
+                                    "download a full backup in the app\" on the consent page.")
     return None
 
 
