@@ -32,7 +32,7 @@ from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 from . import store
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.1,<2"  # the plugin API versions this plugin works with (1.1: hearthside_backup_files)
 
 
 @hookimpl
