@@ -155,7 +155,7 @@ def test_the_panel_explains_why_a_download_is_off_and_shows_a_failed_run(app, co
     ann, bob = couple
     page = sign_in_browser(app, ann).get("/admin").get_data(as_text=True)
     assert "Download a backup" in page and "No scheduled backup has run yet." in page
-    assert "both of you to turn on the consent" in page and "disabled>Download a backup" in page
+    assert "both of you to turn on" in page and "disabled>Download a backup" in page
 
     monkeypatch.setattr(backup_schedule, "write_bundle", _disk_full)
     backup_schedule.run_scheduled_backup(app.extensions["hearthside"])
