@@ -100,6 +100,23 @@ def test_each_bundle_is_copied_to_copy_to(make_app, data_dir, tmp_path):
     assert row == (1, str(stick))
 
 
+def test_the_stick_keeps_only_the_newest_scheduled_bundles_too(make_app, tmp_path):
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    (stick / "holiday-photos.zip").write_bytes(b"not ours to remove")
+    app = make_app(flags={"time_zone": "UTC", "backups.schedule": "daily", "backups.keep": 1,
+                          "backups.copy_to": str(stick)})
+    driver = SchedulerDriver(app.extensions["hearthside"], FakeClock(MONDAY_3AM))
+    try:
+        driver.run("core.backup")
+        driver.clock.advance(days=1)
+        driver.run("core.backup")
+    finally:
+        driver.close()
+    assert sorted(path.name for path in stick.iterdir()) == ["hearthside-20260303T030000Z-scheduled.hsb",
+                                                             "holiday-photos.zip"]
+
+
 def test_a_full_copy_target_fails_visibly_to_the_admin_and_the_bundle_stays(make_app, data_dir, tmp_path,
                                                                              monkeypatch):
     from hearthside.testing import onboard_couple

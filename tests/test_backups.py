@@ -331,3 +331,12 @@ def test_a_crafted_bundle_cannot_write_over_the_database_or_outside_the_data_fol
     done = hsb("restore", target, "--force", "--data-dir", data_dir)
     assert done.exit_code == 1 and "names a file outside the data folder" in done.stderr
     assert not (data_dir.parent / "escape.key").exists()
+
+
+def test_backup_asks_for_the_passphrase_twice_and_the_bundle_opens_with_it(used, data_dir, tmp_path):
+    done = hsb("backup", "--data-dir", data_dir, "--out", tmp_path / "asked.hsb", "--passphrase-prompt",
+               input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert done.exit_code == 0, done.output
+    assert PASSPHRASE not in done.output  # typed, never shown
+    with open_bundle(tmp_path / "asked.hsb", PASSPHRASE, tmp_path) as opened:
+        assert opened.manifest["encrypted"] is True
