@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -158,53 +157,101 @@ def check_config(config_file) -> None:
     sys.exit(1 if failed else 0)
 
 
+passphrase_file_option = click.option(
+    "--passphrase-file", type=click.Path(dir_okay=False),
+    help="Read the passphrase from the first line of this file (never give it as an argument: "
+         "it would be in the shell's history).")
+passphrase_prompt_option = click.option("--passphrase-prompt", is_flag=True, help="Ask for the passphrase.")
+
+
+def _passphrase(passphrase_file, prompt: bool, confirm: bool) -> str | None:
+    """The passphrase from a file or a hidden prompt, or None; a problem is one line and exit 2."""
+    if passphrase_file and prompt:
+        _refuse("give the passphrase one way: --passphrase-file or --passphrase-prompt, not both", 2)
+    if prompt:
+        return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    if not passphrase_file:
+        return None
+    try:
+        lines = Path(passphrase_file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _refuse(f"cannot read the passphrase file {passphrase_file} ({type(exc).__name__})", 2)
+    if not lines or not lines[0]:
+        _refuse(f"the passphrase file {passphrase_file} is empty", 2)
+    return lines[0]
+
+
+def _refuse(sentence: str, code: int = 1) -> None:
+    click.echo(f"Not done: {sentence}.", err=True)
+    sys.exit(code)
+
+
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False), help="Where to write the backup file.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Where to write the backup bundle.")
+@passphrase_file_option
+@passphrase_prompt_option
 @data_dir_option
 @config_option
-def backup(out, data_dir, config_file) -> None:
-    """Write a consistent backup of the database, even while the server runs."""
-    from .storage import DATABASE_NAME, Storage
+def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
+    """Write one bundle file - database and keys - even while the server runs."""
+    from .app import Hearthside
+    from .backups import bundle_name, write_bundle
+    from .storage import DATABASE_NAME
 
+    passphrase = _passphrase(passphrase_file, passphrase_prompt, confirm=True)
     # Not strict: a backup must work even when a built-in is broken (take one before reinstalling).
-    config, _plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
+    config, plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
     if not (config.data_dir / DATABASE_NAME).is_file():  # a mistyped --data-dir is not created
         click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
         sys.exit(1)
-    storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
-    if storage.is_empty():
-        click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
-        sys.exit(1)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = storage.backup(Path(out) if out else storage.backups_dir / f"hearthside-{stamp}-manual.db")
+    hs = Hearthside(config, plugins)
+    try:
+        if hs.storage.is_empty():
+            click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
+            sys.exit(1)
+        path = write_bundle(hs, Path(out) if out else hs.storage.backups_dir / bundle_name("manual"), passphrase)
+    finally:
+        hs.storage.close()
     click.echo(f"Backup written to {path}")
+    if passphrase is None:
+        click.echo("Not encrypted: anyone who can read this file can read everything in it (it is readable by "
+                   "your user only); keep it where only the two of you can reach, or use --passphrase-file.")
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace an existing database (it is kept in backups/).")
+@click.option("--force", is_flag=True,
+              help="Replace existing data (the current database and keys are kept in backups/).")
+@passphrase_file_option
+@passphrase_prompt_option
 @data_dir_option
 @config_option
-def restore(file, force, data_dir, config_file) -> None:
-    """Replace the database with a backup FILE. Stop the server first."""
-    from .storage import Storage, validate_database_file
+def restore(file, force, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
+    """Put back a backup FILE (a .hsb bundle, or an old .db). Stop the server first."""
+    from .app import Hearthside
+    from .backups import BundleError, open_bundle
+    from .restore import restore as restore_into
 
-    problem = validate_database_file(Path(file))
-    if problem:
-        click.echo(f"Not restoring: {problem}.", err=True)
+    passphrase = _passphrase(passphrase_file, passphrase_prompt, confirm=False)
+    config, plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
+    try:  # everything is verified before the data folder is touched
+        opened = open_bundle(Path(file), passphrase, config.data_dir / "backups")
+    except BundleError as exc:
+        click.echo(f"Not restoring: {exc}.", err=True)
         sys.exit(1)
-    config, _plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
-    storage = Storage(config.data_dir, config["database.busy_timeout_ms"])
-    if not storage.is_empty() and not force:
-        click.echo(f"Not restoring: {storage.path} already holds data. "
-                   "Run again with --force to replace it (the current database is kept in backups/).", err=True)
-        sys.exit(1)
-    kept = storage.restore_from(Path(file), keep=config["backups.keep"])
-    storage.close()
-    if kept:
-        click.echo(f"The previous database was kept as {kept}")
-    click.echo(f"Restored {file} into {storage.path}")
-    _reapply_ledger(config, _plugins)
+    with opened:
+        hs = Hearthside(config, plugins)
+        try:
+            if not hs.storage.is_empty() and not force:
+                click.echo(f"Not restoring: {hs.storage.path} already holds data. Run again with --force to "
+                           "replace it (the current database and keys are kept in backups/).", err=True)
+                sys.exit(1)
+            for line in restore_into(hs, opened):
+                click.echo(line)
+        finally:
+            hs.storage.close()
+    click.echo(f"Restored {file}")
+    _reapply_ledger(config, plugins)
 
 
 def _reapply_ledger(config, plugins) -> None:

@@ -28,6 +28,7 @@ ENV_ALIASES = {"HEARTHSIDE_PLUGINS": "plugins.allow"}
 PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Setting:
     """One setting: its kind, default and a plain-language help line.
 
     ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``,
-    ``timezone``, ``path``, ``url`` (``http(s)://host[:port][/path]``, or empty for unset) or ``names`` (a list of plugin names: a YAML list,
+    ``timezone``, ``path``, ``time`` (a time of day, ``HH:MM``), ``url`` (``http(s)://host[:port][/path]``, or empty for unset) or ``names`` (a list of plugin names: a YAML list,
     or comma-separated text in an environment variable). ``minimum``/``maximum`` bound numbers;
     ``choices`` lists the allowed words of a ``choice``.
     """
@@ -105,7 +106,16 @@ CORE_SETTINGS: dict[str, Setting] = {
     "database.busy_timeout_ms": Setting(
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
     ),
-    "backups.keep": Setting("int", 10, "Automatic backups kept in data_dir/backups (oldest removed first).", 1, 1000),
+    "backups.keep": Setting(
+        "int", 10, "Automatic backups kept in data_dir/backups, and scheduled bundles (oldest removed first).", 1, 1000
+    ),
+    "backups.schedule": Setting(
+        "choice", "daily", "How often the server writes a backup bundle by itself.", choices=("off", "daily", "weekly")
+    ),
+    "backups.time": Setting("time", "03:30", "When the scheduled backup runs, in the server's time zone (weekly: on Sundays)."),
+    "backups.copy_to": Setting(
+        "str", "", "A folder (a USB stick) that gets a copy of each scheduled bundle; empty: no copy."
+    ),
     "auth.invite_hours": Setting("int", 72, "How long an invite code stays valid.", 1, 720),
     "auth.pairing_minutes": Setting("int", 15, "How long a wall-screen pairing code stays valid.", 1, 1440),
     "auth.login_attempts": Setting("int", 5, "Failed sign-ins per username or address before a pause.", 1, 100),
@@ -274,6 +284,7 @@ def _describe(setting: Setting) -> str:
         "path": "a folder path",
         "url": "an address such as https://hearth.example:8321 (http or https, no query), or empty",
         "timezone": "an IANA time zone such as Europe/Berlin",
+        "time": "a time of day such as 03:30 (24-hour HH:MM)",
         "choice": "one of " + ", ".join(setting.choices),
         "names": "a list of plugin names (comma-separated in an environment variable)",
     }[setting.kind]
@@ -310,6 +321,8 @@ def coerce(setting: Setting, value: Any) -> Any:
     if kind == "choice" and value not in setting.choices:
         raise ValueError
     if kind == "timezone" and value not in available_timezones() and value != "UTC":
+        raise ValueError
+    if kind == "time" and not TIME_OF_DAY.match(value):
         raise ValueError
     return value
 

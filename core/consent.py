@@ -67,7 +67,12 @@ class Scope:
 
 
 # The core's own scopes. Plugins declare theirs (including ``dashboard.<plugin>``).
-CORE_SCOPES: tuple[Scope, ...] = ()
+BACKUP_DOWNLOAD_SCOPE = "core.backup_download"
+CORE_SCOPES: tuple[Scope, ...] = (
+    Scope(BACKUP_DOWNLOAD_SCOPE,
+          "Let the server's admin download a full backup in the app. Whoever has the downloaded file "
+          "can read everything both of you wrote"),
+)
 
 
 def registry(hs) -> dict[str, Scope]:

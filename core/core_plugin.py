@@ -27,3 +27,17 @@ def hearthside_nav_items(hs, member):
     from hearthside.web.pages import core_nav_items
 
     return core_nav_items(member)
+
+
+@hookimpl
+def hearthside_backup_files(hs):
+    from .keys import KEY_FILE
+
+    return [KEY_FILE]  # restored with the database, browser sessions stay valid
+
+
+@hookimpl
+def hearthside_scheduled_jobs(hs):
+    from .backup_schedule import scheduled_jobs
+
+    return scheduled_jobs(hs)

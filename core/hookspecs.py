@@ -110,6 +110,20 @@ def hearthside_scheduled_jobs(hs):
 
 
 @hookspec
+def hearthside_backup_files(hs):
+    """Name the files, besides the database, this plugin needs to read its data.
+
+    Called whenever a backup bundle is written (``hearthside backup``, the
+    scheduled backup, the admin's download). Return a list of file names
+    relative to the data folder - typically a key kept outside the database
+    (the matcher's ``matcher.key``). Each one that exists goes into the bundle
+    and is restored beside the database (mode 0600); a name outside the data
+    folder is ignored. Without it, a restored database is ciphertext nobody
+    can open. Not first-result.
+    """
+
+
+@hookspec
 def hearthside_event(hs, db, event):
     """React to an event after the transaction that wrote it has committed.
 

@@ -175,3 +175,20 @@ def consent_terms(db):
         recorded_at TEXT NOT NULL
     )""")
     db.execute("ALTER TABLE consent_grants ADD COLUMN reason TEXT")
+
+
+@migrations(name="0010_backup_runs")
+def backup_runs_table(db):
+    # One row per scheduled backup, so the admin page shows the last one and
+    # a failure is not only a log line. problem is a plain reason ("not
+    # enough free space on /media/usb"), never anything a member wrote.
+    db.execute("""CREATE TABLE backup_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        ok INTEGER NOT NULL DEFAULT 0 CHECK (ok IN (0, 1)),
+        file TEXT,
+        size INTEGER,
+        copied_to TEXT,
+        problem TEXT
+    )""")

@@ -1057,6 +1057,8 @@ def make_app(data_dir, hearthside_plugins, hearthside_discover_installed, _migra
     """Build apps on the test's data folder, isolated from the caller's environment and config.
 
     ``make_app(extra_plugins={...}, flags={...}, config_file=None, env=None, discover_installed=None)``.
+    The core's scheduled backup is off (``backups.schedule: off``) unless the test sets it, so
+    ``scheduler.advance(...)`` runs the plugin's own jobs only.
     """
     from hearthside.app import create_app
     from hearthside.plugin_manager import discover
@@ -1075,6 +1077,9 @@ def make_app(data_dir, hearthside_plugins, hearthside_discover_installed, _migra
             and not any(name.endswith("DATA_DIR") for name in (env or {}))
         fresh = own_folder and not (data_dir / "hearthside.db").exists()
         copied = fresh and _migrated_databases.copy_into(kind, data_dir)
+        # The core's scheduled backup stays out of a plugin's scheduler unless the test turns it on.
+        if config_file is None and "HEARTHSIDE_BACKUPS__SCHEDULE" not in (env or {}):
+            flags = {"backups.schedule": "off", **(flags or {})}
         app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
                          extra_plugins=plugins, discover_installed=installed)
         if fresh and not copied:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from hearthside import __version__
 from hearthside.app import load_plugins_and_config
+from hearthside.backups import open_bundle
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from hearthside.storage import DATABASE_NAME, validate_database_file
@@ -262,15 +263,17 @@ def test_backup_while_the_server_runs(run, server, data_dir, tmp_path):
 
     done = run("backup", "--data-dir", data_dir)
     assert done.returncode == 0, done.stderr
-    written = Path(done.stdout.strip().removeprefix("Backup written to "))
+    written = Path(done.stdout.splitlines()[0].removeprefix("Backup written to "))
     assert written.parent == data_dir / "backups"
-    assert written.name.endswith("-manual.db")
-    assert validate_database_file(written) is None
-    assert event_types(written) == ["written.while.serving"]
+    assert written.name.endswith("-manual.hsb")
+    assert "anyone who can read this file can read everything in it" in done.stdout
+    with open_bundle(written, None, tmp_path) as opened:
+        assert event_types(opened.database) == ["written.while.serving"]
 
-    done = run("backup", "--data-dir", data_dir, "--out", "copies/ours.db")
+    done = run("backup", "--data-dir", data_dir, "--out", "copies/ours.hsb")
     assert done.returncode == 0, done.stderr
-    assert validate_database_file(tmp_path / "copies" / "ours.db") is None
+    with open_bundle(tmp_path / "copies" / "ours.hsb", None, tmp_path) as opened:
+        assert validate_database_file(opened.database) is None
     assert not list((tmp_path / "copies").glob("*.partial"))
     assert server.process.poll() is None  # the server kept running
 
@@ -295,13 +298,13 @@ def test_backup_of_a_fresh_database_without_tables(run, tmp_path):
 
 @pytest.fixture
 def backed_up(make_app, data_dir, run, tmp_path):
-    """A data folder with one event, and a backup of it at tmp_path/at-backup.db."""
+    """A data folder with one event, and a backup bundle of it at tmp_path/at-backup.hsb."""
     app = make_app()
     add_event(app, "before.backup")
-    done = run("backup", "--data-dir", data_dir, "--out", tmp_path / "at-backup.db")
+    done = run("backup", "--data-dir", data_dir, "--out", tmp_path / "at-backup.hsb")
     assert done.returncode == 0, done.stderr
     add_event(app, "after.backup")
-    return tmp_path / "at-backup.db"
+    return tmp_path / "at-backup.hsb"
 
 
 def test_restore_round_trip_keeps_the_previous_database(backed_up, run, data_dir):
@@ -333,7 +336,7 @@ def test_restore_refuses_to_overwrite_without_force(backed_up, run, data_dir):
 
 
 @pytest.mark.parametrize("kind, message", [
-    ("text", "is not a SQLite database"),
+    ("text", "is not a Hearthside backup"),
     ("foreign", "is a SQLite database but not a Hearthside one"),
     ("missing", "does not exist"),
 ])

@@ -107,6 +107,11 @@ class Good:
         self.calls.append("hearthside_calendar_entry")
         return True
 
+    @hookimpl
+    def hearthside_backup_files(self, hs):
+        self.calls.append("hearthside_backup_files")
+        return ["good.key"]
+
 
 @pytest.fixture
 def hearthside_discover_installed() -> bool:
@@ -210,6 +215,17 @@ def _check_calendar_entry(hs, client, db, good):
     assert ("good", True) in results
 
 
+def _check_backup_files(hs, client, db, good):
+    import zipfile
+
+    from hearthside.backups import write_bundle
+
+    (hs.storage.data_dir / "good.key").write_text("good secret\n")
+    bundle = write_bundle(hs, hs.storage.backups_dir / "check.hsb")  # a backup is still written
+    with zipfile.ZipFile(bundle) as archive:
+        assert archive.read("good.key") == b"good secret\n"
+
+
 CHECKS = {
     "hearthside_config_schema": _check_config_schema,
     "hearthside_migrations": _check_migrations,
@@ -225,6 +241,7 @@ CHECKS = {
     "hearthside_forget": _check_forget,
     "hearthside_cli_commands": _check_cli_commands,
     "hearthside_calendar_entry": _check_calendar_entry,
+    "hearthside_backup_files": _check_backup_files,
 }
 
 CALL_AGAIN = {
@@ -242,6 +259,7 @@ CALL_AGAIN = {
     "hearthside_forget": lambda hs, db: {"hs": hs, "db": db, "member_id": 1},
     "hearthside_cli_commands": lambda hs, db: {"cli": click.Group("again")},
     "hearthside_calendar_entry": lambda hs, db: {"hs": hs, "db": db, "couple_id": 1, "entry": SAMPLE_ENTRY},
+    "hearthside_backup_files": lambda hs, db: {"hs": hs},
 }
 
 
@@ -265,11 +283,11 @@ def test_a_plugin_raising_in_a_hook_is_isolated(make_app, caplog, hook_name):
         assert boom.calls == 1
         report = state(hs, "boom")
         assert report["state"] == "failed"
-        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:124"
+        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:129"
         assert state(hs, "good")["state"] == "loaded"
         assert state(hs, "core")["state"] == "loaded"
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:124"
+        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:129"
                    in message for message in errors), errors
         # The message can carry what a member wrote: only at debug level, never in what is shown.
         assert not any(f"boom in {hook_name}" in message for message in errors), errors

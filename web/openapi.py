@@ -117,6 +117,10 @@ SCHEMAS: dict[str, dict] = {
     }, ["username", "password"]),
     "TokenAndMember": obj({"token": STRING, "member": ref("Member")}, ["token", "member"]),
     "Invite": obj({"code": STRING, "expires_in_hours": INTEGER}, ["code"]),
+    "BackupRun": obj({"started_at": TIMESTAMP, "finished_at": NULLABLE_TIMESTAMP, "ok": BOOLEAN,
+                      "file": {"type": ["string", "null"]}, "size": {"type": ["integer", "null"]},
+                      "copied_to": {"type": ["string", "null"]}, "problem": {"type": ["string", "null"]}},
+                     ["started_at", "ok", "problem"]),
     "Token": obj({"id": INTEGER, "name": STRING, "kind": {"type": "string", "enum": ["api", "session"]},
                   "created_at": TIMESTAMP, "last_used_at": NULLABLE_TIMESTAMP, "current": BOOLEAN},
                  ["id", "name", "kind", "created_at"]),
@@ -273,6 +277,30 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         "responses": {"200": answer("Couples", obj({"couples": {"type": "array", "items": obj(
             {"id": INTEGER, "name": STRING, "members": INTEGER, "created_at": TIMESTAMP}, ["id", "name", "members"])}},
             ["couples"])), "403": error("Not the server's admin")},
+    },
+    ("GET", "/api/v1/admin/backups"): {
+        "summary": "Scheduled backups: the schedule, the last and recent runs, the next one (admins)",
+        "tags": ["admin"],
+        "responses": {"200": answer("Backups", obj({
+            "schedule": {"type": "string", "enum": ["off", "daily", "weekly"]}, "time": STRING, "keep": INTEGER,
+            "copy_to": {"type": ["string", "null"]}, "last": {"oneOf": [ref("BackupRun"), {"type": "null"}]},
+            "next_at": NULLABLE_TIMESTAMP, "recent": {"type": "array", "items": ref("BackupRun")},
+            "download": obj({"allowed": BOOLEAN, "code": {"type": ["string", "null"]},
+                             "message": {"type": ["string", "null"]}}, ["allowed"])},
+            ["schedule", "time", "keep", "last", "next_at", "recent"])),
+            "403": error("Not the server's admin")},
+    },
+    ("POST", "/api/v1/admin/backups"): {
+        "summary": "Download the whole home as one bundle (admins of a one-couple server, with both partners' "
+                   "consent core.backup_download)", "tags": ["admin"],
+        "requestBody": body(obj({"passphrase": {"type": "string", "minLength": 8, "maxLength": 1024}}),
+                            required=False),
+        "responses": {"200": {"description": "The bundle file (.hsb), as an attachment",
+                              "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                  "format": "binary"}}}},
+                      "400": error("A passphrase shorter than 8 characters"),
+                      "403": error("Not the admin, a server shared by several couples "
+                                   "(backup_download_shared_server), or the consent is off (consent_required)")},
     },
     # -- consent ---------------------------------------------------------------------
     ("GET", "/api/v1/consents"): {

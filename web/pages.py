@@ -305,7 +305,28 @@ def admin(viewer):
     hs = current_hs()
     # Names and sizes of couples only: hosting a couple is no licence to look at it.
     return render_member_page("admin.html", viewer, plugins=hs.plugins.report(), safe_mode=hs.config["safe_mode"],
-                          couples=accounts.couples_overview(get_db()))
+                              couples=accounts.couples_overview(get_db()),
+                              backups=_backups_panel(hs, viewer["couple"]["id"]))
+
+
+def _backups_panel(hs, couple_id: int) -> dict:
+    """What the admin page's Backups panel shows: times in the server's zone, and why a download is off."""
+    from hearthside import backup_schedule
+    from hearthside.web.api.admin import download_refusal
+
+    db = get_db()
+    status = backup_schedule.status(hs, db)
+    zone = ZoneInfo(hs.config["time_zone"])
+    last = status["last"]
+    refusal = download_refusal(db, couple_id)
+    return {**status, "zone": zone.key,
+            "last_when": _local_time(last["finished_at"] or last["started_at"], zone) if last else None,
+            "next_when": _local_time(status["next_at"], zone) if status["next_at"] else None,
+            "refusal": refusal[1] if refusal else None}
+
+
+def _local_time(iso: str, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %d %b %Y, %H:%M")
 
 
 # -- QR codes ------------------------------------------------------------------------------

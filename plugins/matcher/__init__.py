@@ -32,7 +32,7 @@ from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
 from . import store
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.1,<2"  # the plugin API versions this plugin works with (1.1: hearthside_backup_files)
 
 
 @hookimpl
@@ -70,6 +70,13 @@ def hearthside_blueprints(hs):
 @hookimpl
 def hearthside_nav_items(hs, member):
     return [{"label": "Yes / no / maybe", "endpoint": "matcher_pages.answer", "order": 40}]
+
+
+@hookimpl
+def hearthside_backup_files(hs):
+    from .crypto import KEY_FILE
+
+    return [KEY_FILE]  # without it a restored database holds answers nobody can open
 
 
 @hookimpl

@@ -1,18 +1,32 @@
-"""Server administration: several couples on one server (friends sharing a Pi).
+"""Server administration: several couples on one server (friends sharing a Pi), and backups.
 
 The admin (the member who set the server up) can invite a new couple and see
 which couples exist - a name and a member count, never who the members are or
 anything they wrote: hosting a couple is not a licence to look at it.
+
+Backups: the admin sees the schedule and how the last runs went. Downloading a
+bundle in the app is different: the file holds the *other* partner's private
+words too (and every other couple's, on a shared server). So it needs all of:
+the caller is the admin, the server hosts exactly one couple (a shared server
+is backed up on the Pi itself, with ``hearthside backup``), and both partners
+keep the consent ``core.backup_download`` on - revoking it stops the next
+download at once. Each download is told to the couple (``backup.downloaded``).
 """
 
 from __future__ import annotations
 
-from flask import jsonify
+import secrets
 
-from hearthside import accounts
+from flask import Response, jsonify
+
+from hearthside import accounts, backup_schedule
 from hearthside.app import current_hs, get_db
 from hearthside.auth import require
+from hearthside.backups import bundle_name, write_bundle
+from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active, require_active
 from hearthside.errors import api_error
+from hearthside.events import emit
+from hearthside.inputs import json_body
 
 from . import api
 
@@ -42,3 +56,63 @@ def list_couples(principal):
     db = get_db()
     _require_admin(db, principal)
     return jsonify({"couples": accounts.couples_overview(db)})
+
+
+SHARED_SERVER_MESSAGE = ("This server hosts more than one couple, so a full backup holds other couples' private "
+                         "data too; it cannot be downloaded in the app. Run `hearthside backup` on the server itself.")
+MIN_PASSPHRASE = 8
+
+
+@api.get("/admin/backups")
+@require()
+def backups_overview(principal):
+    """The schedule, the last and recent scheduled runs, the next one, and whether a download is possible."""
+    db = get_db()
+    _require_admin(db, principal)
+    refusal = download_refusal(db, principal.couple_id)
+    return jsonify({**backup_schedule.status(current_hs(), db),
+                    "download": {"allowed": refusal is None, "code": refusal and refusal[0],
+                                 "message": refusal and refusal[1]}})
+
+
+def download_refusal(db, couple_id: int) -> tuple[str, str] | None:
+    """Why this couple's admin cannot download a backup now (code, message), or None."""
+    if db.execute("SELECT count(*) FROM couples").fetchone()[0] != 1:
+        return "backup_download_shared_server", SHARED_SERVER_MESSAGE
+    if not is_active(db, couple_id, BACKUP_DOWNLOAD_SCOPE):
+        return "consent_required", ("Downloading a backup needs both of you to turn on \"Let the server's admin "
+                                    "download a full backup in the app\" on the consent page.")
+    return None
+
+
+@api.post("/admin/backups")
+@require()
+def download_backup(principal):
+    """The whole home as one bundle file, optionally sealed with a passphrase."""
+    db = get_db()
+    _require_admin(db, principal)
+    if db.execute("SELECT count(*) FROM couples").fetchone()[0] != 1:
+        api_error(403, "backup_download_shared_server", SHARED_SERVER_MESSAGE)
+    require_active(db, principal.couple_id, BACKUP_DOWNLOAD_SCOPE)
+    passphrase = _passphrase(json_body(optional=True))
+    hs = current_hs()
+    name = bundle_name("download")
+    path = write_bundle(hs, hs.storage.backups_dir / f".{name}.{secrets.token_hex(4)}", passphrase)  # two at once
+    try:
+        data = path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+    with db.atomic():
+        emit(db, "backup.downloaded", principal.couple_id, {"encrypted": passphrase is not None},
+             visibility="couple", actor_id=principal.member_id)
+    return Response(data, mimetype="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def _passphrase(body: dict) -> str | None:
+    value = body.get("passphrase")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) < MIN_PASSPHRASE or len(value) > 1024:
+        api_error(400, "invalid_field", f"passphrase: at least {MIN_PASSPHRASE} characters (or leave it out).")
+    return value

@@ -230,6 +230,13 @@
     "device.revoked": function () {
       return "A wall screen was removed.";
     },
+    "backup.downloaded": function (e) {
+      var sealed = e.payload && e.payload.encrypted ? " (sealed with a passphrase)" : "";
+      return HS.nameOf(e.actor_id) + " downloaded a full backup of this server" + sealed + ".";
+    },
+    "backup.failed": function (e) {
+      return "The scheduled backup failed: " + ((e.payload && e.payload.problem) || "see the Admin page") + ".";
+    },
   };
   // Consent settings by their plain-language description (filled in by the home page).
   var scopeDescriptions = {};
@@ -815,6 +822,75 @@
     });
   }
 
+  /** The file name the server gave an attachment, or a plain default. */
+  function attachmentName(response) {
+    var match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    return match ? match[1] : "hearthside-backup.hsb";
+  }
+
+  /** POST for a file: the bundle arrives as a blob and is saved through a temporary link. */
+  function downloadBackup(passphrase, retried) {
+    return fetch("/api/v1/admin/backups", {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": HS.csrf || "" },
+      body: JSON.stringify(passphrase ? { passphrase: passphrase } : {}),
+    }).then(function (response) {
+      if (response.ok) {
+        return response.blob().then(function (blob) {
+          var link = el("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = attachmentName(response);
+          document.body.appendChild(link);
+          link.click();
+          document.body.removeChild(link);
+          setTimeout(function () {
+            URL.revokeObjectURL(link.href);
+          }, 60000);
+          return link.download;
+        });
+      }
+      return response.json().catch(function () {
+        return null;
+      }).then(function (data) {
+        var error = (data && data.error) || {};
+        if (error.code === "csrf_failed" && !retried) {
+          return HS.refreshCsrf().then(function () {
+            return downloadBackup(passphrase, true);
+          });
+        }
+        throw new Error(error.message || "The backup could not be made (" + response.status + "). Please try again.");
+      });
+    });
+  }
+
+  function backupForm(form) {
+    var error = $("[data-error]", form);
+    var success = $("[data-success]", form);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var problem = validate(form);
+      HS.showError(error, problem);
+      HS.show(success, false);
+      if (problem) return;
+      var field = $("#backup-passphrase", form);
+      busy(form, true);
+      downloadBackup(field.value)
+        .then(function (name) {
+          field.value = "";
+          success.textContent = "Saved " + name + ". Keep it where only the two of you can reach it.";
+          HS.show(success, true);
+        })
+        .catch(function (failure) {
+          HS.showError(error, failure);
+        })
+        .then(function () {
+          busy(form, false);
+        });
+    });
+  }
+
   /** What was cleared, by the titles the page listed for the parts the API says took part. */
   function showForgotten(node, plugins, root) {
     node.textContent = "";
@@ -833,6 +909,8 @@
 
   pages.admin = function () {
     $$("[data-invite]").forEach(inviteWidget);
+    var form = $("[data-backup-download]");
+    if (form && !$("button", form).disabled) backupForm(form);
   };
 
   document.addEventListener("DOMContentLoaded", function () {
