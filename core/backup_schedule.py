@@ -22,7 +22,7 @@ from pathlib import Path
 from apscheduler.triggers.cron import CronTrigger
 
 from .backups import BUNDLE_SUFFIX, bundle_name, write_bundle
-from .private_files import write_private
+from .datafolder import write_private
 from .errors import is_storage_full, log_exception
 from .events import emit
 from .scheduler import ScheduledJob

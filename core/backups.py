@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from . import __version__, bundle_crypto
-from .private_files import private_workdir, write_private
+from .datafolder import private_workdir, write_private
 from .storage import DATABASE_NAME, validate_database_file
 
 BUNDLE_SUFFIX = ".hsb"

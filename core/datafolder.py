@@ -6,9 +6,12 @@ and whatever a plugin writes there. Folders are 0700 and files 0600, so on a
 Pi shared with other accounts (or a NAS mounted for the whole family) nobody
 else can read a byte of it.
 
-Files are created that way (:func:`create_private_file`), and every start
-walks the folder once and tightens what an earlier version, a ``cp`` or an
-unzip left wider: one walk covers the core and every plugin alike.
+Files are created that way (:func:`create_private_file`, :func:`write_private`),
+and every start walks the folder once and tightens what an earlier version,
+a ``cp`` or an unzip left wider: one walk covers the core and every plugin
+alike. Writes go to ``<name>.partial`` and are renamed only once flushed
+(:func:`fsync`), so a power cut or a full disk never leaves a half file
+under the real name.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -66,3 +70,37 @@ def create_private_file(path: Path) -> None:
     """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` readable by this user only (0600 from the first byte), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
+    fsync(path.parent)  # the rename itself survives a power cut
+    return path
+
+
+def private_workdir(near: Path) -> Path:
+    """A private scratch folder (0700) on the data folder's disk: copies of private data never go to /tmp."""
+    near.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    return Path(tempfile.mkdtemp(prefix=".bundle-", dir=near))
+
+
+def fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to the disk: a Pi gets unplugged."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

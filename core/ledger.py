@@ -42,9 +42,14 @@ def record_revocation(data_dir: Path, member_id: int, member_created_at: str, sc
 
 
 def entries(data_dir: Path) -> list[dict]:
-    """Every entry, oldest first; a line cut short by a power cut is skipped."""
+    """Every entry of the folder's ledger, oldest first."""
+    return read_entries(ledger_path(data_dir))
+
+
+def read_entries(path: Path) -> list[dict]:
+    """Every entry of a ledger file (the folder's, or one out of a bundle); a line cut short is skipped."""
     try:
-        lines = ledger_path(data_dir).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
     found = []
@@ -86,9 +91,9 @@ def _append(data_dir: Path, entry: dict) -> None:
     finally:
         os.close(fd)
     if created:
-        from .storage import _fsync
+        from .datafolder import fsync
 
-        _fsync(path.parent)
+        fsync(path.parent)
 
 
 def reapply(hs) -> list[str]:

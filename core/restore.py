@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import ledger
 from .backups import OpenedBundle
-from .private_files import write_private
+from .datafolder import write_private
 
 DATABASE_ONLY_WARNING = (
     "Warning: this is a database-only backup (.db), without the key files: the matcher's answers in it "
@@ -32,7 +33,6 @@ def restore(hs, opened: OpenedBundle) -> list[str]:
     lines += [_restore_key(storage, name, source) for name, source in opened.keys.items()]
     if opened.ledger is not None:
         lines.append(_merge_ledger(storage.data_dir, opened.ledger))
-    lines += _after_restore(hs)
     return lines
 
 
@@ -53,18 +53,8 @@ def _merge_ledger(data_dir: Path, bundled: Path) -> str:
     """Add the bundle's forget-ledger entries to this folder's, never dropping one already here.
 
     Forgets made here after the bundle was written must stay recorded, so the
-    ledger is merged line by line, not replaced.
+    ledgers are joined, not replaced; ``hearthside restore`` then re-applies
+    what the restored database does not hold (:func:`hearthside.ledger.reapply`).
     """
-    target = data_dir / bundled.name
-    if not target.is_file():
-        write_private(target, bundled.read_bytes())
-        return "Restored the record of forgotten data"
-    present = target.read_text(encoding="utf-8").splitlines()
-    new = [line for line in bundled.read_text(encoding="utf-8").splitlines() if line and line not in present]
-    write_private(target, "".join(f"{line}\n" for line in [*present, *new]).encode("utf-8"))
-    return f"Merged the record of forgotten data ({len(new)} new entr{'y' if len(new) == 1 else 'ies'})"
-
-
-def _after_restore(hs) -> list[str]:
-    """Steps that must follow every restore, each returning lines to show; none yet beyond the above."""
-    return []
+    added = ledger.merge(data_dir, ledger.read_entries(bundled))
+    return f"Merged the record of forgotten data ({added} new entr{'y' if added == 1 else 'ies'})"

@@ -9,9 +9,10 @@ be older), cleared with the very routine that cleared the live database
 trace, flushed, and renamed over the original. A backup that cannot be
 rewritten is deleted, and the log says which file and why, never what was in it.
 
-Another kind of backup file plugs in with one line::
+A ``.hsb`` bundle (:mod:`hearthside.backups`) has its database rewritten the
+same way inside it. Another kind of backup file plugs in with one line::
 
-    SCRUBBERS[".hsb"] = scrub_bundle   # scrub_bundle(hs, path, member, at) -> bool
+    SCRUBBERS[".zip"] = scrub_zip   # scrub_zip(hs, path, member, at) -> bool
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _delete(path: Path, why: str) -> str:
 
 def scrub_database_file(hs, path: Path, member: dict, at: str) -> bool:
     """Rewrite one ``.db`` backup without the member; False when it holds nothing of theirs to clear."""
-    from .storage import _fsync, validate_database_file
+    from .datafolder import fsync
+    from .storage import validate_database_file
 
     problem = validate_database_file(path)
     if problem:
@@ -86,13 +88,13 @@ def scrub_database_file(hs, path: Path, member: dict, at: str) -> bool:
         create_private_file(partial)
         shutil.copyfile(path, partial)
         _erase_in(hs, partial, member, at)
-        _fsync(partial)
+        fsync(partial)
     except BaseException:
         for leftover in (partial, partial.with_name(partial.name + "-journal")):
             leftover.unlink(missing_ok=True)
         raise
     partial.replace(path)
-    _fsync(path.parent)
+    fsync(path.parent)
     return True
 
 
@@ -134,4 +136,27 @@ def _erase_in(hs, path: Path, member: dict, at: str) -> None:
         conn.close()
 
 
-SCRUBBERS: dict[str, Scrubber] = {".db": scrub_database_file}
+def scrub_bundle(hs, path: Path, member: dict, at: str) -> bool:
+    """Rewrite one ``.hsb`` bundle's database without the member (its keys and manifest follow).
+
+    A bundle sealed with a passphrase cannot be opened here, so it cannot be
+    rewritten: it is deleted like any other backup that would keep the
+    member's words (docs/security.md, "Files on the disk and forgetting").
+    """
+    from .backups import BundleError, rewrite_bundle_database
+
+    touched = []
+
+    def erase_if_held(database: Path) -> None:
+        if _needs_scrubbing(database, member, at):
+            _erase_in(hs, database, member, at)
+            touched.append(database)
+
+    try:
+        rewrite_bundle_database(path, erase_if_held)
+    except BundleError as exc:
+        raise NotScrubbable(str(exc).replace(str(path), path.name)) from exc
+    return bool(touched)
+
+
+SCRUBBERS: dict[str, Scrubber] = {".db": scrub_database_file, ".hsb": scrub_bundle}

@@ -46,7 +46,7 @@ from typing import Callable, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .datafolder import FOLDER_MODE, create_private_file, secure_data_folder
+from .datafolder import FOLDER_MODE, create_private_file, fsync, secure_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -238,13 +238,13 @@ class Storage:
                     db.conn.backup(target)
                 finally:
                     target.close()
-            _fsync(partial)
+            fsync(partial)
         except BaseException:
             for leftover in (partial, partial.with_name(partial.name + "-journal")):
                 leftover.unlink(missing_ok=True)
             raise
         partial.replace(destination)
-        _fsync(destination.parent)  # the rename itself survives a power cut
+        fsync(destination.parent)  # the rename itself survives a power cut
         return destination
 
     def checkpoint(self, attempts: int = 3, wait_ms: int = 1000) -> bool:
@@ -344,15 +344,6 @@ class Storage:
 
 class BackupFailed(RuntimeError):
     """The backup before migrations could not be written, so no migration was applied."""
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file (or a folder's entries) to the disk: a Pi gets unplugged."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def validate_database_file(path: Path) -> str | None:

@@ -95,7 +95,7 @@ def test_the_account_page_offers_the_download_and_tells_what_a_forget_removes_an
     assert "What Bob keeps" in text
     assert "Consent history:" in text
     assert "You can keep using Hearthside" in text
-    assert "Backups of the server made before today still hold it" in text  # a forget reaches no copy
+    assert "backup kept elsewhere (a downloaded copy, a USB stick) still holds it" in text
     # One line per plugin that takes part, in its own plain words.
     hs = app.extensions["hearthside"]
     for name in hs.plugins.implementers("hearthside_forget"):

@@ -254,14 +254,21 @@ def test_an_old_database_backup_still_restores_with_a_warning_about_keys(used, h
 
 
 def test_the_forget_ledger_travels_and_is_merged_never_replaced(used, data_dir, tmp_path):
-    (data_dir / "forgotten.jsonl").write_text('{"member": 7}\n')
+    import json
+
+    def forget_line(member_id: int) -> str:
+        return json.dumps({"kind": "forget", "member_id": member_id, "member_created_at": "2026-01-01T00:00:00+00:00",
+                           "at": "2026-02-01T00:00:00+00:00"}, separators=(",", ":"))
+
+    (data_dir / "forgotten.jsonl").write_text(forget_line(7) + "\n")
     done = hsb("backup", "--data-dir", data_dir, "--out", tmp_path / "with-ledger.hsb")
     assert done.exit_code == 0, done.output
-    (data_dir / "forgotten.jsonl").write_text('{"member": 9}\n')  # forgotten on this Pi after the bundle
+    (data_dir / "forgotten.jsonl").write_text(forget_line(9) + "\n")  # forgotten on this Pi after the bundle
 
     done = hsb("restore", tmp_path / "with-ledger.hsb", "--force", "--data-dir", data_dir)
     assert done.exit_code == 0, done.output
-    assert (data_dir / "forgotten.jsonl").read_text().splitlines() == ['{"member": 9}', '{"member": 7}']
+    assert "Merged the record of forgotten data (1 new entry)" in done.output
+    assert (data_dir / "forgotten.jsonl").read_text().splitlines() == [forget_line(9), forget_line(7)]
 
 
 def test_a_bundle_without_a_ledger_has_none(bundle):

@@ -30,7 +30,7 @@ def run(tmp_path):
 
 def _backup_outside(run, data_dir, tmp_path):
     """A backup kept outside the data folder (a USB stick): the forget cannot rewrite it."""
-    path = tmp_path / "usb-stick" / "before.db"
+    path = tmp_path / "usb-stick" / "before.hsb"
     run("backup", "--data-dir", data_dir, "--out", path)
     return path
 

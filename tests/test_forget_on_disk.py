@@ -24,9 +24,14 @@ def test_forget_leaves_the_words_in_no_file_and_keeps_the_partners(make_app, dat
     add_private_event(data_dir, ann.id, marker)
     manual = hs.storage.backup(hs.storage.backups_dir / "hearthside-20261201T100000Z-manual.db")
     automatic = hs.storage.automatic_backup("before-migrations", keep=10)
+    from hearthside.backups import write_bundle
+
+    bundle = write_bundle(hs, hs.storage.backups_dir / "hearthside-20261201T110000Z-manual.hsb")
+    sealed = write_bundle(hs, hs.storage.backups_dir / "hearthside-20261201T120000Z-manual.hsb",
+                          passphrase="only the admin knows")
     broken = hs.storage.backups_dir / "hearthside-20261101T100000Z-manual.db"
     broken.write_bytes(b"not a database at all " + marker.encode())
-    assert {DATABASE_NAME, manual.name, automatic.name, broken.name} <= \
+    assert {DATABASE_NAME, manual.name, automatic.name, broken.name, bundle.name} <= \
         {name.rsplit("/", 1)[-1] for name in files_holding(data_dir, marker)} | {DATABASE_NAME}
 
     with caplog.at_level(logging.INFO):
@@ -35,6 +40,8 @@ def test_forget_leaves_the_words_in_no_file_and_keeps_the_partners(make_app, dat
 
     assert files_holding(data_dir, marker) == []
     assert not broken.exists()
+    assert not sealed.exists()  # cannot be opened without its passphrase, so it cannot be rewritten: gone
+    assert set(files_holding(data_dir / "backups", bobs)) >= {manual.name, automatic.name, bundle.name}
     assert any(broken.name in r.getMessage() and "not a Hearthside database" in r.getMessage()
                for r in caplog.records)
     assert marker not in caplog.text
@@ -53,13 +60,13 @@ def test_forget_against_a_running_server_clears_every_file_while_it_runs(data_di
         done = subprocess.run([sys.executable, "-m", "hearthside", "backup", "--data-dir", str(data_dir)],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        backups = list((data_dir / "backups").glob("*-manual.db"))
-        assert len(backups) == 1 and marker.encode() in backups[0].read_bytes()
+        backups = list((data_dir / "backups").glob("*-manual.hsb"))
+        assert len(backups) == 1 and files_holding(data_dir / "backups", marker) == [backups[0].name]
 
         answer = ann.post("/api/v1/me/forget", json=FORGET)
         assert answer.status_code == 200, answer.json
         assert files_holding(data_dir, marker) == []  # the server still runs: its -wal and -shm included
-        assert bobs.encode() in backups[0].read_bytes()
+        assert files_holding(data_dir / "backups", bobs) == [backups[0].name]  # rewritten, not deleted
         assert bobs in str(bob.get("/api/v1/transparency/entries").json)
     finally:
         server.stop()

@@ -63,10 +63,25 @@ def add_private_event(data_dir: Path, member_id: int, marker: str) -> None:
 
 
 def files_holding(folder: Path, text: str) -> list[str]:
-    """Every file under ``folder`` (database, -wal, -shm, backups, keys, ledger) whose bytes hold ``text``."""
+    """Every file under ``folder`` (database, -wal, -shm, backups, keys, ledger) whose bytes hold ``text``.
+
+    A zip (a backup bundle) is searched in its members too: compression would
+    hide the words from a plain byte search.
+    """
     needle = text.encode()
     return sorted(str(path.relative_to(folder)) for path in Path(folder).rglob("*")
-                  if path.is_file() and needle in path.read_bytes())
+                  if path.is_file() and needle in _contents(path))
+
+
+def _contents(path: Path) -> bytes:
+    import io
+    import zipfile
+
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return data + b"".join(archive.read(name) for name in archive.namelist())
 
 
 def loose_modes(folder: Path) -> list[str]:
