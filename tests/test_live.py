@@ -8,6 +8,7 @@ websocket transport and over long-polling.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -20,7 +21,7 @@ from hearthside.consent import Scope
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from hearthside.testing import HttpClient
-from tests.conftest import PASSWORD, join_new_couple, onboard_couple
+from tests.conftest import PASSWORD, ServerProcess, join_new_couple, onboard_couple
 from hearthside.testing import pair_device
 
 # -- in-process: rooms and authentication --------------------------------------------------------
@@ -282,14 +283,44 @@ def listeners():
         listener.close()
 
 
-def real_couple(url: str):
-    http = HttpClient(url)
-    ann, bob = onboard_couple(http)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One real server for the module: each test signs up a couple of its own on it (:func:`real_couple`).
+
+    Starting and stopping a server costs about a second; couples on one server
+    see nothing of each other, which the privacy matrix holds.
+    """
+    process = ServerProcess(tmp_path_factory.mktemp("live") / "data")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def own_server(data_dir):
+    """A server for a test that stops it."""
+    process = ServerProcess(data_dir)
+    yield process
+    process.stop()
+
+
+_joined = itertools.count(1)
+
+
+def real_couple(server):
+    """A new couple and its wall: the first on a server onboards it, later ones join through its admin."""
+    http = HttpClient(server.url)
+    admin = getattr(server, "admin", None)
+    if admin is None:
+        ann, bob = onboard_couple(http)
+        server.admin = ann
+    else:
+        number = next(_joined)
+        ann, bob = join_new_couple(http, admin, first=f"ann{number}", second=f"bob{number}")
     return http, ann, bob, pair_device(ann)
 
 
 def test_a_pause_reaches_both_phones_and_the_wall_within_a_second(server, listeners):
-    http, ann, bob, wall = real_couple(server.url)
+    http, ann, bob, wall = real_couple(server)
     ann_phone = listeners(server.url, ann.token, transports=["websocket"])
     bob_phone = listeners(server.url, bob.token)  # the default: polling, then upgrade
     wall_screen = listeners(server.url, wall.token, transports=["websocket"])
@@ -305,7 +336,7 @@ def test_a_pause_reaches_both_phones_and_the_wall_within_a_second(server, listen
 
 
 def test_a_private_event_never_reaches_the_partner_or_the_wall(server, listeners):
-    http, ann, bob, wall = real_couple(server.url)
+    http, ann, bob, wall = real_couple(server)
     ann_phone = listeners(server.url, ann.token, transports=["websocket"])
     bob_phone = listeners(server.url, bob.token, transports=["websocket"])
     wall_screen = listeners(server.url, wall.token, transports=["websocket"])
@@ -318,7 +349,7 @@ def test_a_private_event_never_reaches_the_partner_or_the_wall(server, listeners
 
 
 def test_connect_without_a_valid_token_is_refused_over_the_network(server):
-    real_couple(server.url)
+    real_couple(server)
     for transports in (["websocket"], ["polling"]):
         for auth in (None, {"token": "forged"}):
             client = socketio.Client(reconnection=False)
@@ -345,7 +376,7 @@ def test_a_refused_long_polling_session_is_closed_by_the_server(server):
 
 
 def test_only_the_servers_own_origin_may_connect_from_a_browser(server, listeners):
-    _http, ann, _bob, _wall = real_couple(server.url)
+    _http, ann, _bob, _wall = real_couple(server)
     evil = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         evil.connect(server.url, auth={"token": ann.token}, transports=["polling"],
@@ -358,7 +389,7 @@ def test_only_the_servers_own_origin_may_connect_from_a_browser(server, listener
 
 
 def test_a_reconnecting_wall_catches_up_with_after(server, listeners):
-    http, ann, bob, wall = real_couple(server.url)
+    http, ann, bob, wall = real_couple(server)
     screen = listeners(server.url, wall.token, transports=["websocket"])
     ann.post("/api/v1/pause")
     last_seen = screen.wait_for("pause.started")["id"]
@@ -372,7 +403,7 @@ def test_a_reconnecting_wall_catches_up_with_after(server, listeners):
 
 
 def test_revoking_the_wall_disconnects_it_within_a_second(server, listeners):
-    http, ann, _bob, wall = real_couple(server.url)
+    http, ann, _bob, wall = real_couple(server)
     screen = listeners(server.url, wall.token, transports=["websocket"])
     assert ann.delete(f"/api/v1/devices/{wall.id}").status_code == 200
     assert screen.disconnected.wait(1.0)
@@ -382,7 +413,7 @@ def test_revoking_the_wall_disconnects_it_within_a_second(server, listeners):
 
 
 def test_a_revoked_consent_reaches_every_screen_within_a_second(card_server, listeners):
-    http, ann, bob, wall = real_couple(card_server.url)
+    http, ann, bob, wall = real_couple(card_server)
     for member in (ann, bob):
         assert member.put("/api/v1/consents/dashboard.testcards", json={"granted": True}).status_code == 200
     screens = [listeners(card_server.url, who.token, transports=["websocket"]) for who in (ann, bob, wall)]
@@ -392,8 +423,9 @@ def test_a_revoked_consent_reaches_every_screen_within_a_second(card_server, lis
         assert event is not None and event["payload"] == {"scope": "dashboard.testcards"}
 
 
-def test_the_server_stops_promptly_with_screens_connected(server, listeners):
-    _http, ann, _bob, wall = real_couple(server.url)
+def test_the_server_stops_promptly_with_screens_connected(own_server, listeners):
+    server = own_server
+    _http, ann, _bob, wall = real_couple(server)
     screens = [listeners(server.url, wall.token, transports=["websocket"]),
                listeners(server.url, ann.token, transports=["polling"])]
     started = time.monotonic()
@@ -407,7 +439,7 @@ def test_each_screen_receives_events_in_id_order_under_many_writers(server, list
     """pages.js drops an id lower than the last it saw, so out-of-order delivery lost events (issue 16, item 6)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    _http, ann, bob, _wall = real_couple(server.url)
+    _http, ann, bob, _wall = real_couple(server)
     phone = listeners(server.url, ann.token, transports=["websocket"])
     scopes = [scope["scope"] for scope in ann.get("/api/v1/consents").json["scopes"]]
     before = ann.get("/api/v1/events?limit=500").json["events"]
