@@ -16,11 +16,13 @@ under the real name.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -72,22 +74,33 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` readable by this user only (0600 from the first byte), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield ``<name>.partial`` (created empty, 0600) to write; on success flush it and rename it to ``path``.
+
+    A write that fails half-way (a full disk, a crash) never carries the real
+    name: the partial file and its SQLite ``-journal`` are removed and the
+    error goes on. A leftover partial of an earlier crash is replaced, whatever its mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
         partial.unlink(missing_ok=True)
+        create_private_file(partial)  # 0600 from the first byte, and SQLite's -journal beside it too
+        yield partial
+        fsync(partial)
+    except BaseException:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
         raise
     partial.replace(path)
     fsync(path.parent)  # the rename itself survives a power cut
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` readable by this user only (0600 from the first byte), atomically."""
+    with replacing(path) as partial:
+        partial.write_bytes(data)
     return path
 
 

@@ -23,7 +23,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from .datafolder import create_private_file
+from .datafolder import replacing
 from .errors import log_exception
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,6 @@ def _delete(path: Path, why: str) -> str:
 
 def scrub_database_file(hs, path: Path, member: dict, at: str) -> bool:
     """Rewrite one ``.db`` backup without the member; False when it holds nothing of theirs to clear."""
-    from .datafolder import fsync
     from .storage import validate_database_file
 
     problem = validate_database_file(path)
@@ -82,19 +81,9 @@ def scrub_database_file(hs, path: Path, member: dict, at: str) -> bool:
         raise NotScrubbable(f"it is not a Hearthside database ({problem.replace(str(path), path.name)})")
     if not _needs_scrubbing(path, member, at):
         return False
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.unlink(missing_ok=True)
-        create_private_file(partial)
+    with replacing(path) as partial:
         shutil.copyfile(path, partial)
         _erase_in(hs, partial, member, at)
-        fsync(partial)
-    except BaseException:
-        for leftover in (partial, partial.with_name(partial.name + "-journal")):
-            leftover.unlink(missing_ok=True)
-        raise
-    partial.replace(path)
-    fsync(path.parent)
     return True
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -46,7 +45,7 @@ from typing import Callable, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .datafolder import FOLDER_MODE, create_private_file, fsync, secure_data_folder
+from .datafolder import FOLDER_MODE, create_private_file, replacing, secure_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -227,24 +226,12 @@ class Storage:
         carries the real name, and the partial file is removed on failure.
         """
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
-        partial = destination.with_name(destination.name + ".partial")
-        try:
-            partial.unlink(missing_ok=True)  # a leftover of a crash may have any mode
-            create_private_file(partial)  # 0600 from the first byte, and its -journal too
-            with self.connection() as db:
-                target = sqlite3.connect(partial)
-                try:
-                    db.conn.backup(target)
-                finally:
-                    target.close()
-            fsync(partial)
-        except BaseException:
-            for leftover in (partial, partial.with_name(partial.name + "-journal")):
-                leftover.unlink(missing_ok=True)
-            raise
-        partial.replace(destination)
-        fsync(destination.parent)  # the rename itself survives a power cut
+        with replacing(destination) as partial, self.connection() as db:
+            target = sqlite3.connect(partial)
+            try:
+                db.conn.backup(target)
+            finally:
+                target.close()
         return destination
 
     def checkpoint(self, attempts: int = 3, wait_ms: int = 1000) -> bool:

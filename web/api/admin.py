@@ -23,7 +23,7 @@ from hearthside import accounts, backup_schedule
 from hearthside.app import current_hs, get_db
 from hearthside.auth import require
 from hearthside.backups import bundle_name, write_bundle
-from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active, require_active
+from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active
 from hearthside.errors import api_error
 from hearthside.events import emit
 from hearthside.inputs import json_body
@@ -91,9 +91,9 @@ def download_backup(principal):
     """The whole home as one bundle file, optionally sealed with a passphrase."""
     db = get_db()
     _require_admin(db, principal)
-    if db.execute("SELECT count(*) FROM couples").fetchone()[0] != 1:
-        api_error(403, "backup_download_shared_server", SHARED_SERVER_MESSAGE)
-    require_active(db, principal.couple_id, BACKUP_DOWNLOAD_SCOPE)
+    refusal = download_refusal(db, principal.couple_id)
+    if refusal is not None:
+        api_error(403, *refusal)
     passphrase = _passphrase(json_body(optional=True))
     hs = current_hs()
     name = bundle_name("download")
