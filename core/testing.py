@@ -52,6 +52,7 @@ same fixtures (``tests/conftest.py``).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -108,6 +109,9 @@ class HttpClient:
         self.base_url = base_url
         self.timeout = timeout
         self.session = requests.Session()
+        # A kept-alive connection holds a stopping server for gunicorn's linger
+        # (2 s): tests that stop their server mid-test would wait for it.
+        self.session.headers["Connection"] = "close"
 
     def _call(self, method, path, headers=None, json=None) -> HttpAnswer:
         return HttpAnswer(self.session.request(method, self.base_url + path, headers=headers, json=json,
@@ -963,6 +967,17 @@ def pytest_configure(config) -> None:
 
     config.addinivalue_line("markers", "real_password_hashing: hash passwords at the production cost "
                                        "in this test's apps (the kit lowers it otherwise)")
+
+
+def pytest_collection_finish(session) -> None:
+    """Leave what collection built (modules, test items, fixtures) out of every later garbage collection.
+
+    Each test builds an app: thousands of short-lived objects, so Python's
+    collector runs often, and a full pass walks every object the test run
+    holds. Frozen, those are skipped: app builds take a third of the time.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items) -> None:

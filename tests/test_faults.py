@@ -66,6 +66,7 @@ class Remote:
         self.server, self.token = server, token
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
+        self.session.headers["Connection"] = "close"  # an idle kept-alive one holds a stopping server 2 s
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.session.request(method, self.server.url + path, timeout=10, **kwargs)
