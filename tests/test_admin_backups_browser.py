@@ -21,7 +21,7 @@ SCOPE = "core.backup_download"
 def backup_server(data_dir):
     process = ServerProcess(data_dir)
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 def sign_up(base: str, consent: bool) -> None:

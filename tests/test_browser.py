@@ -33,7 +33,7 @@ def wall_server(data_dir):
     """A real server with the test card plugin registered as ``testcards``."""
     process = ServerProcess(data_dir, plugins=["tests.support.testcards"])
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 def test_onboarding_invite_join_pair_pause_and_revoke(chromium, wall_server):

@@ -21,17 +21,24 @@ PLUGIN = "tests.support.slow_catch_up"
 def test_a_hanging_catch_up_job_does_not_keep_the_server_from_answering(tmp_path):
     data_dir = tmp_path / "data"
     first = ServerProcess(data_dir, plugins=[PLUGIN])
+    wait_for_line(first, "Scheduler started")  # started beside serving: by then the job's first run is recorded
     first.stop()
     with sqlite3.connect(data_dir / "hearthside.db") as db:  # the server was off for days: 03:00 was missed
-        db.execute("UPDATE scheduler_runs SET last_run_at = '2020-01-01T00:00:00+00:00' WHERE job_id = ?", [JOB_ID])
+        changed = db.execute("UPDATE scheduler_runs SET last_run_at = '2020-01-01T00:00:00+00:00' "
+                             "WHERE job_id = ?", [JOB_ID]).rowcount
+    assert changed == 1
     second = ServerProcess(data_dir, plugins=[PLUGIN])  # waits for health, 20 s at most: the job hangs 60
     try:
         assert requests.get(second.url + "/welcome", timeout=5).status_code == 200
-        deadline = time.monotonic() + 30
-        while "missed a run" not in second.output() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert f"Job {JOB_ID} missed a run" in second.output()  # it did run, beside serving
+        wait_for_line(second, f"Job {JOB_ID} missed a run")  # it did run, beside serving
     finally:
         stopped = time.monotonic()
         second.stop()
     assert time.monotonic() - stopped < 40  # and a stop does not wait the minute out either
+
+
+def wait_for_line(server: ServerProcess, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert text in server.output()

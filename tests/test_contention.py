@@ -103,6 +103,7 @@ def test_another_process_holding_the_database_is_a_503_too(quick_app, pair, data
     assert answer.status_code == 503 and answer.json["error"]["code"] == "busy"
 
 
+@pytest.mark.slow  # a load test: forty threads against a real server
 def test_forty_writers_at_once_on_a_real_server_get_no_server_error(tmp_path):
     """With a short busy timeout, SQLite's own retries alone lost some of these (500 "database is locked")."""
     server = ServerProcess(tmp_path / "data", env={"HEARTHSIDE_DATABASE__BUSY_TIMEOUT_MS": "500"})

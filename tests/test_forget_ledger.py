@@ -1,9 +1,7 @@
 """The forget ledger outlives a restore: a backup older than a forget or a revocation
 does not bring either back, and one that already holds the forget changes nothing."""
 
-import os
 import subprocess
-import sys
 
 import pytest
 
@@ -16,13 +14,10 @@ FORGET = {"confirm": "forget my data", "password": PASSWORD}
 
 
 @pytest.fixture
-def run(tmp_path):
-    """``python -m hearthside ...`` with no HEARTHSIDE_* variables of the caller."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTHSIDE_")}
-
+def run(run_here):
+    """``hearthside ...`` (in this process), which must succeed."""
     def runner(*args) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "hearthside", *map(str, args)], capture_output=True,
-                              text=True, cwd=tmp_path, env=env, timeout=60)
+        done = run_here(*args)
         assert done.returncode == 0, done.stderr
         return done
     return runner

@@ -16,6 +16,7 @@ import time
 import pytest
 import requests
 import socketio
+import websocket
 
 from hearthside.consent import Scope
 from hearthside.events import emit
@@ -268,6 +269,44 @@ class Listener:
             self.client.disconnect()
 
 
+class WireListener:
+    """A signed-in Socket.IO connection read straight off the websocket: events in the order the server sent them.
+
+    python-socketio's client runs each message's handler on a thread of its
+    own, so :class:`Listener` records the threads' order, not the server's.
+    """
+
+    def __init__(self, url: str, token: str):
+        self.events: list[dict] = []
+        self.ws = websocket.create_connection(url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+                                              timeout=5)
+        assert self.ws.recv().startswith("0{")  # Engine.IO OPEN
+        self.ws.send("40" + json.dumps({"token": token}))  # Socket.IO CONNECT, signed in
+        reply = self.ws.recv()
+        assert reply.startswith("40{"), reply
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                frame = self.ws.recv()
+            except (websocket.WebSocketException, OSError):
+                return
+            if not frame:
+                return
+            if frame == "2":
+                self.ws.send("3")  # Engine.IO PING, PONG
+            elif frame.startswith("42"):
+                name, data = json.loads(frame[2:])[:2]
+                if name == "event":
+                    self.events.append(data)
+
+    def close(self) -> None:
+        self.ws.close()
+        self._reader.join(timeout=5)
+
+
 @pytest.fixture
 def listeners():
     """Open listeners, always closed before the server stops (so it stops quickly)."""
@@ -292,7 +331,7 @@ def server(tmp_path_factory):
     """
     process = ServerProcess(tmp_path_factory.mktemp("live") / "data")
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 @pytest.fixture
@@ -300,7 +339,7 @@ def own_server(data_dir):
     """A server for a test that stops it."""
     process = ServerProcess(data_dir)
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 _joined = itertools.count(1)
@@ -435,12 +474,12 @@ def test_the_server_stops_promptly_with_screens_connected(own_server, listeners)
     assert "Traceback" not in server.output()
 
 
-def test_each_screen_receives_events_in_id_order_under_many_writers(server, listeners):
+def test_each_screen_receives_events_in_id_order_under_many_writers(server):
     """pages.js drops an id lower than the last it saw, so out-of-order delivery lost events (issue 16, item 6)."""
     from concurrent.futures import ThreadPoolExecutor
 
     _http, ann, bob, _wall = real_couple(server)
-    phone = listeners(server.url, ann.token, transports=["websocket"])
+    phone = WireListener(server.url, ann.token)
     scopes = [scope["scope"] for scope in ann.get("/api/v1/consents").json["scopes"]]
     before = ann.get("/api/v1/events?limit=500").json["events"]
     after = before[-1]["id"] if before else 0
@@ -457,4 +496,5 @@ def test_each_screen_receives_events_in_id_order_under_many_writers(server, list
     while time.monotonic() < deadline and len([e for e in phone.events if e["id"] > after]) < len(stored):
         time.sleep(0.05)
     received = [e["id"] for e in phone.events if e["id"] > after]
+    phone.close()
     assert len(stored) >= 16 * 6 and received == stored

@@ -25,7 +25,7 @@ SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}  # the narrow
 def matcher_server(data_dir):
     process = ServerProcess(data_dir)
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 def _onboard(base: str) -> None:

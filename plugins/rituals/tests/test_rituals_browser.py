@@ -25,7 +25,7 @@ BOB_ANSWER = "A quiet walk, just us"
 def rituals_server(data_dir):
     process = ServerProcess(data_dir)
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 def sign_up(base: str) -> dict:

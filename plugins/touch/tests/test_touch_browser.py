@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD, ServerProcess
 def touch_server(data_dir):
     process = ServerProcess(data_dir)
     yield process
-    process.stop()
+    process.stop_soon()
 
 
 def _couple(base: str) -> None:
