@@ -184,9 +184,11 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
 
     Raises :class:`~hearthside.plugin_manager.BuiltinPluginFailed` if the core
     or a built-in plugin raises on the way: a server without them would only
-    pretend to work.
+    pretend to work; and :class:`~hearthside.storage.DatabaseDamaged` for a
+    database that is empty or fails SQLite's quick check.
     """
     hs = Hearthside(config, plugins)
+    hs.storage.refuse_if_damaged()
     applied = hs.migrate()
     if applied:
         log.info("Applied %d migration(s)", len(applied))

@@ -19,6 +19,7 @@ import click
 from . import __version__
 from . import logsafe
 from .config import ConfigError
+from .datafolder import FOLDER_MODE, FolderInUse, hold_serving_lock, is_served
 
 config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False),
                              help="YAML config file (optional; see config.example.yaml).")
@@ -87,14 +88,25 @@ def serve(host, port, data_dir, config_file, safe_mode) -> None:
         left_out = [row["name"] for row in plugins.report() if not row["builtin"]]
         logger.warning("Safe mode: only the core and the built-in plugins are loaded%s",
                        f" (left out: {', '.join(left_out)})" if left_out else "")
-    run_server(_build_or_explain(build_app, config, plugins))
+    try:
+        serving = hold_serving_lock(_data_folder(config))  # held until this process ends
+    except FolderInUse as exc:
+        click.echo(f"Cannot start: {exc}.", err=True)
+        sys.exit(1)
+    with serving:
+        run_server(_build_or_explain(build_app, config, plugins))
+
+
+def _data_folder(config) -> Path:
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    return config.data_dir
 
 
 def _build_or_explain(build_app, config, plugins):
     """Build the app; a full disk, a failed pre-migration backup or a broken built-in is a clear message."""
     from .errors import is_storage_full
     from .plugin_manager import BuiltinPluginFailed
-    from .storage import BackupFailed
+    from .storage import BackupFailed, DatabaseDamaged
 
     try:
         return build_app(config, plugins)
@@ -102,6 +114,8 @@ def _build_or_explain(build_app, config, plugins):
         _cannot_start_broken(exc)
     except BackupFailed as exc:
         click.echo(f"Cannot start: {exc}", err=True)
+    except DatabaseDamaged as exc:
+        click.echo(f"Cannot start: {exc}. Nothing was changed. {_how_to_recover(config)}", err=True)
     except Exception as exc:
         if not is_storage_full(exc):
             raise
@@ -228,19 +242,22 @@ def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file) -> No
 @config_option
 def restore(file, force, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
     """Put back a backup FILE (a .hsb bundle, or an old .db). Stop the server first."""
-    from .app import Hearthside
     from .backups import BundleError, open_bundle
     from .restore import restore as restore_into
 
     passphrase = _passphrase(passphrase_file, passphrase_prompt, confirm=False)
     config, plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
+    if is_served(config.data_dir):
+        click.echo(f"Not restoring: a Hearthside server is running on {config.data_dir}. Stop it first "
+                   "(sudo systemctl stop hearthside), then run this again.", err=True)
+        sys.exit(1)
     try:  # everything is verified before the data folder is touched
         opened = open_bundle(Path(file), passphrase, config.data_dir / "backups")
     except BundleError as exc:
         click.echo(f"Not restoring: {exc}.", err=True)
         sys.exit(1)
     with opened:
-        hs = Hearthside(config, plugins)
+        hs = _storage_to_restore_into(config, plugins, force)
         try:
             if not hs.storage.is_empty() and not force:
                 click.echo(f"Not restoring: {hs.storage.path} already holds data. Run again with --force to "
@@ -252,6 +269,34 @@ def restore(file, force, passphrase_file, passphrase_prompt, data_dir, config_fi
             hs.storage.close()
     click.echo(f"Restored {file}")
     _reapply_ledger(config, plugins)
+
+
+def _storage_to_restore_into(config, plugins, force: bool):
+    """The Hearthside to restore into; a damaged database is set aside (kept in backups/) with --force."""
+    from .app import Hearthside
+    from .storage import DatabaseDamaged, set_aside_damaged
+
+    try:
+        return Hearthside(config, plugins)
+    except DatabaseDamaged as exc:
+        if not force:
+            click.echo(f"Not restoring: {exc}. Run again with --force to replace it (the damaged file is kept "
+                       "in backups/).", err=True)
+            sys.exit(1)
+        click.echo(f"{exc}: kept as {set_aside_damaged(config.data_dir)}")
+        return Hearthside(config, plugins)
+
+
+def _how_to_recover(config) -> str:
+    """Where to go from a damaged database: the newest backup, or a fresh start."""
+    from .storage import DATABASE_NAME, newest_backup
+
+    newest = newest_backup(config.data_dir / "backups")
+    fresh = f"to start afresh instead, move {config.data_dir / DATABASE_NAME} away"
+    if newest is None:
+        return f"There is no backup in {config.data_dir / 'backups'}; restore one you keep elsewhere " \
+               f"(hearthside restore FILE --force), or {fresh}."
+    return f"Restore the newest backup: hearthside restore {newest} --force; or {fresh}."
 
 
 def _reapply_ledger(config, plugins) -> None:

@@ -17,6 +17,7 @@ under the real name.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import stat
@@ -28,6 +29,43 @@ log = logging.getLogger(__name__)
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+SERVING_LOCK = "serving.lock"
+
+
+class FolderInUse(RuntimeError):
+    """A Hearthside server is running on this data folder."""
+
+
+def hold_serving_lock(data_dir: Path):
+    """Mark the data folder as served for as long as the returned file stays open.
+
+    An advisory lock (``flock``) the kernel drops when the process ends,
+    however it ends, so a killed server never leaves a stale lock behind.
+    A second server on the same folder is refused (its in-process write lock
+    would not see the first one's writers), and so is ``hearthside restore``.
+    """
+    path = Path(data_dir) / SERVING_LOCK
+    create_private_file(path)
+    held = open(path, "rb")
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise FolderInUse(f"a Hearthside server is already running on {data_dir}") from None
+    return held
+
+
+def is_served(data_dir: Path) -> bool:
+    """Whether a server holds :func:`hold_serving_lock` on ``data_dir`` right now."""
+    path = Path(data_dir) / SERVING_LOCK
+    if not path.is_file():
+        return False
+    with open(path, "rb") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 def secure_data_folder(data_dir: Path) -> list[str]:

@@ -71,6 +71,10 @@ def write_lock_for(path: Path) -> threading.RLock:
         return _write_locks.setdefault(key, threading.RLock())
 
 
+class DatabaseDamaged(RuntimeError):
+    """The database file has lost its data or fails SQLite's check: serving it would hide or spread the loss."""
+
+
 class Database(sqlite_utils.Database):
     """A sqlite-utils database whose outermost transaction is ``BEGIN IMMEDIATE``.
 
@@ -167,11 +171,43 @@ class Storage:
         self.after_commit = after_commit
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         secure_data_folder(self.data_dir)
+        # Found empty, not made empty here: SQLite would take it for a fresh install.
+        self.found_empty = self.path.is_file() and self.path.stat().st_size == 0
         create_private_file(self.path)
         self.write_lock = write_lock_for(self.path)
-        with self.connection() as db:
-            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept in the file
+        self._keeper = None
+        if self.found_empty:
+            return  # left untouched: refuse_if_damaged says so before serving; a restore may fill it
+        try:
+            with self.connection() as db:
+                db.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept in the file
+        except sqlite3.OperationalError:
+            raise  # not damage: a full disk, a read-only folder or a lock, each reported as such
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise DatabaseDamaged(f"{self.path} is not a SQLite database") from None
+            raise DatabaseDamaged(f"{self.path} is damaged ({exc})") from None
         self._keeper = self._hold_wal_open()
+
+    def refuse_if_damaged(self) -> None:
+        """Raise :class:`DatabaseDamaged` for a database that lost its data or fails SQLite's quick check.
+
+        Called before serving: a zero-byte file would otherwise be migrated
+        into a fresh, empty install, and a damaged one served and written to,
+        both hiding what was lost until someone looks for it.
+        """
+        if self.found_empty:
+            raise DatabaseDamaged(f"{self.path} is empty (0 bytes)")
+        try:
+            with self.connection() as db:
+                problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.OperationalError:
+            raise  # not damage: a full disk or a lock, reported as such by the caller
+        except sqlite3.DatabaseError as exc:
+            problem = str(exc)  # "database disk image is malformed": too damaged even to check
+        if problem != "ok":
+            problem = " ".join(problem.replace("*** in database main ***", "").split())  # one line
+            raise DatabaseDamaged(f"{self.path} failed SQLite's quick check ({problem})")
 
     def _hold_wal_open(self) -> sqlite3.Connection:
         """Keep one idle connection open for as long as this storage lives.
@@ -190,7 +226,8 @@ class Storage:
 
     def close(self) -> None:
         """Let go of the connection that keeps the WAL files (see :meth:`_hold_wal_open`)."""
-        self._keeper.close()
+        if self._keeper is not None:
+            self._keeper.close()
 
     def connect(self) -> Database:
         """A new connection for the calling thread; the caller closes it."""
@@ -331,6 +368,24 @@ class Storage:
 
 class BackupFailed(RuntimeError):
     """The backup before migrations could not be written, so no migration was applied."""
+
+
+def newest_backup(backups_dir: Path) -> Path | None:
+    """The most recently written backup in ``backups_dir`` (a bundle or an old .db), if any."""
+    found = [path for pattern in ("*.hsb", "*.db") for path in Path(backups_dir).glob(pattern)]
+    return max(found, key=lambda path: path.stat().st_mtime, default=None)
+
+
+def set_aside_damaged(data_dir: Path) -> Path:
+    """Move a damaged database (and its -wal and -shm) into ``backups/``, kept, out of the way of a restore."""
+    backups = Path(data_dir) / "backups"
+    backups.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    kept = backups / f"damaged-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(data_dir) / (DATABASE_NAME + suffix)
+        if source.exists():
+            source.rename(kept.with_name(kept.name + suffix))
+    return kept
 
 
 def validate_database_file(path: Path) -> str | None:
