@@ -19,7 +19,7 @@ import click
 from . import __version__
 from . import logsafe
 from .config import ConfigError
-from .datafolder import FOLDER_MODE, FolderInUse, hold_serving_lock, is_served
+from .datafolder import FOLDER_MODE, DataFileDamaged, FolderInUse, hold_serving_lock, is_served
 
 config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False),
                              help="YAML config file (optional; see config.example.yaml).")
@@ -106,16 +106,18 @@ def _build_or_explain(build_app, config, plugins):
     """Build the app; a full disk, a failed pre-migration backup or a broken built-in is a clear message."""
     from .errors import is_storage_full
     from .plugin_manager import BuiltinPluginFailed
-    from .storage import BackupFailed, DatabaseDamaged
+    from .storage import BackupFailed
 
     try:
         return build_app(config, plugins)
     except BuiltinPluginFailed as exc:
-        _cannot_start_broken(exc)
+        if not isinstance(exc.__cause__, DataFileDamaged):
+            _cannot_start_broken(exc)
+        _cannot_start_damaged(exc.__cause__, config)
     except BackupFailed as exc:
         click.echo(f"Cannot start: {exc}", err=True)
-    except DatabaseDamaged as exc:
-        click.echo(f"Cannot start: {exc}. Nothing was changed. {_how_to_recover(config)}", err=True)
+    except DataFileDamaged as exc:
+        _cannot_start_damaged(exc, config)
     except Exception as exc:
         if not is_storage_full(exc):
             raise
@@ -287,16 +289,20 @@ def _storage_to_restore_into(config, plugins, force: bool):
         return Hearthside(config, plugins)
 
 
-def _how_to_recover(config) -> str:
-    """Where to go from a damaged database: the newest backup, or a fresh start."""
-    from .storage import DATABASE_NAME, newest_backup
+def _cannot_start_damaged(exc: DataFileDamaged, config) -> None:
+    """One sentence: which file, that nothing was changed, and the way back (the newest backup)."""
+    from .storage import DATABASE_NAME, DatabaseDamaged, newest_backup
 
     newest = newest_backup(config.data_dir / "backups")
-    fresh = f"to start afresh instead, move {config.data_dir / DATABASE_NAME} away"
+    fresh = f"; or to start afresh instead, move {config.data_dir / DATABASE_NAME} away" \
+        if isinstance(exc, DatabaseDamaged) else ""
     if newest is None:
-        return f"There is no backup in {config.data_dir / 'backups'}; restore one you keep elsewhere " \
-               f"(hearthside restore FILE --force), or {fresh}."
-    return f"Restore the newest backup: hearthside restore {newest} --force; or {fresh}."
+        back = f"There is no backup in {config.data_dir / 'backups'}; restore one you keep elsewhere " \
+               f"(hearthside restore FILE --force){fresh}."
+    else:
+        back = f"Restore the newest backup: hearthside restore {newest} --force{fresh}."
+    click.echo(f"Cannot start: {exc}. Nothing was changed. {back}", err=True)
+    sys.exit(1)
 
 
 def _reapply_ledger(config, plugins) -> None:

@@ -32,6 +32,16 @@ FILE_MODE = 0o600
 SERVING_LOCK = "serving.lock"
 
 
+class DataFileDamaged(RuntimeError):
+    """A file in the data folder is empty, damaged or not what it should be.
+
+    A problem with the couple's data - to restore from a backup - not with the
+    installation: ``hearthside serve`` says so in one sentence and names the
+    newest backup. Raise it (a subclass of it) from a plugin's start-up hook
+    for a key or data file of its own; the message names the file.
+    """
+
+
 class FolderInUse(RuntimeError):
     """A Hearthside server is running on this data folder."""
 

@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .datafolder import DataFileDamaged
+
 KEY_FILE = "secret_key"
 
 
@@ -20,7 +22,11 @@ def load_or_create_secret_key(data_dir: Path) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
+        if not key:  # Flask would sign sessions with an empty key
+            raise DataFileDamaged(f"the session key {path} is empty (deleting it lets the server make a new "
+                                  "one; everyone signs in again)") from None
+        return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")

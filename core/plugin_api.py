@@ -34,6 +34,7 @@ from .accounts import get_couple  # the couple row: id, name, time_zone (IANA) -
 from .web.pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
 from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
+from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up hook for a damaged file of your own: serve names it and the newest backup
 from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "get_couple", "CONTENT_SECURITY_POLICY",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
+    "DataFileDamaged",
     "PLUGIN_API_VERSION",
 ]

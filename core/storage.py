@@ -45,7 +45,7 @@ from typing import Callable, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .datafolder import FOLDER_MODE, create_private_file, replacing, secure_data_folder
+from .datafolder import FOLDER_MODE, DataFileDamaged, create_private_file, replacing, secure_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def write_lock_for(path: Path) -> threading.RLock:
         return _write_locks.setdefault(key, threading.RLock())
 
 
-class DatabaseDamaged(RuntimeError):
+class DatabaseDamaged(DataFileDamaged):
     """The database file has lost its data or fails SQLite's check: serving it would hide or spread the loss."""
 
 

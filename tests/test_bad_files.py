@@ -16,7 +16,8 @@ import sys
 import pytest
 
 from hearthside.storage import DATABASE_NAME, DatabaseDamaged, validate_database_file
-from tests.conftest import ServerProcess, free_port
+from hearthside.testing import HttpClient
+from tests.conftest import ServerProcess, free_port, onboard_couple
 
 NOTES = "these are our notes, not a database\n" * 200
 
@@ -142,3 +143,36 @@ def test_restore_replaces_a_damaged_database_only_with_force_and_keeps_it(make_a
     kept = list((data_dir / "backups").glob("damaged-*.db"))
     assert len(kept) == 1 and kept[0].read_text() == NOTES and f"kept as {kept[0]}" in done.stdout
     assert validate_database_file(data_dir / DATABASE_NAME) is None
+
+
+def test_an_empty_session_key_is_a_data_problem_not_a_broken_install(make_app, data_dir):
+    make_app().extensions["hearthside"].shutdown()
+    (data_dir / "secret_key").write_bytes(b"")
+    (data_dir / "backups").mkdir(exist_ok=True)
+    newest = data_dir / "backups" / "20261201T030000Z-daily.hsb"
+    newest.write_bytes(b"a bundle")
+
+    done = serve(data_dir)
+    assert_refused_plainly(done, f"the session key {data_dir / 'secret_key'} is empty (deleting it lets the "
+                                 "server make a new one; everyone signs in again). Nothing was changed.")
+    assert f"Restore the newest backup: hearthside restore {newest} --force." in done.stderr
+    assert "installation is broken" not in done.stderr
+    assert (data_dir / "secret_key").read_bytes() == b""
+
+
+def test_an_empty_matcher_key_leaves_the_rest_serving_and_the_matcher_saying_why(make_app, data_dir):
+    make_app().extensions["hearthside"].shutdown()
+    (data_dir / "matcher.key").write_bytes(b"")
+    server = ServerProcess(data_dir)
+    try:
+        ann, _bob = onboard_couple(HttpClient(server.url))
+        item = ann.get("/api/v1/matcher/items").json["items"][0]["id"]
+        answer = ann.put("/api/v1/matcher/answers", json={"answers": {item: "yes"}})
+        assert answer.status_code == 503 and answer.json["error"]["code"] == "matcher_key_unavailable"
+        assert ann.get("/api/v1/rituals").status_code == 200
+    finally:
+        server.stop()
+    log = server.output()
+    assert f"The matcher cannot open answers: the matcher's key {data_dir / 'matcher.key'} is empty" in log
+    assert "Traceback" not in log
+    assert (data_dir / "matcher.key").read_bytes() == b""  # never replaced by a key that opens nothing

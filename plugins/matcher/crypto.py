@@ -22,6 +22,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from hearthside.plugin_api import DataFileDamaged
+
 log = logging.getLogger(__name__)
 
 KEY_FILE = "matcher.key"
@@ -29,8 +31,8 @@ FORMAT = b"\x01"  # first byte of every blob: lets a later version change the sc
 NONCE_BYTES = 12
 
 
-class KeyUnavailable(Exception):
-    """The key file is missing or does not open what the database holds."""
+class KeyUnavailable(DataFileDamaged):
+    """The key file is damaged or does not open what the database holds: a data problem, not an install one."""
 
 
 class Cipher:
@@ -86,6 +88,9 @@ def read_key(data_dir: Path) -> bytes | None:
         # A restore with cp or an unzip can widen the mode; narrow it again.
         os.chmod(path, 0o600)
         log.warning("%s was readable by other users; its mode is now 0600", path)
+    if not text:
+        raise KeyUnavailable(f"the matcher's key {path} is empty; without it the matcher's answers cannot be "
+                             "opened")
     try:
         return base64.urlsafe_b64decode(text)
     except ValueError:

@@ -77,8 +77,9 @@ def prepare_key(hs) -> None:
     data_dir = hs.config.data_dir
     try:
         key = read_key(data_dir)
-    except KeyUnavailable:
-        log.error("The matcher key file in the data folder is damaged; the matcher cannot read answers")
+    except KeyUnavailable as exc:
+        log.error("The matcher cannot open answers: %s. Restore the key file from the backup of this "
+                  "database; until then the matcher answers 503", exc)
         return
     if key is None:
         with hs.storage.connection() as db:
