@@ -161,10 +161,11 @@ def _state(row: dict) -> str:
 
 @cli.command("check-config")
 @config_option
-def check_config(config_file) -> None:
+@safe_mode_option
+def check_config(config_file, safe_mode) -> None:
     """Validate the config, plugins' own settings included, without starting."""
     _setup_logging("critical")
-    config, plugins = _load(config_file, {}, strict_builtins=False)
+    config, plugins = _load(config_file, {"safe_mode": safe_mode}, strict_builtins=False)
     failed = [info for info in plugins.plugins.values() if info.state == "failed"]
     for info in failed:
         click.echo(f"Plugin {info.name} failed: {info.error}", err=True)
@@ -208,15 +209,20 @@ def _refuse(sentence: str, code: int = 1) -> None:
 @passphrase_prompt_option
 @data_dir_option
 @config_option
-def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
-    """Write one bundle file - database and keys - even while the server runs."""
+@safe_mode_option
+def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file, safe_mode) -> None:
+    """Write one bundle file - database and keys - even while the server runs.
+
+    With --safe-mode an installed plugin's own key files are left out of the
+    bundle (it is not loaded to declare them); the database holds its data.
+    """
     from .app import Hearthside
     from .backups import bundle_name, write_bundle
     from .storage import DATABASE_NAME
 
     passphrase = _passphrase(passphrase_file, passphrase_prompt, confirm=True)
     # Not strict: a backup must work even when a built-in is broken (take one before reinstalling).
-    config, plugins = _load(config_file, {"data_dir": data_dir}, strict_builtins=False)
+    config, plugins = _load(config_file, {"data_dir": data_dir, "safe_mode": safe_mode}, strict_builtins=False)
     if not (config.data_dir / DATABASE_NAME).is_file():  # a mistyped --data-dir is not created
         click.echo(f"There is nothing to back up yet in {config.data_dir}.", err=True)
         sys.exit(1)
@@ -243,7 +249,11 @@ def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file) -> No
 @data_dir_option
 @config_option
 def restore(file, force, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
-    """Put back a backup FILE (a .hsb bundle, or an old .db). Stop the server first."""
+    """Put back a backup FILE (a .hsb bundle, or an old .db). Stop the server first.
+
+    No --safe-mode here: a restore re-applies every forget recorded since the
+    backup, and that needs every plugin that holds a member's data.
+    """
     from .backups import BundleError, open_bundle
     from .restore import restore as restore_into
 

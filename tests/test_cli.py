@@ -364,3 +364,28 @@ def test_restore_refuses_a_file_that_is_not_a_hearthside_backup(backed_up, run_h
     assert (data_dir / DATABASE_NAME).read_bytes() == before
     assert event_types(data_dir / DATABASE_NAME) == ["before.backup", "after.backup"]
     assert not list((data_dir / "backups").glob("*before-restore*"))
+
+
+HANGS_AT_IMPORT = """
+    import time
+
+    time.sleep(120)  # a plugin whose import never finishes (a network call at import, a lock)
+"""
+
+
+def test_safe_mode_keeps_a_hanging_plugin_from_freezing_check_config_and_backup(run, installed_plugin, make_app,
+                                                                                  data_dir):
+    env = installed_plugin("stuck", HANGS_AT_IMPORT)
+    make_app().extensions["hearthside"].shutdown()
+    done = run("check-config", "--safe-mode", env=env)
+    assert done.returncode == 0, done.stderr
+    done = run("backup", "--safe-mode", "--data-dir", data_dir, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Backup written to ")
+    done = run("plugins", "--safe-mode", env=env)
+    assert table(done.stdout)["stuck"][1:3] == ["no", "disabled"]
+
+
+def test_restore_has_no_safe_mode_because_forgets_need_every_plugin(run_here):
+    done = run_here("restore", "x.hsb", "--safe-mode")
+    assert done.returncode == 2 and "No such option '--safe-mode'" in done.stderr
