@@ -10,6 +10,8 @@ exits non-zero.
 
 from __future__ import annotations
 
+import errno
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -58,6 +60,24 @@ def _cannot_start_broken(exc) -> None:
     sys.exit(1)
 
 
+def _no_access_said_plainly(prefix: str):
+    """A folder or file the command may not write (read-only disk, wrong owner) is one sentence, not a traceback."""
+    def decorate(command):
+        @functools.wraps(command)
+        def plainly(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                click.echo(f"{prefix}: no access to {exc.filename or 'a file it needs'} ({exc.strerror}). Check "
+                           "that the folder exists on a disk mounted read-write and belongs to the user running "
+                           "Hearthside.", err=True)
+                sys.exit(1)
+        return plainly
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hearthside")
 def cli() -> None:
@@ -75,6 +95,7 @@ safe_mode_option = click.option("--safe-mode/--no-safe-mode", default=None,
 @data_dir_option
 @config_option
 @safe_mode_option
+@_no_access_said_plainly("Cannot start")
 def serve(host, port, data_dir, config_file, safe_mode) -> None:
     """Start the server: web app, API, live stream and scheduler."""
     from .app import build_app
@@ -210,6 +231,7 @@ def _refuse(sentence: str, code: int = 1) -> None:
 @data_dir_option
 @config_option
 @safe_mode_option
+@_no_access_said_plainly("Backup not written")
 def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file, safe_mode) -> None:
     """Write one bundle file - database and keys - even while the server runs.
 
@@ -248,6 +270,7 @@ def backup(out, passphrase_file, passphrase_prompt, data_dir, config_file, safe_
 @passphrase_prompt_option
 @data_dir_option
 @config_option
+@_no_access_said_plainly("Not restoring")
 def restore(file, force, passphrase_file, passphrase_prompt, data_dir, config_file) -> None:
     """Put back a backup FILE (a .hsb bundle, or an old .db). Stop the server first.
 

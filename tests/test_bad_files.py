@@ -176,3 +176,16 @@ def test_an_empty_matcher_key_leaves_the_rest_serving_and_the_matcher_saying_why
     assert f"The matcher cannot open answers: the matcher's key {data_dir / 'matcher.key'} is empty" in log
     assert "Traceback" not in log
     assert (data_dir / "matcher.key").read_bytes() == b""  # never replaced by a key that opens nothing
+
+
+def test_a_data_folder_on_a_read_only_disk_is_one_sentence(tmp_path):
+    done = serve("/sys/hearthside-data")  # sysfs: read-only on every Linux, to root as well
+    assert_refused_plainly(done, "Cannot start: no access to /sys/hearthside-data (")
+
+
+def test_a_backup_to_a_read_only_target_is_one_sentence_and_leaves_nothing(make_app, data_dir, run_here):
+    make_app().extensions["hearthside"].shutdown()
+    done = run_here("backup", "--data-dir", data_dir, "--out", "/sys/hearthside.hsb")
+    assert done.returncode == 1
+    assert done.stderr.startswith("Backup not written: no access to /sys/hearthside.hsb.partial (")
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
