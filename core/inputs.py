@@ -47,6 +47,14 @@ def json_body(optional: bool = False) -> dict:
     return body
 
 
+def only_known(body: dict, known: set[str]) -> None:
+    """Refuse fields we do not know (400 ``unknown_field``): a typo must not be silently ignored."""
+    unknown = sorted(set(body) - known)
+    if unknown:
+        api_error(400, "unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
+                                        f"Known fields: {', '.join(sorted(known))}.")
+
+
 # Characters that change how text reads rather than what it says: the bidi
 # embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). A name
 # holding U+202E shows its end reversed, so "Ann" could read as anything.

@@ -22,6 +22,7 @@ from .scheduler import ScheduledJob
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
 from .inputs import json_body  # the request's JSON object, or a clear 400
+from .inputs import only_known  # only_known(body, {"a", "b"}): 400 unknown_field naming what is not a field
 from .inputs import query_number  # ?name=N as a bounded whole number, or a clear 400 naming it
 from .inputs import query_date  # ?name=YYYY-MM-DD as a date within 1970..2200 (or given bounds), or a clear 400
 from .inputs import EARLIEST_DATE, LATEST_DATE  # the dates a member can mean; outside them date arithmetic overflows
@@ -46,6 +47,6 @@ __all__ = [
     "get_couple", "CONTENT_SECURITY_POLICY",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
-    "DataFileDamaged",
+    "DataFileDamaged", "only_known",
     "PLUGIN_API_VERSION",
 ]

@@ -116,6 +116,14 @@ def test_a_bad_passphrase_is_a_clear_400(consented, body):
     assert "passphrase" in answer.json["error"]["message"]
 
 
+def test_a_mistyped_field_is_refused_not_ignored(consented):
+    ann, _bob = consented
+    answer = ann.post("/api/v1/admin/backups", json={"pasphrase": "a long passphrase"})  # sealed? it would not be
+    assert answer.status_code == 400 and error_code(answer) == "unknown_field"
+    assert "pasphrase" in answer.json["error"]["message"] and "passphrase" in answer.json["error"]["message"]
+    assert ann.get("/api/v1/events").json["events"][-1]["type"] != "backup.downloaded"  # nothing was handed out
+
+
 def test_a_body_that_is_not_an_object_is_a_clear_400(consented):
     ann, _bob = consented
     answer = ann.post("/api/v1/admin/backups", data="[1]", content_type="application/json")

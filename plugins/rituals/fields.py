@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error, text_value
+from hearthside.plugin_api import api_error, only_known, text_value  # noqa: F401 (only_known: fields.only_known)
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -42,10 +42,3 @@ def hhmm(value, field: str) -> str:
         api_error(400, "invalid_field", f"'{field}' must be a time of day like 22:00.")
     return value
 
-
-def only_known(body: dict, known: set[str]) -> None:
-    """Refuse fields we do not know: a typo must not be silently ignored."""
-    unknown = sorted(set(body) - known)
-    if unknown:
-        api_error(400, "unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
-                                        f"Known fields: {', '.join(sorted(known))}.")

@@ -26,7 +26,7 @@ from hearthside.backups import bundle_name, write_bundle
 from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active
 from hearthside.errors import api_error
 from hearthside.events import emit
-from hearthside.inputs import json_body
+from hearthside.inputs import json_body, only_known
 
 from . import api
 
@@ -94,7 +94,9 @@ def download_backup(principal):
     refusal = download_refusal(db, principal.couple_id)
     if refusal is not None:
         api_error(403, *refusal)
-    passphrase = _passphrase(json_body(optional=True))
+    body = json_body(optional=True)
+    only_known(body, {"passphrase"})
+    passphrase = _passphrase(body)
     hs = current_hs()
     name = bundle_name("download")
     path = write_bundle(hs, hs.storage.backups_dir / f".{name}.{secrets.token_hex(4)}", passphrase)  # two at once
