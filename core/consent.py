@@ -239,13 +239,13 @@ def set_grant(db, principal, scope: str, granted: bool, who: str = "all", record
              visibility="couple", actor_id=member_id)
         if who == "all" and was_active != active:
             _emit_switch(db, couple_id, scope, active)
-    if not granted and record:
-        _remember_revocation(db, member_id, scope)
+        if not granted and record:
+            _remember_revocation(db, member_id, scope)
     return True
 
 
 def _remember_revocation(db, member_id: int, scope: str) -> None:
-    """Write the revocation to the ledger, with the time of its history row."""
+    """Write the revocation to the ledger, with the time of its history row, once it has committed."""
     if getattr(db, "data_dir", None) is None:  # a database outside a data folder: no ledger there
         return
     from . import ledger
@@ -254,7 +254,7 @@ def _remember_revocation(db, member_id: int, scope: str) -> None:
     member = get_member(db, member_id)
     at = db.execute("SELECT created_at FROM consent_grants WHERE member_id = ? AND scope = ? ORDER BY id DESC "
                     "LIMIT 1", [member_id, scope]).fetchone()[0]
-    ledger.record_revocation(db.data_dir, member_id, member["created_at"], scope, at)
+    db.on_commit(lambda: ledger.record_revocation(db.data_dir, member_id, member["created_at"], scope, at))
 
 
 def is_wall_scope(scope: str) -> bool:

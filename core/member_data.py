@@ -67,8 +67,8 @@ def forget(hs, db, member_id: int, at: str | None = None, record: bool = True) -
     at = at or now_iso()
     with db.atomic():
         erase(hs, db, member_id, at)
-    if record:
-        ledger.record_forget(hs.config.data_dir, member_id, member["created_at"], at)
+        if record:  # only once the forget has committed: a rolled-back one must not be re-applied
+            db.on_commit(lambda: ledger.record_forget(hs.config.data_dir, member_id, member["created_at"], at))
     hs.storage.checkpoint()
     scrub_backups(hs, member, at)
     return hs.plugins.implementers("hearthside_forget")

@@ -97,6 +97,7 @@ class Database(sqlite_utils.Database):
         # being cleared): where the forget ledger is kept (hearthside.ledger).
         self.data_dir = data_dir
         self.pending_events: list = []
+        self._on_commit: list[Callable[[], None]] = []
         self.write_lock = write_lock or threading.RLock()
         self.lock_timeout = lock_timeout
 
@@ -110,12 +111,13 @@ class Database(sqlite_utils.Database):
         if self.conn.in_transaction:
             # A savepoint inside the outer transaction. If it rolls back, so do
             # the events emitted inside it: they describe changes undone.
-            queued = len(self.pending_events)
+            queued, waiting = len(self.pending_events), len(self._on_commit)
             try:
                 with super().atomic():
                     yield self
             except BaseException:
                 del self.pending_events[queued:]
+                del self._on_commit[waiting:]
                 raise
             return
         if not self.write_lock.acquire(timeout=self.lock_timeout if wait else 0):
@@ -139,6 +141,23 @@ class Database(sqlite_utils.Database):
         finally:
             self.write_lock.release()
         self._deliver_committed_events()
+        self._run_on_commit()
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the outermost transaction has committed; never if it rolls back.
+
+        For what must not outlive a rollback but cannot live in the database:
+        the forget ledger is a file beside it. Outside a transaction, at once.
+        """
+        if self.conn.in_transaction:
+            self._on_commit.append(action)
+        else:
+            action()
+
+    def _run_on_commit(self) -> None:
+        actions, self._on_commit = self._on_commit, []
+        for action in actions:
+            action()
 
     def _abandon(self) -> None:
         """Roll back after a failure without hiding it: the caller re-raises the original error.
@@ -147,6 +166,7 @@ class Database(sqlite_utils.Database):
         caused it is the one worth reporting, and SQLite rolls back on close.
         """
         self.pending_events.clear()
+        self._on_commit.clear()
         try:
             self.rollback()
         except sqlite3.Error as exc:

@@ -107,3 +107,23 @@ def test_the_ledger_holds_ids_and_times_only_and_merges_as_a_union(make_app, dat
              "at": "2026-02-01T00:00:00.000+00:00"}
     assert ledger.merge(data_dir, [*entries, other, other]) == 1
     assert ledger.entries(data_dir) == [*entries, other]
+
+
+def test_a_revocation_or_forget_rolled_back_with_its_transaction_is_not_in_the_ledger(make_app, data_dir):
+    from hearthside.consent import set_grant
+    from hearthside.member_data import forget
+
+    app = make_app()
+    hs = app.extensions["hearthside"]
+    ann, _bob = onboard_couple(app.test_client())
+    ann.grant("transparency.share", True)
+    with hs.storage.connection() as db:
+        couple_id = db.execute("SELECT couple_id FROM members WHERE id = ?", [ann.id]).fetchone()[0]
+        principal = type("Principal", (), {"couple_id": couple_id, "member_id": ann.id})()
+        with pytest.raises(RuntimeError):
+            with db.atomic():
+                assert set_grant(db, principal, "transparency.share", False)
+                forget(hs, db, ann.id)
+                raise RuntimeError("the request failed after both")
+    assert ledger.entries(data_dir) == []  # a restore must not undo what never happened
+    assert ann.get("/api/v1/me").status_code == 200

@@ -366,6 +366,28 @@ def test_events_of_a_rolled_back_savepoint_are_not_delivered(storage, delivered)
     assert delivered == [kept]
 
 
+def test_on_commit_runs_after_the_outermost_commit_and_never_after_a_rollback(storage):
+    ran = []
+    with storage.connection() as db:
+        with db.atomic():
+            with db.atomic():
+                db.on_commit(lambda: ran.append("inner"))
+            assert ran == []  # the savepoint released; the transaction has not committed yet
+        assert ran == ["inner"]
+        with pytest.raises(RuntimeError):
+            with db.atomic():
+                db.on_commit(lambda: ran.append("rolled back"))
+                raise RuntimeError("the change failed")
+        with db.atomic():
+            with pytest.raises(RuntimeError):
+                with db.atomic():
+                    db.on_commit(lambda: ran.append("savepoint rolled back"))
+                    raise RuntimeError("inner step failed")
+            db.on_commit(lambda: ran.append("kept"))
+        db.on_commit(lambda: ran.append("outside a transaction"))
+    assert ran == ["inner", "kept", "outside a transaction"]
+
+
 def test_events_are_delivered_only_after_commit(storage, delivered):
     seen_by_other_connection = []
 
