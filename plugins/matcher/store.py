@@ -37,7 +37,7 @@ import weakref
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
-from hearthside.plugin_api import api_error, couple_members, emit, is_active
+from hearthside.plugin_api import Unavailable, couple_members, emit, is_active
 
 from . import catalog
 from .crypto import Cipher, KeyUnavailable, create_key, read_key
@@ -101,9 +101,10 @@ def cipher(hs) -> Cipher:
 
 
 def unavailable():
-    api_error(503, "matcher_key_unavailable",
-              "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
-              "is missing or does not belong to this database. Restore the key file from the same backup.")
+    raise Unavailable(
+        "matcher_key_unavailable",
+        "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
+        "is missing or does not belong to this database. Restore the key file from the same backup.")
 
 
 def _open(hs, blob: bytes, context: str) -> dict:

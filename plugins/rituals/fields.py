@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error, text_value
+from hearthside.plugin_api import Invalid, text_value
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -26,20 +26,20 @@ def text(body: dict, field: str, *, max_length: int, required: bool = False, def
 def integer(body: dict, field: str, *, minimum: int, maximum: int, default: int | None = None) -> int:
     value = body.get(field, default)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        api_error(400, "invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.")
+        raise Invalid("invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.")
     return value
 
 
 def choice(body: dict, field: str, choices: tuple[str, ...], default: str | None = None) -> str:
     value = body.get(field, default)
     if value not in choices:
-        api_error(400, "invalid_field", f"'{field}' must be one of: {', '.join(choices)}.")
+        raise Invalid("invalid_field", f"'{field}' must be one of: {', '.join(choices)}.")
     return value
 
 
 def hhmm(value, field: str) -> str:
     if not isinstance(value, str) or not HHMM.match(value):
-        api_error(400, "invalid_field", f"'{field}' must be a time of day like 22:00.")
+        raise Invalid("invalid_field", f"'{field}' must be a time of day like 22:00.")
     return value
 
 
@@ -47,5 +47,5 @@ def only_known(body: dict, known: set[str]) -> None:
     """Refuse fields we do not know: a typo must not be silently ignored."""
     unknown = sorted(set(body) - known)
     if unknown:
-        api_error(400, "unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
-                                        f"Known fields: {', '.join(sorted(known))}.")
+        raise Invalid("unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
+                                       f"Known fields: {', '.join(sorted(known))}.")
