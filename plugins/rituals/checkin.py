@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 
-from hearthside.plugin_api import Conflict, Forbidden, Invalid, emit, is_active, require_active, text_value
+from hearthside.plugin_api import Conflict, Forbidden, Invalid, emit, is_active, require_active, row_or_none, text_value
 
 from . import fields
 from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_participants, occurrence_view,
@@ -141,11 +141,10 @@ def reveal_if_complete(db, ritual: Ritual, key: str, actor_id: int | None) -> bo
     check-in. A check-in that is revealed is also marked done (if nobody marked it):
     talking it through is what doing it means.
     """
-    rows = list(db.query("SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
-                         [ritual.id, key]))
-    if not rows or rows[0]["revealed_at"]:
+    row = row_or_none(db, "SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
+                      [ritual.id, key])
+    if not row or row["revealed_at"]:
         return False
-    row = rows[0]
     submitted = {answer["member_id"] for answer in _answer_rows(db, row["id"])}
     participants = occurrence_participants(ritual, row)
     if not participants or not set(participants) <= submitted:

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row
+from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row, row_or_none
 
 from . import fields, presets
 from .recurrence import (LOCAL_FORMAT, RecurrenceError, Series, first_occurrence, format_local, localize,
@@ -204,10 +204,10 @@ def find_occurrence(db, ritual: Ritual, key: str) -> dict | None:
 
 def ensure_row(db, ritual: Ritual, key: str) -> dict:
     """The occurrence's row, created on first use (inside the caller's transaction)."""
-    rows = list(db.query("SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
-                         [ritual.id, key]))
-    if rows:
-        return rows[0]
+    row = row_or_none(db, "SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
+                      [ritual.id, key])
+    if row:
+        return row
     row_id = db["rituals_occurrences"].insert({"ritual_id": ritual.id, "couple_id": ritual.couple_id,
                                                "occurrence_key": key}).last_pk
     return db["rituals_occurrences"].get(row_id)

@@ -359,9 +359,9 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
 
 
 def my_reflection(db, member_id: int, session_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM touch_reflections WHERE session_id = ? AND member_id = ?",
-                         [session_id, member_id]))
-    return reflection_view(rows[0]) if rows else None
+    row = row_or_none(db, "SELECT * FROM touch_reflections WHERE session_id = ? AND member_id = ?",
+                      [session_id, member_id])
+    return reflection_view(row) if row else None
 
 
 def my_reflections(db, member_id: int) -> list[dict]:
