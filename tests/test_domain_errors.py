@@ -74,6 +74,32 @@ def test_no_plugin_domain_module_imports_flask_or_api_error():
     assert offenders == {}, "domain modules raise hearthside.plugin_api's domain errors; only views use api_error"
 
 
+def sql_in(source: str) -> list[str]:
+    """The SQL a module runs itself: ``db.query``/``db.execute`` calls and ``db["table"]`` lookups."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("query", "execute", "executemany"):
+            found.append(f"line {node.lineno}: .{node.func.attr}(...)")
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "db":
+            found.append(f"line {node.lineno}: db[...]")
+    return found
+
+
+def test_the_sql_check_sees_queries_and_tables():
+    assert sql_in("db.query('SELECT 1')") == ["line 1: .query(...)"]
+    assert sql_in("get_db().execute('DELETE FROM t')") == ["line 1: .execute(...)"]
+    assert sql_in("db['t'].insert({})") == ["line 1: db[...]"]
+    assert sql_in("store.propose(hs, db, 1, 2, 'x', 'hide')") == []
+
+
+def test_plugin_views_leave_sql_to_their_domain_modules():
+    views = [path for path in sorted(BUILT_IN_PLUGINS.glob("*/*.py")) if path.name in ("api.py", "pages.py")]
+    assert len(views) == 8
+    offenders = {str(path.relative_to(ROOT)): found for path in views if (found := sql_in(path.read_text("utf-8")))}
+    assert offenders == {}, "a view calls the domain module that owns the tables; it runs no SQL itself"
+
+
 @pytest.mark.parametrize("name", CORE_DOMAIN_MODULES)
 def test_the_cores_domain_modules_raise_domain_errors_too(name):
     assert http_imports((ROOT / "core" / name).read_text(encoding="utf-8")) == []

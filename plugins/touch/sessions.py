@@ -358,6 +358,17 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
     return my_reflection(db, member_id, row["id"])
 
 
+def reflection_due(db, couple_id: int, member_id: int) -> dict | None:
+    """The latest ended session the member has not reflected on yet, if it is recent (two days)."""
+    since = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
+    row = row_or_none(
+        db, "SELECT s.* FROM touch_sessions s WHERE s.couple_id = ? AND s.status = 'ended' "
+        "AND s.ended_at >= ? AND NOT EXISTS (SELECT 1 FROM touch_reflections r "
+        "WHERE r.session_id = s.id AND r.member_id = ?) ORDER BY s.ended_at DESC LIMIT 1",
+        [couple_id, since, member_id])
+    return view(row) if row else None
+
+
 def my_reflection(db, member_id: int, session_id: int) -> dict | None:
     row = row_or_none(db, "SELECT * FROM touch_reflections WHERE session_id = ? AND member_id = ?",
                       [session_id, member_id])

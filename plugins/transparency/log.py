@@ -62,6 +62,21 @@ def find(db, couple_id: int, entry_id: int) -> dict:
                    NotFound("entry_not_found", "There is no entry with that id in your log."))
 
 
+def related_ids(db, entry: dict) -> list[int]:
+    """The ids of the record ``entry`` refers to (first), then of every record that refers to it."""
+    related = [row["id"] for row in db.query("SELECT id FROM transparency_entries WHERE refers_to = ?", [entry["id"]])]
+    if entry["refers_to"] is not None:
+        related.insert(0, entry["refers_to"])
+    return related
+
+
+def seq_span(db, couple_id: int, since: str, until: str) -> tuple[int | None, int | None]:
+    """The first and last ``seq`` of the couple's records written in [since, until), or (None, None)."""
+    first, last = db.execute("SELECT min(seq), max(seq) FROM transparency_entries WHERE couple_id = ? "
+                             "AND created_at >= ? AND created_at < ?", [couple_id, since, until]).fetchone()
+    return first, last
+
+
 def records(db, couple_id: int, *, limit: int = 100, before_seq: int | None = None, from_seq: int | None = None,
             to_seq: int | None = None, ids: list[int] | None = None, newest_first: bool = True) -> list[dict]:
     """Records as JSON, each with its read receipts and the records that refer to it."""
