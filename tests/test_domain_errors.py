@@ -21,6 +21,7 @@ from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import (
     Conflict, ConsentRequired, DomainError, Forbidden, Invalid, NotFound, Scope, Unavailable, one_row, row_or_none,
 )
+from hearthside.plugins.rituals import fields as rituals_fields
 from hearthside.plugins.transparency import log as transparency_log
 from hearthside.testing import FakeClock, SchedulerDriver, onboard_couple
 
@@ -175,9 +176,12 @@ def test_consent_required_is_the_forbidden_consent_answer():
     assert (refused.status, refused.code, refused.message) == (403, "consent_required", "It is off right now.")
 
 
-def test_invalid_names_its_field_without_changing_the_answer():
+def test_invalid_names_the_field_at_fault():
     assert Invalid("invalid_field", "'title' must be text.", field="title").field == "title"
     assert Invalid("invalid_field", "Send a title.").field is None
+    with pytest.raises(Invalid) as raised:
+        rituals_fields.choice({"kind": "dance"}, "kind", ("date", "checkin"))
+    assert (raised.value.code, raised.value.field) == ("invalid_field", "kind")
 
 
 def test_existing_answers_keep_their_status_code_and_message(client, couple):

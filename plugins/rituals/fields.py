@@ -26,20 +26,20 @@ def text(body: dict, field: str, *, max_length: int, required: bool = False, def
 def integer(body: dict, field: str, *, minimum: int, maximum: int, default: int | None = None) -> int:
     value = body.get(field, default)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise Invalid("invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.")
+        raise Invalid("invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.", field=field)
     return value
 
 
 def choice(body: dict, field: str, choices: tuple[str, ...], default: str | None = None) -> str:
     value = body.get(field, default)
     if value not in choices:
-        raise Invalid("invalid_field", f"'{field}' must be one of: {', '.join(choices)}.")
+        raise Invalid("invalid_field", f"'{field}' must be one of: {', '.join(choices)}.", field=field)
     return value
 
 
 def hhmm(value, field: str) -> str:
     if not isinstance(value, str) or not HHMM.match(value):
-        raise Invalid("invalid_field", f"'{field}' must be a time of day like 22:00.")
+        raise Invalid("invalid_field", f"'{field}' must be a time of day like 22:00.", field=field)
     return value
 
 

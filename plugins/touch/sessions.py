@@ -331,7 +331,7 @@ def on_pause_started(hs, db, couple_id: int) -> None:
 def parse_rating(body: dict, field: str) -> int:
     value = body.get(field)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.")
+        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.", field=field)
     return value
 
 
