@@ -21,8 +21,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import consent
-from .errors import api_error
+from .errors import Conflict, NotFound
 from .events import emit, now_iso
+from .storage import row_or_none
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +101,11 @@ def public_member(row: dict) -> dict:
 
 
 def get_member(db, member_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM members WHERE id = ?", [member_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM members WHERE id = ?", [member_id])
 
 
 def find_member(db, username: str) -> dict | None:
-    rows = list(db.query("SELECT * FROM members WHERE username = ? COLLATE NOCASE", [username]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM members WHERE username = ? COLLATE NOCASE", [username])
 
 
 def couple_members(db, couple_id: int) -> list[dict]:
@@ -125,7 +124,7 @@ def create_member(db, couple_id: int, username: str, password_hash: str, display
                   is_admin: bool = False) -> dict:
     """Add a member inside the caller's transaction; 409 if the username is taken."""
     if find_member(db, username) is not None:
-        api_error(409, "username_taken", f"The username {username!r} is already taken; choose another.")
+        raise Conflict("username_taken", f"The username {username!r} is already taken; choose another.")
     were_active = consent.active_mutual_scopes(db, couple_id)
     member_id = db["members"].insert({
         "couple_id": couple_id, "username": username, "display_name": display_name,
@@ -197,8 +196,8 @@ def create_invite(db, member: dict, hours: int, new_couple: bool = False) -> str
     can bring a third person into what the two of them share.
     """
     if not new_couple and couple_is_complete(db, member["couple_id"]):
-        api_error(409, "couple_complete",
-                  "Your couple is complete: Hearthside is for two people, so there is nobody left to invite.")
+        raise Conflict("couple_complete",
+                       "Your couple is complete: Hearthside is for two people, so there is nobody left to invite.")
     code = new_code()
     db["invites"].insert({
         "code_hash": digest(code), "couple_id": None if new_couple else member["couple_id"],
@@ -213,8 +212,7 @@ def usable_invite(db, code: str) -> dict | None:
     Unusable: unknown, used, revoked, expired, or for a couple that is
     already complete.
     """
-    rows = list(db.query("SELECT * FROM invites WHERE code_hash = ?", [digest(normalise_code(code))]))
-    row = rows[0] if rows else None
+    row = row_or_none(db, "SELECT * FROM invites WHERE code_hash = ?", [digest(normalise_code(code))])
     if row is None or row["used_at"] is not None or row["revoked_at"] is not None or is_past(row["expires_at"]):
         return None
     if row["couple_id"] is not None and couple_is_complete(db, row["couple_id"]):
@@ -232,8 +230,8 @@ def take_invite(db, code: str) -> dict:
 
 def invalid_invite():
     """The one answer for every unusable code, so it never tells which of the reasons applies."""
-    api_error(404, "invite_invalid",
-              "This invite code is not valid: it may have been used, revoked or expired. Ask for a new one.")
+    raise NotFound("invite_invalid",
+                   "This invite code is not valid: it may have been used, revoked or expired. Ask for a new one.")
 
 
 def mark_invite_used(db, invite_id: int, member_id: int) -> None:

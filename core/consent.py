@@ -36,7 +36,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from .errors import api_error
+from .errors import ConsentRequired, NotFound
 from .events import emit, now_iso
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def get_scope(hs, name: str) -> Scope:
     """The declared scope, or 404: a grant for a scope nobody checks would mislead."""
     scope = registry(hs).get(name)
     if scope is None:
-        api_error(404, "unknown_scope", "There is no consent setting with that name.")
+        raise NotFound("unknown_scope", "There is no consent setting with that name.")
     return scope
 
 
@@ -149,9 +149,9 @@ def require_granted(db, couple_id: int, scope: str, member_id: int, hs=None) -> 
     """
     if is_granted(db, couple_id, scope, member_id):
         return
-    api_error(403, "consent_required",
-              f"This shares what you write, so it needs your consent \"{_description(hs, scope)}\" ({scope}). "
-              "It is off right now; you can turn it on on the consent page.")
+    raise ConsentRequired(
+        f"This shares what you write, so it needs your consent \"{_description(hs, scope)}\" ({scope}). "
+        "It is off right now; you can turn it on on the consent page.")
 
 
 def require_active(db, couple_id: int, scope: str, hs=None) -> None:
@@ -163,9 +163,9 @@ def require_active(db, couple_id: int, scope: str, hs=None) -> None:
     if is_active(db, couple_id, scope):
         return
     description = _description(hs, scope)
-    api_error(403, "consent_required",
-              f"This is shown only while everyone in your couple has turned on the consent "
-              f"\"{description}\" ({scope}). It is off right now; each of you can change it on the consent page.")
+    raise ConsentRequired(
+        f"This is shown only while everyone in your couple has turned on the consent "
+        f"\"{description}\" ({scope}). It is off right now; each of you can change it on the consent page.")
 
 
 def _description(hs, scope: str) -> str:

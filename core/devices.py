@@ -19,8 +19,9 @@ import logging
 from . import consent
 from .accounts import digest, in_future, is_past, new_code, normalise_code
 from .auth import issue_token
-from .errors import api_error
+from .errors import NotFound
 from .events import emit, now_iso
+from .storage import one_row, row_or_none
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,11 @@ def claim(db, code: str) -> tuple[dict, str]:
     The code is cleared on success, so it can never be used twice.
     """
     with db.atomic():
-        rows = list(db.query("SELECT * FROM devices WHERE pairing_code_hash = ?", [digest(normalise_code(code))]))
-        row = rows[0] if rows else None
+        row = row_or_none(db, "SELECT * FROM devices WHERE pairing_code_hash = ?", [digest(normalise_code(code))])
         if row is None or row["claimed_at"] or row["revoked_at"] or is_past(row["pairing_expires_at"]):
-            api_error(404, "pairing_code_invalid",
-                      "This pairing code is not valid: it may have been used already or expired. "
-                      "Create a new one on the devices page.")
+            raise NotFound("pairing_code_invalid",
+                           "This pairing code is not valid: it may have been used already or expired. "
+                           "Create a new one on the devices page.")
         db["devices"].update(row["id"], {"claimed_at": now_iso(), "pairing_code_hash": None})
         token = issue_token(db, kind="device", name=row["name"], couple_id=row["couple_id"], device_id=row["id"])
         paired = emit(db, "device.paired", row["couple_id"], {"device": {"id": row["id"], "name": row["name"]}},
@@ -91,10 +91,8 @@ def list_for(db, couple_id: int) -> list[dict]:
 
 def get(db, couple_id: int, device_id: int) -> dict:
     """The couple's device, or 404 - the same answer for another couple's device."""
-    rows = list(db.query("SELECT * FROM devices WHERE id = ? AND couple_id = ?", [device_id, couple_id]))
-    if not rows:
-        api_error(404, "device_not_found", "There is no such device in your couple.")
-    return rows[0]
+    return one_row(db, "SELECT * FROM devices WHERE id = ? AND couple_id = ?", [device_id, couple_id],
+                   NotFound("device_not_found", "There is no such device in your couple."))
 
 
 def revoke(db, principal, device_id: int) -> dict:

@@ -1,10 +1,16 @@
 """The one way to fail an API request.
 
 Every API error is JSON ``{"error": {"code": ..., "message": ...}}`` with a 4xx
-status (cardinal rule 6). Views and plugins raise :class:`APIError` (or call
-:func:`api_error`); the handlers installed by :func:`install_error_handlers`
-turn it - and Flask's own 404/405/413 - into that shape. Messages are written
-for the member reading them and must never carry another member's data.
+status (cardinal rule 6). Domain code - the functions that views, scheduled
+jobs and hooks all call - raises a :class:`DomainError` (:class:`NotFound`,
+:class:`Conflict`, :class:`Forbidden`, :class:`Invalid`,
+:class:`ConsentRequired`, :class:`Unavailable`) and knows nothing of HTTP or
+Flask; views refuse a request's shape with :func:`api_error`. The handlers
+installed by :func:`install_error_handlers` turn both - and Flask's own
+404/405/413 - into that shape. Outside a request (a job, a hook, the command
+line) a domain error is just an exception and propagates like one. Messages
+are written for the member reading them and must never carry another
+member's data.
 
 The one exception to "4xx only" is a full disk: the request was fine, the
 server cannot store it. SQLite's "database or disk is full" (SQLITE_FULL) and
@@ -54,6 +60,64 @@ def api_error(status: int, code: str, message: str, headers: dict | None = None)
     raise APIError(status, code, message, headers)
 
 
+class DomainError(Exception):
+    """A rule of the domain said no: a stable machine ``code`` and a human ``message``.
+
+    Raised by domain code, which also runs from scheduled jobs and hooks, so it
+    carries no response: during a request the core answers it with
+    ``status`` (each subclass's own), elsewhere it is an ordinary exception.
+    Raise a subclass, never this class itself.
+    """
+
+    status = 500  # what the API answers; the subclasses set their own
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotFound(DomainError):
+    """There is no such thing - for this couple. Another couple's id gets the same answer (404)."""
+
+    status = 404
+
+
+class Conflict(DomainError):
+    """The thing exists but its state forbids this now: already done, not open, running (409)."""
+
+    status = 409
+
+
+class Forbidden(DomainError):
+    """This member may not do this to this thing, whatever its state (403)."""
+
+    status = 403
+
+
+class Invalid(DomainError):
+    """What was sent breaks a rule of the domain (400); ``field`` names the part at fault, if one is."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(code, message)
+        self.field = field
+
+
+class ConsentRequired(Forbidden):
+    """A consent scope this needs is off (403 ``consent_required``)."""
+
+    def __init__(self, message: str):
+        super().__init__("consent_required", message)
+
+
+class Unavailable(DomainError):
+    """The server cannot do this right now through no fault of the request, e.g. a missing key (503)."""
+
+    status = 503
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
@@ -93,7 +157,7 @@ BUSY_MESSAGE = "The server is busy saving other changes, so this was not saved. 
 
 def is_busy(exc: BaseException | None) -> bool:
     """Whether ``exc`` is a database that stayed locked: our own queue's timeout or SQLITE_BUSY."""
-    from .storage import StorageBusy  # storage imports this module's helpers lazily too
+    from .storage import StorageBusy  # here, not at the top: storage imports this module
 
     if isinstance(exc, StorageBusy):
         return True
@@ -134,6 +198,10 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(exc: APIError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from .errors import api_error
+from .errors import Invalid, api_error
 
 # SQLite keeps integers in 8 bytes. A larger number can name no row, and handing
 # one to the database raises OverflowError - a 500 instead of a clear answer.
@@ -51,8 +51,8 @@ def only_known(body: dict, known: set[str]) -> None:
     """Refuse fields we do not know (400 ``unknown_field``): a typo must not be silently ignored."""
     unknown = sorted(set(body) - known)
     if unknown:
-        api_error(400, "unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
-                                        f"Known fields: {', '.join(sorted(known))}.")
+        raise Invalid("unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
+                                       f"Known fields: {', '.join(sorted(known))}.")
 
 
 # Characters that change how text reads rather than what it says: the bidi

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-from .errors import api_error
+from .errors import Invalid
 from .events import emit
+from .storage import row_or_none
 
 DEFAULT_MINUTES = 20
 MAX_MINUTES = 24 * 60
@@ -51,12 +52,12 @@ def requested_end(body: dict, now: datetime | None = None) -> datetime:
     """When a pause asked for with ``minutes`` or ``resume_at`` ends; 400 if unclear."""
     now = now or _now()
     if "minutes" in body and "resume_at" in body:
-        api_error(400, "invalid_field", "Send either 'minutes' or 'resume_at', not both.")
+        raise Invalid("invalid_field", "Send either 'minutes' or 'resume_at', not both.")
     if "resume_at" in body:
         return _resume_at(body["resume_at"], now)
     minutes = body.get("minutes", DEFAULT_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
-        api_error(400, "invalid_field", f"'minutes' must be a whole number from 1 to {MAX_MINUTES} (24 hours).")
+        raise Invalid("invalid_field", f"'minutes' must be a whole number from 1 to {MAX_MINUTES} (24 hours).")
     return now + timedelta(minutes=minutes)
 
 
@@ -64,15 +65,15 @@ def _resume_at(value, now: datetime) -> datetime:
     message = "'resume_at' must be a time with its offset, e.g. 2025-05-01T21:30:00+02:00, " \
               "later than now and at most 24 hours away."
     if not isinstance(value, str):
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     if moment.tzinfo is None:  # a bare time is ambiguous across the couple's devices
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     if not now < moment <= now + timedelta(minutes=MAX_MINUTES):
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     return moment
 
 
@@ -92,9 +93,8 @@ def state(row: dict | None, now: datetime | None = None) -> dict:
 
 
 def _open_row(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
-                         [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                           [couple_id])
 
 
 def for_wall(pause_state: dict) -> dict:

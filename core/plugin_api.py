@@ -16,6 +16,8 @@ from . import PLUGIN_API_VERSION
 from .app import Hearthside, current_hs, get_db
 from .config import Setting
 from .errors import APIError, api_error, log_exception  # log_exception: never an exception's message
+from .errors import DomainError, NotFound, Conflict, Forbidden, Invalid, ConsentRequired, Unavailable  # raise from domain code; the core answers them
+from .storage import row_or_none, one_row  # row_or_none(db, sql, params) -> row or None; one_row(db, sql, params, NotFound(...)) -> row or raise
 from .events import Event, emit
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
@@ -49,4 +51,6 @@ __all__ = [
     "start_pause", "pause_state",
     "DataFileDamaged", "only_known",
     "PLUGIN_API_VERSION",
+    "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
+    "row_or_none", "one_row",
 ]

@@ -46,6 +46,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .datafolder import FOLDER_MODE, DataFileDamaged, create_private_file, replacing, secure_data_folder
+from .errors import NotFound, is_storage_full
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,28 @@ class Database(sqlite_utils.Database):
         events, self.pending_events = self.pending_events, []
         if events and self.after_commit is not None:
             self.after_commit(self, events)
+
+
+def row_or_none(db, sql: str, params=()) -> dict | None:
+    """The first row the query answers, or None when it answers none.
+
+    The one way to read "this row, if it exists"; add ``LIMIT 1`` or query a
+    unique key so there is one to take.
+    """
+    return next(iter(db.query(sql, params)), None)
+
+
+def one_row(db, sql: str, params, missing: NotFound) -> dict:
+    """The first row the query answers, or raise ``missing`` (a :class:`~hearthside.errors.NotFound`).
+
+    Query by the couple as well as the id, so another couple's id is missing too:
+    ``one_row(db, "SELECT * FROM t WHERE id = ? AND couple_id = ?", [id, couple_id],
+    NotFound("thing_not_found", "There is no thing with that id."))``.
+    """
+    row = row_or_none(db, sql, params)
+    if row is None:
+        raise missing
+    return row
 
 
 class Storage:
@@ -344,8 +367,6 @@ class Storage:
 
     def _backup_before_migrations(self, keep: int) -> Path:
         """Never migrate without the backup: on failure say why plainly, and migrate nothing."""
-        from .errors import is_storage_full
-
         try:
             return self.automatic_backup("before-migrations", keep)
         except (sqlite3.Error, OSError) as exc:

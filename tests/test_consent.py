@@ -10,7 +10,7 @@ from hearthside import consent
 from hearthside.accounts import create_couple, create_member
 from hearthside.auth import Principal, issue_token
 from hearthside.consent import Scope
-from hearthside.errors import APIError
+from hearthside.errors import ConsentRequired
 from hearthside.hookspecs import hookimpl
 from tests.conftest import Member, onboard_couple
 from tests.support import testcards as card_plugin
@@ -229,7 +229,7 @@ def test_require_active_is_the_one_check_with_a_plain_message(card_app, couple):
     hs = card_app.extensions["hearthside"]
     with hs.storage.connection() as db:
         couple_id = ann_couple(db, ann.id)
-        with pytest.raises(APIError) as raised:
+        with pytest.raises(ConsentRequired) as raised:
             consent.require_active(db, couple_id, SCOPE, hs=hs)
     assert raised.value.status == 403 and raised.value.code == "consent_required"
     assert "Show the test card on the wall screen" in raised.value.message and SCOPE in raised.value.message
@@ -238,7 +238,7 @@ def test_require_active_is_the_one_check_with_a_plain_message(card_app, couple):
         member.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     with hs.storage.connection() as db:
         consent.require_active(db, couple_id, SCOPE, hs=hs)  # no error: everyone agreed
-        with pytest.raises(APIError):
+        with pytest.raises(ConsentRequired):
             consent.require_active(db, couple_id, "some.undeclared")
 
 

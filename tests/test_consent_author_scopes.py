@@ -6,7 +6,7 @@ import pytest
 
 from hearthside import consent
 from hearthside.consent import Scope
-from hearthside.errors import APIError
+from hearthside.errors import ConsentRequired
 from hearthside.hookspecs import hookimpl
 from tests.conftest import onboard_couple
 from hearthside.testing import pair_device
@@ -56,7 +56,7 @@ def test_each_members_grant_covers_only_their_own_data(diary_app, couple):
         assert consent.is_granted(db, cid, SCOPE, ann.id) is True
         assert consent.is_granted(db, cid, SCOPE, bob.id) is False  # ann's yes never shares bob's data
         consent.require_granted(db, cid, SCOPE, ann.id)
-        with pytest.raises(APIError) as refused:
+        with pytest.raises(ConsentRequired) as refused:
             consent.require_granted(db, cid, SCOPE, bob.id)
         assert refused.value.status == 403 and refused.value.code == "consent_required"
         assert "your consent" in refused.value.message and SCOPE in refused.value.message

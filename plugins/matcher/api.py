@@ -19,20 +19,6 @@ from . import catalog, store
 
 api = Blueprint("matcher_api", __name__, url_prefix="/api/v1/matcher")
 
-MAX_CUSTOM_ITEMS = 300
-SHOWN_ID_LENGTH = 60
-
-
-def _shown(item_id: str) -> str:
-    """An id from the request, shortened for an error message (it is the caller's own input)."""
-    return repr(item_id if len(item_id) <= SHOWN_ID_LENGTH else item_id[:SHOWN_ID_LENGTH] + "…")
-
-
-def _unknown_item(item_id: str):
-    api_error(400, "unknown_item", f"There is no item {_shown(item_id)} in your list (it may be hidden). "
-                                   "Nothing was saved.")
-
-
 def _settings() -> dict:
     return current_hs().config.plugin(store.PLUGIN)
 
@@ -67,11 +53,6 @@ def add_item(principal):
         api_error(400, "invalid_field", f"'category' must be one of: {', '.join(sorted(known))}.")
     hs, db = current_hs(), get_db()
     with db.atomic():
-        count = db.execute("SELECT count(*) FROM matcher_custom_items WHERE couple_id = ?",
-                           [principal.couple_id]).fetchone()[0]
-        if count >= MAX_CUSTOM_ITEMS:
-            api_error(409, "too_many_items", f"Your list already has {MAX_CUSTOM_ITEMS} items of your own; "
-                                             "hide some you no longer need first.")
         item = store.add_custom_item(hs, db, principal.couple_id, principal.member_id, category, title, explanation)
         store.items_changed(db, principal.couple_id)
     return jsonify({"item": {**item, "proposal": None}}), 201
@@ -110,36 +91,7 @@ def propose(principal):
         api_error(400, "invalid_field", "'item_id' is required and must be the id of an item.")
     if action not in ("hide", "show"):
         api_error(400, "invalid_field", "'action' must be \"hide\" or \"show\".")
-    hs, db = current_hs(), get_db()
-    couple_id = principal.couple_id
-    with db.atomic():
-        if item_id not in {item["id"] for item in store.all_items(hs, db, couple_id)}:
-            _unknown_item(item_id)
-        hidden = item_id in store.hidden_ids(db, couple_id)
-        if action == "hide" and hidden:
-            api_error(409, "already_hidden", "That item is already hidden.")
-        if action == "show" and not hidden:
-            api_error(409, "not_hidden", "That item is not hidden.")
-        entry = store.votes(db, couple_id).get(item_id)
-        if entry is not None and principal.member_id in entry["members"]:
-            return jsonify({"item_id": item_id, "action": action, "done": False,
-                            "proposal": store.proposal_for(entry, principal.member_id)})
-        watch = store.TierWatch(hs, db, couple_id)
-        db["matcher_votes"].insert({"couple_id": couple_id, "item_id": item_id, "member_id": principal.member_id,
-                                    "action": action})
-        agreed = {row[0] for row in db.execute("SELECT member_id FROM matcher_votes WHERE couple_id = ? "
-                                               "AND item_id = ?", [couple_id, item_id])}
-        done = set(store.member_ids(db, couple_id)) <= agreed
-        if done:
-            db.execute("DELETE FROM matcher_votes WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
-            if action == "hide":
-                db["matcher_hidden"].insert({"couple_id": couple_id, "item_id": item_id,
-                                             "hidden_at": store.iso(store.utcnow())})
-            else:
-                db.execute("DELETE FROM matcher_hidden WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
-        store.items_changed(db, couple_id)
-        watch.finish()
-        entry = None if done else store.votes(db, couple_id).get(item_id)
+    done, entry = store.propose(current_hs(), get_db(), principal.couple_id, principal.member_id, item_id, action)
     return jsonify({"item_id": item_id, "action": action, "done": done,
                     "proposal": store.proposal_for(entry, principal.member_id)})
 
@@ -151,13 +103,7 @@ def withdraw(principal):
     item_id = request.args.get("item_id", "")
     if not item_id:
         api_error(400, "invalid_parameter", "Say which item: '?item_id=<id>'.")
-    db = get_db()
-    with db.atomic():
-        gone = db.execute("DELETE FROM matcher_votes WHERE couple_id = ? AND item_id = ?",
-                          [principal.couple_id, item_id]).rowcount
-        if not gone:
-            api_error(404, "no_proposal", "There is no open proposal for that item.")
-        store.items_changed(db, principal.couple_id)
+    store.withdraw(get_db(), principal.couple_id, item_id)
     return jsonify({"item_id": item_id, "proposal": None})
 
 
@@ -208,22 +154,22 @@ def put_answers(principal):
     known = set(store.visible_ids(hs, db, couple_id))
     for item_id, value in answers.items():
         if item_id not in known:
-            _unknown_item(item_id)
+            raise store.unknown_item(item_id)
         if not isinstance(value, str) or value not in store.ANSWERS:
-            api_error(400, "invalid_answer", f"The answer for {_shown(item_id)} must be \"yes\", \"no\" or \"maybe\". "
+            api_error(400, "invalid_answer", f"The answer for {store.shown_id(item_id)} must be \"yes\", \"no\" or \"maybe\". "
                                              "Nothing was saved.")
     cleaned_notes = {}
     for item_id, note in notes.items():
         if item_id not in known:
-            _unknown_item(item_id)
+            raise store.unknown_item(item_id)
         if note is not None and not isinstance(note, str):
-            api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be text (or null to clear it). "
+            api_error(400, "invalid_note", f"The note for {store.shown_id(item_id)} must be text (or null to clear it). "
                                            "Nothing was saved.")
         # The core's text rule for the characters; the length keeps the matcher's own "invalid_note" answer below.
-        note = text_value(note, f"the note for {_shown(item_id)}", max_length=10 * store.NOTE_MAX, required=False,
+        note = text_value(note, f"the note for {store.shown_id(item_id)}", max_length=10 * store.NOTE_MAX, required=False,
                           multiline=True) if note else None
         if note and len(note) > store.NOTE_MAX:
-            api_error(400, "invalid_note", f"The note for {_shown(item_id)} must be at most {store.NOTE_MAX} "
+            api_error(400, "invalid_note", f"The note for {store.shown_id(item_id)} must be at most {store.NOTE_MAX} "
                                            "characters long. Nothing was saved.")
         cleaned_notes[item_id] = note or None
     if answers or cleaned_notes:

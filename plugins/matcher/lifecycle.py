@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from hearthside.plugin_api import APIError, get_member
+from hearthside.plugin_api import Unavailable, get_member
 
 from . import store
 
@@ -29,7 +29,7 @@ def export(hs, db, member_id: int) -> dict | None:
     couple_id = member["couple_id"]
     try:
         return _export(hs, db, couple_id, member_id)
-    except APIError:  # the key is missing: say so instead of failing the whole export
+    except Unavailable:  # the key is missing: say so instead of failing the whole export
         return {"error": "The matcher's answers could not be decrypted: matcher.key is missing from the data "
                          "folder or does not belong to this database."}
 
@@ -73,7 +73,7 @@ def forget(hs, db, member_id: int) -> None:
     if couple_id is not None and hs in store._ciphers:
         try:
             watch = store.TierWatch(hs, db, couple_id)
-        except APIError:
+        except Unavailable:
             watch = None  # unreadable answers can still be deleted
     db.execute("DELETE FROM matcher_answers WHERE member_id = ?", [member_id])
     withdrawn = db.execute("DELETE FROM matcher_votes WHERE member_id = ?", [member_id]).rowcount

@@ -37,7 +37,7 @@ import weakref
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
-from hearthside.plugin_api import api_error, couple_members, emit, is_active
+from hearthside.plugin_api import Conflict, Invalid, NotFound, Unavailable, couple_members, emit, is_active
 
 from . import catalog
 from .crypto import Cipher, KeyUnavailable, create_key, read_key
@@ -51,6 +51,8 @@ RANK = {"no": 0, "maybe": 1, "yes": 2}
 NOTE_MAX = 500
 TITLE_MAX = 120
 EXPLANATION_MAX = 240
+MAX_CUSTOM_ITEMS = 300
+SHOWN_ID_LENGTH = 60
 MATCHES_CHANGED = "Your shared yes / no / maybe results changed."
 
 
@@ -102,9 +104,10 @@ def cipher(hs) -> Cipher:
 
 
 def unavailable():
-    api_error(503, "matcher_key_unavailable",
-              "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
-              "is missing or does not belong to this database. Restore the key file from the same backup.")
+    raise Unavailable(
+        "matcher_key_unavailable",
+        "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
+        "is missing or does not belong to this database. Restore the key file from the same backup.")
 
 
 def _open(hs, blob: bytes, context: str) -> dict:
@@ -216,9 +219,27 @@ def custom_items(hs, db, couple_id: int) -> list[dict]:
     return items
 
 
+def shown_id(item_id: str) -> str:
+    """An item id from a request, shortened for an error message (it is the caller's own input)."""
+    return repr(item_id if len(item_id) <= SHOWN_ID_LENGTH else item_id[:SHOWN_ID_LENGTH] + "…")
+
+
+def unknown_item(item_id: str) -> Invalid:
+    """The one answer for an item the couple does not see: unknown, hidden, or another couple's."""
+    return Invalid("unknown_item", f"There is no item {shown_id(item_id)} in your list (it may be hidden). "
+                                   "Nothing was saved.")
+
+
 def add_custom_item(hs, db, couple_id: int, proposer_id: int, category: str, title: str,
                     explanation: str | None) -> dict:
-    """Store a new item for the couple; the proposer is kept for "forget" only."""
+    """Store a new item for the couple, inside the caller's transaction; the proposer is kept for "forget" only.
+
+    A couple has at most ``MAX_CUSTOM_ITEMS`` of their own (409 ``too_many_items``).
+    """
+    count = db.execute("SELECT count(*) FROM matcher_custom_items WHERE couple_id = ?", [couple_id]).fetchone()[0]
+    if count >= MAX_CUSTOM_ITEMS:
+        raise Conflict("too_many_items", f"Your list already has {MAX_CUSTOM_ITEMS} items of your own; "
+                                         "hide some you no longer need first.")
     item_id = "custom." + secrets.token_hex(5)  # random: ids say nothing about other couples
     content = {"title": title}
     if explanation:
@@ -416,3 +437,47 @@ def proposal_for(entry: dict | None, member_id: int) -> dict | None:
     if entry is None:
         return None
     return {"action": entry["action"], "you_agreed": member_id in entry["members"]}
+
+
+def propose(hs, db, couple_id: int, member_id: int, item_id: str, action: str) -> tuple[bool, dict | None]:
+    """Agree to hide (or show) an item; once every member agreed it happens.
+
+    Answers whether it happened and the proposal still open (None once done).
+    Agreeing twice changes nothing and emits nothing.
+    """
+    with db.atomic():
+        if item_id not in {item["id"] for item in all_items(hs, db, couple_id)}:
+            raise unknown_item(item_id)
+        hidden = item_id in hidden_ids(db, couple_id)
+        if action == "hide" and hidden:
+            raise Conflict("already_hidden", "That item is already hidden.")
+        if action == "show" and not hidden:
+            raise Conflict("not_hidden", "That item is not hidden.")
+        entry = votes(db, couple_id).get(item_id)
+        if entry is not None and member_id in entry["members"]:
+            return False, entry
+        watch = TierWatch(hs, db, couple_id)
+        db["matcher_votes"].insert({"couple_id": couple_id, "item_id": item_id, "member_id": member_id,
+                                    "action": action})
+        agreed = {row[0] for row in db.execute("SELECT member_id FROM matcher_votes WHERE couple_id = ? "
+                                               "AND item_id = ?", [couple_id, item_id])}
+        done = set(member_ids(db, couple_id)) <= agreed
+        if done:
+            db.execute("DELETE FROM matcher_votes WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
+            if action == "hide":
+                db["matcher_hidden"].insert({"couple_id": couple_id, "item_id": item_id, "hidden_at": iso(utcnow())})
+            else:
+                db.execute("DELETE FROM matcher_hidden WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
+        items_changed(db, couple_id)
+        watch.finish()
+        return done, None if done else votes(db, couple_id).get(item_id)
+
+
+def withdraw(db, couple_id: int, item_id: str) -> None:
+    """Withdraw or decline the open proposal for an item (404 ``no_proposal`` if none); the item stays as it is."""
+    with db.atomic():
+        gone = db.execute("DELETE FROM matcher_votes WHERE couple_id = ? AND item_id = ?",
+                          [couple_id, item_id]).rowcount
+        if not gone:
+            raise NotFound("no_proposal", "There is no open proposal for that item.")
+        items_changed(db, couple_id)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 
-from hearthside.plugin_api import api_error, emit, is_active, require_active, text_value
+from hearthside.plugin_api import Conflict, Forbidden, Invalid, emit, is_active, require_active, row_or_none, text_value
 
 from . import fields
 from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_participants, occurrence_view,
@@ -38,12 +38,13 @@ MAX_ANSWER = 2000
 
 def require_checkin(ritual: Ritual) -> None:
     if ritual.kind != "checkin":
-        api_error(400, "not_a_checkin", "Only check-ins have answers; this ritual is not a check-in.")
+        raise Invalid("not_a_checkin", "Only check-ins have answers; this ritual is not a check-in.")
 
 
 def require_participant(ritual: Ritual, override: dict | None, member_id: int) -> None:
     if member_id not in occurrence_participants(ritual, override):
-        api_error(403, "not_a_participant", "Only the participants of this check-in can answer it or read its answers.")
+        raise Forbidden("not_a_participant",
+                        "Only the participants of this check-in can answer it or read its answers.")
 
 
 def read_answers(ritual: Ritual, body: dict) -> dict:
@@ -51,27 +52,27 @@ def read_answers(ritual: Ritual, body: dict) -> dict:
     fields.only_known(body, {"answers"})
     answers = body.get("answers")
     if not isinstance(answers, dict):
-        api_error(400, "invalid_field", "'answers' must be an object mapping prompt ids to answers.")
+        raise Invalid("invalid_field", "'answers' must be an object mapping prompt ids to answers.")
     prompts = {prompt["id"]: prompt for prompt in ritual.prompts}
     clean = {}
     for prompt_id, value in answers.items():
         prompt = prompts.get(prompt_id)
         if prompt is None:
-            api_error(400, "unknown_prompt", "Every key of 'answers' must be the id of one of this check-in's prompts.")
+            raise Invalid("unknown_prompt", "Every key of 'answers' must be the id of one of this check-in's prompts.")
         if value is None:
             continue
         if prompt["kind"] == "rating":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                api_error(400, "invalid_answer", "A rating must be a whole number from 1 to 5 (or null).")
+                raise Invalid("invalid_answer", "A rating must be a whole number from 1 to 5 (or null).")
             clean[prompt_id] = value
         else:
             if not isinstance(value, str) or len(value) > MAX_ANSWER:
-                api_error(400, "invalid_answer", f"A written answer must be text of at most {MAX_ANSWER} characters.")
+                raise Invalid("invalid_answer", f"A written answer must be text of at most {MAX_ANSWER} characters.")
             value = text_value(value, "a written answer", max_length=MAX_ANSWER, required=False, multiline=True)
             if value:
                 clean[prompt_id] = value
     if not clean:
-        api_error(400, "empty_answers", "Answer at least one prompt; the others may stay empty.")
+        raise Invalid("empty_answers", "Answer at least one prompt; the others may stay empty.")
     return clean
 
 
@@ -110,10 +111,10 @@ def submit(db, principal, ritual: Ritual, key: str, answers: dict) -> dict:
         row = ensure_row(db, ritual, key)
         require_participant(ritual, row, principal.member_id)  # the frozen participants, read under the lock
         if row["revealed_at"]:
-            api_error(409, "already_revealed",
-                      "These answers were revealed to both of you, so they can no longer be edited.")
+            raise Conflict("already_revealed",
+                           "These answers were revealed to both of you, so they can no longer be edited.")
         if row["status"] == "skipped":
-            api_error(409, "occurrence_skipped", "This check-in was let go; mark it as planned again to answer it.")
+            raise Conflict("occurrence_skipped", "This check-in was let go; mark it as planned again to answer it.")
         existing = list(db.query("SELECT id FROM rituals_answers WHERE occurrence_id = ? AND member_id = ?",
                                  [row["id"], principal.member_id]))
         if not row["participants"]:  # the first answer freezes who takes part in this occurrence
@@ -140,11 +141,10 @@ def reveal_if_complete(db, ritual: Ritual, key: str, actor_id: int | None) -> bo
     check-in. A check-in that is revealed is also marked done (if nobody marked it):
     talking it through is what doing it means.
     """
-    rows = list(db.query("SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
-                         [ritual.id, key]))
-    if not rows or rows[0]["revealed_at"]:
+    row = row_or_none(db, "SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
+                      [ritual.id, key])
+    if not row or row["revealed_at"]:
         return False
-    row = rows[0]
     submitted = {answer["member_id"] for answer in _answer_rows(db, row["id"])}
     participants = occurrence_participants(ritual, row)
     if not participants or not set(participants) <= submitted:
@@ -169,7 +169,7 @@ def reveal(db, principal, ritual: Ritual, key: str) -> dict:
     override = find_occurrence(db, ritual, key)
     require_participant(ritual, override, principal.member_id)
     if not override or not override["revealed_at"] or principal.member_id not in submitted_by(db, override):
-        api_error(409, "not_revealed_yet", "The answers are revealed together, once everyone has submitted theirs.")
+        raise Conflict("not_revealed_yet", "The answers are revealed together, once everyone has submitted theirs.")
     require_active(db, ritual.couple_id, REVEAL_SCOPE)
     return {
         "occurrence": occurrence_view(db, ritual, key, override),

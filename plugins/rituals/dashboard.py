@@ -19,7 +19,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from hearthside.plugin_api import emit, is_active
+from hearthside.plugin_api import emit, is_active, row_or_none
 
 from .model import couple_tz, next_occurrence, occurrences_between, rituals_of
 
@@ -59,8 +59,8 @@ def refresh_wall(db, couple_id: int, now_utc: datetime) -> bool:
     shown = card(db, couple_id, now_utc)
     signature = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
     name = f"wall:{couple_id}"
-    rows = list(db.query("SELECT value FROM rituals_job_state WHERE name = ?", [name]))
-    if rows and rows[0]["value"] == signature:
+    seen = row_or_none(db, "SELECT value FROM rituals_job_state WHERE name = ?", [name])
+    if seen and seen["value"] == signature:
         return False
     db["rituals_job_state"].upsert({"name": name, "value": signature}, pk="name")
     emit(db, "rituals.wall_refresh", couple_id, {}, visibility="dashboard")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error, only_known, text_value  # noqa: F401 (only_known: fields.only_known)
+from hearthside.plugin_api import Invalid, only_known, text_value  # noqa: F401 (only_known: fields.only_known)
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -26,19 +26,18 @@ def text(body: dict, field: str, *, max_length: int, required: bool = False, def
 def integer(body: dict, field: str, *, minimum: int, maximum: int, default: int | None = None) -> int:
     value = body.get(field, default)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        api_error(400, "invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.")
+        raise Invalid("invalid_field", f"'{field}' must be a whole number from {minimum} to {maximum}.", field=field)
     return value
 
 
 def choice(body: dict, field: str, choices: tuple[str, ...], default: str | None = None) -> str:
     value = body.get(field, default)
     if value not in choices:
-        api_error(400, "invalid_field", f"'{field}' must be one of: {', '.join(choices)}.")
+        raise Invalid("invalid_field", f"'{field}' must be one of: {', '.join(choices)}.", field=field)
     return value
 
 
 def hhmm(value, field: str) -> str:
     if not isinstance(value, str) or not HHMM.match(value):
-        api_error(400, "invalid_field", f"'{field}' must be a time of day like 22:00.")
+        raise Invalid("invalid_field", f"'{field}' must be a time of day like 22:00.", field=field)
     return value
-

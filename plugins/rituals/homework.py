@@ -7,7 +7,7 @@ or on the wall.
 
 from __future__ import annotations
 
-from hearthside.plugin_api import api_error, emit
+from hearthside.plugin_api import Conflict, Invalid, NotFound, emit, one_row
 
 from .model import Ritual, display_name, ensure_row, utc_iso, utc_now
 
@@ -16,7 +16,7 @@ MAX_ITEMS = 30
 
 def require_therapy(ritual: Ritual) -> None:
     if ritual.kind != "therapy":
-        api_error(400, "not_therapy", "Homework belongs to therapy sessions; this ritual is not one.")
+        raise Invalid("not_therapy", "Homework belongs to therapy sessions; this ritual is not one.")
 
 
 def _public(row: dict) -> dict:
@@ -32,11 +32,9 @@ def items(db, override: dict | None) -> list[dict]:
 
 
 def get_item(db, override: dict | None, item_id: int) -> dict:
-    rows = list(db.query("SELECT * FROM rituals_homework WHERE id = ? AND occurrence_id = ?",
-                         [item_id, override["id"] if override else -1]))
-    if not rows:
-        api_error(404, "homework_not_found", "This session has no homework item with that id.")
-    return rows[0]
+    return one_row(db, "SELECT * FROM rituals_homework WHERE id = ? AND occurrence_id = ?",
+                   [item_id, override["id"] if override else -1],
+                   NotFound("homework_not_found", "This session has no homework item with that id."))
 
 
 def _emit(db, principal, ritual: Ritual, key: str, words: str) -> None:
@@ -51,7 +49,7 @@ def add(db, principal, ritual: Ritual, key: str, text: str) -> dict:
         row = ensure_row(db, ritual, key)
         count = db.execute("SELECT count(*) FROM rituals_homework WHERE occurrence_id = ?", [row["id"]]).fetchone()[0]
         if count >= MAX_ITEMS:
-            api_error(409, "too_much_homework", f"A session can carry at most {MAX_ITEMS} homework items.")
+            raise Conflict("too_much_homework", f"A session can carry at most {MAX_ITEMS} homework items.")
         item_id = db["rituals_homework"].insert({"occurrence_id": row["id"], "text": text,
                                                  "created_by": principal.member_id,
                                                  "created_at": utc_iso(utc_now())}).last_pk

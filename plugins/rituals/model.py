@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import api_error, couple_members, emit, get_couple
+from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row, row_or_none
 
 from . import fields, presets
 from .recurrence import (LOCAL_FORMAT, RecurrenceError, Series, first_occurrence, format_local, localize,
@@ -48,7 +48,7 @@ def couple_tz(db, couple_id: int) -> ZoneInfo:
 
 
 def recurrence_error(exc: RecurrenceError):
-    api_error(400, exc.code, exc.message)
+    raise Invalid(exc.code, exc.message)
 
 
 class Ritual:
@@ -98,10 +98,9 @@ def rituals_of(db, couple_id: int, statuses: tuple[str, ...] = ("active",)) -> l
 
 def get_ritual(db, couple_id: int, ritual_id: int) -> Ritual:
     """The couple's ritual, or 404: another couple's ritual does not exist for them."""
-    rows = list(db.query("SELECT * FROM rituals_rituals WHERE id = ? AND couple_id = ?", [ritual_id, couple_id]))
-    if not rows:
-        api_error(404, "ritual_not_found", "There is no ritual with that id.")
-    return Ritual(rows[0], couple_tz(db, couple_id))
+    row = one_row(db, "SELECT * FROM rituals_rituals WHERE id = ? AND couple_id = ?", [ritual_id, couple_id],
+                  NotFound("ritual_not_found", "There is no ritual with that id."))
+    return Ritual(row, couple_tz(db, couple_id))
 
 
 def override_rows(db, ritual_id: int) -> dict[str, dict]:
@@ -197,17 +196,18 @@ def find_occurrence(db, ritual: Ritual, key: str) -> dict | None:
     moment = parse_key(key)
     overrides = override_rows(db, ritual.id)
     if moment is None or (key not in overrides and not ritual.series.contains(moment)):
-        api_error(404, "occurrence_not_found",
-                  "This ritual has no occurrence at that time (the key is its original start, like 2024-03-10T19:00).")
+        raise NotFound(
+            "occurrence_not_found",
+            "This ritual has no occurrence at that time (the key is its original start, like 2024-03-10T19:00).")
     return overrides.get(key)
 
 
 def ensure_row(db, ritual: Ritual, key: str) -> dict:
     """The occurrence's row, created on first use (inside the caller's transaction)."""
-    rows = list(db.query("SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
-                         [ritual.id, key]))
-    if rows:
-        return rows[0]
+    row = row_or_none(db, "SELECT * FROM rituals_occurrences WHERE ritual_id = ? AND occurrence_key = ?",
+                      [ritual.id, key])
+    if row:
+        return row
     row_id = db["rituals_occurrences"].insert({"ritual_id": ritual.id, "couple_id": ritual.couple_id,
                                                "occurrence_key": key}).last_pk
     return db["rituals_occurrences"].get(row_id)
@@ -236,9 +236,9 @@ def read_participants(db, couple_id: int, value) -> list[int]:
         return members
     if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool)
                                                             for v in value):
-        api_error(400, "invalid_field", "'participants' must be a non-empty list of member ids.")
+        raise Invalid("invalid_field", "'participants' must be a non-empty list of member ids.")
     if any(v not in members for v in value):
-        api_error(400, "unknown_member", "'participants' may only list members of your couple.")
+        raise Invalid("unknown_member", "'participants' may only list members of your couple.")
     return sorted(set(value))
 
 
@@ -246,22 +246,22 @@ def read_prompts(value, kind: str) -> list[dict]:
     if value is None:
         return [dict(p) for p in presets.TEMPLATES[kind]["prompts"]]
     if kind != "checkin" and value:
-        api_error(400, "invalid_field", "Only check-ins have prompts.")
+        raise Invalid("invalid_field", "Only check-ins have prompts.")
     if not isinstance(value, list) or len(value) > MAX_PROMPTS:
-        api_error(400, "invalid_field", f"'prompts' must be a list of at most {MAX_PROMPTS} questions.")
+        raise Invalid("invalid_field", f"'prompts' must be a list of at most {MAX_PROMPTS} questions.")
     prompts, seen = [], set()
     for index, prompt in enumerate(value, 1):
         if not isinstance(prompt, dict):
-            api_error(400, "invalid_field", "Each prompt must be an object with 'text' and 'kind'.")
+            raise Invalid("invalid_field", "Each prompt must be an object with 'text' and 'kind'.")
         text = fields.text(prompt, "text", max_length=200, required=True)
         kind_ = fields.choice(prompt, "kind", PROMPT_KINDS, default="text")
         prompt_id = prompt.get("id", f"q{index}")
         if not isinstance(prompt_id, str) or not PROMPT_ID.match(prompt_id) or prompt_id in seen:
-            api_error(400, "invalid_field", "Each prompt 'id' must be unique: lower-case letters, digits or _.")
+            raise Invalid("invalid_field", "Each prompt 'id' must be unique: lower-case letters, digits or _.")
         seen.add(prompt_id)
         prompts.append({"id": prompt_id, "kind": kind_, "text": text})
     if kind == "checkin" and not prompts:
-        api_error(400, "invalid_field", "A check-in needs at least one prompt.")
+        raise Invalid("invalid_field", "A check-in needs at least one prompt.")
     return prompts
 
 
@@ -276,13 +276,13 @@ def read_ritual(db, couple_id: int, body: dict, existing: Ritual | None = None) 
                    "duration_minutes": template["duration_minutes"], "rrule": template["rrule"], "prompts": None,
                    "participants": None, "status": "active"}
         if "start" not in body:
-            api_error(400, "invalid_field", "'start' is required: the first date and time, like 2024-03-10T19:00.")
+            raise Invalid("invalid_field", "'start' is required: the first date and time, like 2024-03-10T19:00.")
     else:
         kind = existing.kind
         if existing.row["source"]:
-            api_error(409, "managed_elsewhere", f"This entry was planned in {existing.row['source']}; change it there.")
+            raise Conflict("managed_elsewhere", f"This entry was planned in {existing.row['source']}; change it there.")
         if "template" in body or "kind" in body:
-            api_error(400, "invalid_field", "The kind of a ritual cannot change; create a new one instead.")
+            raise Invalid("invalid_field", "The kind of a ritual cannot change; create a new one instead.")
         current = {"title": existing.title, "description": existing.row["description"],
                    "location": existing.row["location"], "duration_minutes": existing.duration,
                    "rrule": existing.rrule, "prompts": existing.prompts, "participants": existing.participants,

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, current_hs, get_db, member_page, render_member_page
+from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db, member_page, render_member_page
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
@@ -136,11 +136,10 @@ def new(viewer):
 
 
 def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
-    rows = list(get_db().query("SELECT id FROM rituals_rituals WHERE id = ? AND couple_id = ?",
-                               [ritual_id, viewer["couple"]["id"]]))
-    if not rows:
-        abort(404)
-    return model.get_ritual(get_db(), viewer["couple"]["id"], ritual_id)
+    try:
+        return model.get_ritual(get_db(), viewer["couple"]["id"], ritual_id)
+    except NotFound:
+        abort(404)  # a page answers with the page 404, not the API's JSON
 
 
 @pages.get("/<int:ritual_id>/edit")

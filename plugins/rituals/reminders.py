@@ -29,7 +29,7 @@ import json
 import logging
 from datetime import datetime, time, timedelta, timezone
 
-from hearthside.plugin_api import emit
+from hearthside.plugin_api import emit, row_or_none
 
 from .dashboard import refresh_wall
 from .model import couple_tz, occurrences_between, rituals_of, utc_iso, utc_now, when_text
@@ -62,17 +62,17 @@ def parse_default_offsets(value: str) -> list[int]:
 
 
 def offsets_for(db, ritual_id: int, member_id: int, default: list[int]) -> list[int]:
-    rows = list(db.query("SELECT offsets FROM rituals_reminder_prefs WHERE ritual_id = ? AND member_id = ?",
-                         [ritual_id, member_id]))
-    return json.loads(rows[0]["offsets"]) if rows else list(default)
+    row = row_or_none(db, "SELECT offsets FROM rituals_reminder_prefs WHERE ritual_id = ? AND member_id = ?",
+                      [ritual_id, member_id])
+    return json.loads(row["offsets"]) if row else list(default)
 
 
 def quiet_hours(db, member_id: int) -> tuple[time, time] | None:
-    rows = list(db.query("SELECT quiet_start, quiet_end FROM rituals_member_settings WHERE member_id = ?",
-                         [member_id]))
-    if not rows or not rows[0]["quiet_start"] or not rows[0]["quiet_end"]:
+    row = row_or_none(db, "SELECT quiet_start, quiet_end FROM rituals_member_settings WHERE member_id = ?",
+                      [member_id])
+    if not row or not row["quiet_start"] or not row["quiet_end"]:
         return None
-    return time.fromisoformat(rows[0]["quiet_start"]), time.fromisoformat(rows[0]["quiet_end"])
+    return time.fromisoformat(row["quiet_start"]), time.fromisoformat(row["quiet_end"])
 
 
 def in_quiet(local: datetime, quiet: tuple[time, time] | None) -> bool:
@@ -158,8 +158,8 @@ def _rearm_after_clock_went_back(db, now: datetime) -> None:
 
 
 def _scanned_until(db) -> datetime | None:
-    rows = list(db.query("SELECT value FROM rituals_job_state WHERE name = ?", [STATE_KEY]))
-    return datetime.fromisoformat(rows[0]["value"]) if rows else None
+    row = row_or_none(db, "SELECT value FROM rituals_job_state WHERE name = ?", [STATE_KEY])
+    return datetime.fromisoformat(row["value"]) if row else None
 
 
 def _couple_reminders(db, couple_id: int, window_start: datetime, now: datetime, grace: timedelta,

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import secrets
 
-from hearthside.plugin_api import emit
+from hearthside.plugin_api import emit, row_or_none
 
 from .ical import digest
 from .model import utc_iso, utc_now
 
 
 def _row(db, member_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM rituals_member_settings WHERE member_id = ?", [member_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM rituals_member_settings WHERE member_id = ?", [member_id])
 
 
 def _ensure(db, principal) -> None:
@@ -73,6 +72,5 @@ def feed_owner(db, secret: str) -> dict | None:
     """The member whose feed this secret opens (member_id, couple_id), or None."""
     if not secret or len(secret) > 100:
         return None
-    rows = list(db.query("SELECT member_id, couple_id FROM rituals_member_settings WHERE feed_hash = ?",
-                         [digest(secret)]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT member_id, couple_id FROM rituals_member_settings WHERE feed_hash = ?",
+                           [digest(secret)])

@@ -14,8 +14,6 @@ answers, and nothing here is logged.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from flask import Blueprint, jsonify
 
 from hearthside.plugin_api import api_error, current_hs, get_db, is_active, json_body, require, require_active, text_value
@@ -49,17 +47,6 @@ def _proposal(db, principal) -> dict | None:
     return model.proposal_view(db, row, principal.member_id) if row else None
 
 
-def _reflection_due(db, principal) -> dict | None:
-    """The latest ended session the caller has not reflected on yet, if it is recent (two days)."""
-    since = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
-    rows = list(db.query(
-        "SELECT s.* FROM touch_sessions s WHERE s.couple_id = ? AND s.status = 'ended' "
-        "AND s.ended_at >= ? AND NOT EXISTS (SELECT 1 FROM touch_reflections r "
-        "WHERE r.session_id = s.id AND r.member_id = ?) ORDER BY s.ended_at DESC LIMIT 1",
-        [principal.couple_id, since, principal.member_id]))
-    return sessions.view(rows[0]) if rows else None
-
-
 # -- overview -----------------------------------------------------------------------------------
 
 
@@ -77,7 +64,7 @@ def overview(principal):
         "current": sessions.current(hs, db, couple_id),
         "upcoming": sessions.upcoming(db, couple_id),
         "proposal": _proposal(db, principal),
-        "reflection_due": _reflection_due(db, principal),
+        "reflection_due": sessions.reflection_due(db, principal.couple_id, principal.member_id),
         "reflections_shared": is_active(db, couple_id, model.REFLECTIONS_SCOPE),
     })
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import api_error, text_value
+from hearthside.plugin_api import Invalid, text_value
 
 MAX_PHASES = 20
 MAX_NAME = 60
@@ -128,9 +128,9 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
     drops a phase.
     """
     if not isinstance(value, list) or not value:
-        api_error(400, "invalid_field", "'phases' must be a non-empty list of phases.")
+        raise Invalid("invalid_field", "'phases' must be a non-empty list of phases.")
     if len(value) > MAX_PHASES:
-        api_error(400, "invalid_field", f"A ladder can have at most {MAX_PHASES} phases.")
+        raise Invalid("invalid_field", f"A ladder can have at most {MAX_PHASES} phases.")
     known = {phase["key"] for phase in current}
     seen: set[str] = set()
     phases = []
@@ -138,16 +138,16 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
     for position, raw in enumerate(value, start=1):
         where = f"phase {position}"
         if not isinstance(raw, dict):
-            api_error(400, "invalid_field", f"{where.capitalize()} must be an object with a name and lists.")
+            raise Invalid("invalid_field", f"{where.capitalize()} must be an object with a name and lists.")
         key = raw.get("key")
         if key is None:
             new_count += 1
             key = f"{new_key_prefix}-{new_count}"
         elif not isinstance(key, str) or key not in known:
-            api_error(400, "unknown_phase", f"{where.capitalize()} names a phase key that is not in your "
-                                            "ladder; leave 'key' out for a new phase.")
+            raise Invalid("unknown_phase", f"{where.capitalize()} names a phase key that is not in your "
+                                           "ladder; leave 'key' out for a new phase.")
         if key in seen:
-            api_error(400, "invalid_field", f"{where.capitalize()} repeats a phase that is already in the list.")
+            raise Invalid("invalid_field", f"{where.capitalize()} repeats a phase that is already in the list.")
         seen.add(key)
         phases.append({
             "key": key,
@@ -159,20 +159,20 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
         })
     names = [phase["name"].casefold() for phase in phases]
     if len(set(names)) != len(names):
-        api_error(400, "invalid_field", "Two phases have the same name; give each its own.")
+        raise Invalid("invalid_field", "Two phases have the same name; give each its own.")
     return phases
 
 
 def _text(value, label: str, max_length: int, required: bool, multiline: bool = False) -> str:
     """The core's text rule; an optional field must still be text (``""`` when left empty)."""
     if value is None:  # an optional field left out is "", but null is not text
-        api_error(400, "invalid_field", f"{label[:1].upper()}{label[1:]} must be text.")
+        raise Invalid("invalid_field", f"{label[:1].upper()}{label[1:]} must be text.")
     return text_value(value, label, max_length=max_length, required=required, multiline=multiline)
 
 
 def _items(value, label: str) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        api_error(400, "invalid_field", f"{label.capitalize()} must be a list of at most {MAX_ITEMS} lines.")
+        raise Invalid("invalid_field", f"{label.capitalize()} must be a list of at most {MAX_ITEMS} lines.")
     items = [_text(item, label + " line", MAX_ITEM, required=True) for item in value]
     return items
 

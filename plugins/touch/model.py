@@ -25,7 +25,9 @@ import contextlib
 import json
 from datetime import datetime, timezone
 
-from hearthside.plugin_api import api_error, couple_members, current_hs, emit, is_active
+from hearthside.plugin_api import (
+    Conflict, Invalid, NotFound, couple_members, current_hs, emit, is_active, row_or_none,
+)
 
 from . import ladder as ladders
 
@@ -46,8 +48,7 @@ def member_ids(db, couple_id: int) -> list[int]:
 
 
 def _state_row(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM touch_state WHERE couple_id = ?", [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM touch_state WHERE couple_id = ?", [couple_id])
 
 
 def state(db, couple_id: int) -> dict:
@@ -251,11 +252,11 @@ def say_ready(db, couple_id: int, member_id: int, needed: int) -> bool:
         current = ensure_state(db, couple_id)
         nxt = _next_index(current)
         if nxt is None:
-            api_error(409, "last_phase", "This is the last phase of your ladder; there is nothing further "
+            raise Conflict("last_phase", "This is the last phase of your ladder; there is nothing further "
                                          "to unlock.")
         practised = practice_count(db, couple_id, current["unlocked_key"])
         if practised < needed:
-            api_error(409, "not_yet", f"Saying \"ready\" opens after {needed} practice sessions at this phase "
+            raise Conflict("not_yet", f"Saying \"ready\" opens after {needed} practice sessions at this phase "
                                       f"(so far {practised}). There is no hurry.")
         from_key, to_key = current["unlocked_key"], current["phases"][nxt]["key"]
         db["touch_ready_votes"].upsert({"member_id": member_id, "couple_id": couple_id, "from_key": from_key,
@@ -292,7 +293,7 @@ def step_back(db, couple_id: int) -> dict:
     with db.atomic():
         current = ensure_state(db, couple_id)
         if current["unlocked_index"] == 0:
-            api_error(409, "first_phase", "You are at the first phase already; there is no step further back. "
+            raise Conflict("first_phase", "You are at the first phase already; there is no step further back. "
                                           "Being here is enough.")
         lower = current["unlocked_index"] - 1
         with watching_plan(db, couple_id):
@@ -308,9 +309,8 @@ def step_back(db, couple_id: int) -> dict:
 
 
 def open_proposal(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM touch_proposals WHERE couple_id = ? AND status = 'open' "
-                         "ORDER BY id DESC LIMIT 1", [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM touch_proposals WHERE couple_id = ? AND status = 'open' "
+                           "ORDER BY id DESC LIMIT 1", [couple_id])
 
 
 def _accepted_by(db, proposal_id: int) -> list[int]:
@@ -344,13 +344,13 @@ def propose(db, couple_id: int, member_id: int, raw_phases, raw_note) -> dict:
     with db.atomic():
         current = ensure_state(db, couple_id)
         if open_proposal(db, couple_id) is not None:
-            api_error(409, "proposal_open", "There is already a proposed change waiting. Accept or decline "
+            raise Conflict("proposal_open", "There is already a proposed change waiting. Accept or decline "
                                             "it first, then propose yours.")
         next_id = (db.execute("SELECT coalesce(max(id), 0) + 1 FROM touch_proposals").fetchone()[0])
         phases = ladders.parse_phases(raw_phases, current["phases"], f"c{next_id}")
         text = ladders.note(raw_note)
         if phases == current["phases"]:
-            api_error(400, "no_change", "This ladder is the same as the one you have; there is nothing to agree on.")
+            raise Invalid("no_change", "This ladder is the same as the one you have; there is nothing to agree on.")
         proposal_id = db["touch_proposals"].insert({
             "id": next_id, "couple_id": couple_id, "base_version": current["version"],
             "phases": json.dumps(phases), "note": text, "proposed_by": member_id, "status": "open",
@@ -367,11 +367,11 @@ def propose(db, couple_id: int, member_id: int, raw_phases, raw_note) -> dict:
 def _the_open_proposal(db, couple_id: int, proposal_id) -> dict:
     row = open_proposal(db, couple_id)
     if row is None:
-        api_error(404, "no_proposal", "There is no proposed ladder change waiting.")
+        raise NotFound("no_proposal", "There is no proposed ladder change waiting.")
     if isinstance(proposal_id, bool) or not isinstance(proposal_id, int):
-        api_error(400, "invalid_field", "'proposal_id' is required and must be the id of the proposal you read.")
+        raise Invalid("invalid_field", "'proposal_id' is required and must be the id of the proposal you read.")
     if proposal_id != row["id"]:
-        api_error(409, "proposal_changed", "That proposal is no longer the one waiting; reload and read the "
+        raise Conflict("proposal_changed", "That proposal is no longer the one waiting; reload and read the "
                                            "current one before deciding.")
     return row
 
@@ -406,7 +406,7 @@ def _apply_if_everyone_agreed(db, couple_id: int, proposal_id: int) -> None:
     row = db["touch_proposals"].get(proposal_id)
     current = state(db, couple_id)
     if row["base_version"] != current["version"]:
-        api_error(409, "proposal_stale", "The ladder changed since this was proposed; propose it again.")
+        raise Conflict("proposal_stale", "The ladder changed since this was proposed; propose it again.")
     proposed = json.loads(row["phases"])
     version = current["version"] + 1
     with watching_plan(db, couple_id):

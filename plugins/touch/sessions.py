@@ -21,7 +21,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import api_error, emit, get_couple, pause_state, start_pause
+from hearthside.plugin_api import (
+    Conflict, Invalid, NotFound, emit, get_couple, one_row, pause_state, row_or_none, start_pause,
+)
 
 from . import model
 
@@ -76,16 +78,13 @@ def find(db, couple_id: int, session_id) -> dict:
     """The couple's session with this id, or 404 - the same answer for another couple's id."""
     # Beyond SQLite's 8-byte integers no id exists, and the query would raise (a 500), so it is a bad id.
     if isinstance(session_id, bool) or not isinstance(session_id, int) or not -2**63 <= session_id < 2**63:
-        api_error(400, "invalid_field", "'session_id' is required and must be a session's id (a number).")
-    rows = list(db.query("SELECT * FROM touch_sessions WHERE id = ? AND couple_id = ?", [session_id, couple_id]))
-    if not rows:
-        api_error(404, "unknown_session", "There is no such session in your space.")
-    return rows[0]
+        raise Invalid("invalid_field", "'session_id' is required and must be a session's id (a number).")
+    return one_row(db, "SELECT * FROM touch_sessions WHERE id = ? AND couple_id = ?", [session_id, couple_id],
+                   NotFound("unknown_session", "There is no such session in your space."))
 
 
 def _running_row(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM touch_sessions WHERE couple_id = ? AND status = 'running'", [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM touch_sessions WHERE couple_id = ? AND status = 'running'", [couple_id])
 
 
 def _overdue(hs, row: dict, now: datetime) -> datetime | None:
@@ -154,16 +153,16 @@ def parse_when(db, couple_id: int, value) -> datetime:
     message = ("'planned_for' must be a time such as 2025-05-01T20:00 (your couple's time zone) or with an "
                f"offset, from now to {MAX_AHEAD_DAYS} days ahead.")
     if not isinstance(value, str) or "T" not in value:  # a date alone is not a time to meet
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(get_couple(db, couple_id)["time_zone"]))
     now = _now()
     if not now - timedelta(minutes=5) <= moment <= now + timedelta(days=MAX_AHEAD_DAYS):
-        api_error(400, "invalid_field", message)
+        raise Invalid("invalid_field", message)
     return moment
 
 
@@ -171,8 +170,8 @@ def parse_minutes(value) -> int:
     if value is None:
         return 60
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
-        api_error(400, "invalid_field", f"'duration_minutes' must be a whole number from {MIN_MINUTES} to "
-                                        f"{MAX_MINUTES}.")
+        raise Invalid("invalid_field", f"'duration_minutes' must be a whole number from {MIN_MINUTES} to "
+                                       f"{MAX_MINUTES}.")
     return value
 
 
@@ -192,7 +191,7 @@ def plan_session(hs, db, couple_id: int, member_id: int, when: datetime, minutes
         count = db.execute("SELECT count(*) FROM touch_sessions WHERE couple_id = ? AND status = 'planned' "
                            "AND planned_for >= ?", [couple_id, _iso(_now())]).fetchone()[0]
         if count >= MAX_UPCOMING:
-            api_error(409, "too_many_planned", f"You already have {MAX_UPCOMING} sessions planned; that is "
+            raise Conflict("too_many_planned", f"You already have {MAX_UPCOMING} sessions planned; that is "
                                                "plenty. Cancel one to plan another.")
         session_id = db["touch_sessions"].insert({
             "couple_id": couple_id, "status": "planned", "planned_for": _iso(when), "duration_minutes": minutes,
@@ -212,7 +211,7 @@ def cancel_session(hs, db, couple_id: int, session_id) -> dict:
     with db.atomic():
         row = find(db, couple_id, session_id)
         if row["status"] != "planned":
-            api_error(409, "not_planned", "Only a session that is still planned can be cancelled.")
+            raise Conflict("not_planned", "Only a session that is still planned can be cancelled.")
         db["touch_sessions"].update(row["id"], {"status": "cancelled"})
         if row["calendar"]:
             _calendar(hs, db, couple_id, row, "cancelled")
@@ -227,12 +226,12 @@ def cancel_session(hs, db, couple_id: int, session_id) -> dict:
 def start(hs, db, couple_id: int, member_id: int, session_id=None) -> dict:
     """Start now at tonight's plan: the planned session given, else one planned around now, else a new one."""
     if running(hs, db, couple_id) is not None:
-        api_error(409, "session_running", "A session is already running; end it first.")
+        raise Conflict("session_running", "A session is already running; end it first.")
     if pause_state(db, couple_id)["active"]:
-        api_error(409, "paused", "A pause is on. Start the session when it is over and you both feel ready.")
+        raise Conflict("paused", "A pause is on. Start the session when it is over and you both feel ready.")
     with db.atomic():
         if _running_row(db, couple_id) is not None:
-            api_error(409, "session_running", "A session is already running; end it first.")
+            raise Conflict("session_running", "A session is already running; end it first.")
         model.ensure_state(db, couple_id)
         phase = model.plan(db, couple_id)
         now = _iso(_now())
@@ -244,7 +243,7 @@ def start(hs, db, couple_id: int, member_id: int, session_id=None) -> dict:
         if session_id is not None:
             row = find(db, couple_id, session_id)
             if row["status"] != "planned":
-                api_error(409, "not_planned", "That session is not waiting to start (it has run or was cancelled).")
+                raise Conflict("not_planned", "That session is not waiting to start (it has run or was cancelled).")
             db["touch_sessions"].update(row["id"], fields)
             new_id = row["id"]
         else:
@@ -282,7 +281,7 @@ def end(hs, db, couple_id: int) -> dict:
     with db.atomic():
         row = running(hs, db, couple_id)
         if row is None:
-            api_error(409, "no_session", "No session is running.")
+            raise Conflict("no_session", "No session is running.")
         _end(hs, db, row, "ended")
     return view(db["touch_sessions"].get(row["id"]))
 
@@ -294,7 +293,7 @@ def parse_signal(value) -> str:
         return word
     if word in SAFEWORDS:
         return SAFEWORDS[word]
-    api_error(400, "invalid_field", "'signal' must be green, yellow or red (or the safeword pause).")
+    raise Invalid("invalid_field", "'signal' must be green, yellow or red (or the safeword pause).")
 
 
 def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
@@ -302,7 +301,7 @@ def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
     with db.atomic():
         row = running(hs, db, couple_id)
         if row is None:
-            api_error(409, "no_session", "No session is running, so there is nothing to signal. "
+            raise Conflict("no_session", "No session is running, so there is nothing to signal. "
                                          "The Pause button works any time.")
         db["touch_signals"].insert({"session_id": row["id"], "couple_id": couple_id, "member_id": member_id,
                                     "signal": light, "created_at": _iso(_now())})
@@ -332,7 +331,7 @@ def on_pause_started(hs, db, couple_id: int) -> None:
 def parse_rating(body: dict, field: str) -> int:
     value = body.get(field)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        api_error(400, "invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.")
+        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.", field=field)
     return value
 
 
@@ -345,7 +344,7 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
     with db.atomic():
         row = find(db, couple_id, session_id)
         if row["status"] != "ended":
-            api_error(409, "not_ended", "You can reflect on a session once it has ended.")
+            raise Conflict("not_ended", "You can reflect on a session once it has ended.")
         now = _iso(_now())
         existing = list(db.query("SELECT created_at FROM touch_reflections WHERE session_id = ? AND member_id = ?",
                                  [row["id"], member_id]))
@@ -359,10 +358,21 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
     return my_reflection(db, member_id, row["id"])
 
 
+def reflection_due(db, couple_id: int, member_id: int) -> dict | None:
+    """The latest ended session the member has not reflected on yet, if it is recent (two days)."""
+    since = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
+    row = row_or_none(
+        db, "SELECT s.* FROM touch_sessions s WHERE s.couple_id = ? AND s.status = 'ended' "
+        "AND s.ended_at >= ? AND NOT EXISTS (SELECT 1 FROM touch_reflections r "
+        "WHERE r.session_id = s.id AND r.member_id = ?) ORDER BY s.ended_at DESC LIMIT 1",
+        [couple_id, since, member_id])
+    return view(row) if row else None
+
+
 def my_reflection(db, member_id: int, session_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM touch_reflections WHERE session_id = ? AND member_id = ?",
-                         [session_id, member_id]))
-    return reflection_view(rows[0]) if rows else None
+    row = row_or_none(db, "SELECT * FROM touch_reflections WHERE session_id = ? AND member_id = ?",
+                      [session_id, member_id])
+    return reflection_view(row) if row else None
 
 
 def my_reflections(db, member_id: int) -> list[dict]:

@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import api_error, emit
+from hearthside.plugin_api import Conflict, NotFound, emit, one_row
 
 from .log import couple_time_zone, member_ids
 from .validate import bad, iso
@@ -65,15 +65,12 @@ def check_review_date(review_on: date, today: date) -> None:
 
 
 def _find(db, couple_id: int, agreement_id: int, status: str) -> dict:
-    rows = list(db.query("SELECT * FROM transparency_agreements WHERE id = ? AND couple_id = ?",
-                         [agreement_id, couple_id]))
-    if not rows:
-        api_error(404, "agreement_not_found", "There is no agreement version with that id.")
-    if rows[0]["status"] != status:
+    row = one_row(db, "SELECT * FROM transparency_agreements WHERE id = ? AND couple_id = ?", [agreement_id, couple_id],
+                  NotFound("agreement_not_found", "There is no agreement version with that id."))
+    if row["status"] != status:
         wanted = {"proposed": "waiting for signatures", "active": "the active agreement"}[status]
-        api_error(409, "agreement_not_" + status,
-                  f"This version is not {wanted} (it is {rows[0]['status']}).")
-    return rows[0]
+        raise Conflict("agreement_not_" + status, f"This version is not {wanted} (it is {row['status']}).")
+    return row
 
 
 def _announce(db, couple_id: int, agreement_id: int, status: str, actor_id: int | None, summary: str) -> None:
@@ -119,7 +116,7 @@ def sign(db, principal, agreement_id: int, now: datetime) -> dict:
         _find(db, principal.couple_id, agreement_id, "proposed")
         if list(db.query("SELECT 1 FROM transparency_agreement_signatures WHERE agreement_id = ? AND member_id = ?",
                          [agreement_id, principal.member_id])):
-            api_error(409, "already_signed", "You have already signed this version; it waits for your partner.")
+            raise Conflict("already_signed", "You have already signed this version; it waits for your partner.")
         db["transparency_agreement_signatures"].insert({"agreement_id": agreement_id, "member_id": principal.member_id,
                                                         "signed_at": iso(now)})
         _activate_if_signed(db, principal.couple_id, agreement_id, principal.member_id, now)

@@ -92,9 +92,7 @@ def get_entry(principal, entry_id):
     """One record, with the record it refers to and every record that refers to it."""
     db = get_db()
     target = log.find(db, principal.couple_id, entry_id)
-    related = [row["id"] for row in db.query("SELECT id FROM transparency_entries WHERE refers_to = ?", [entry_id])]
-    if target["refers_to"] is not None:
-        related.insert(0, target["refers_to"])
+    related = log.related_ids(db, target)
     return jsonify({"entry": _one(principal, entry_id),
                     "related": log.records(db, principal.couple_id, ids=related, limit=len(related),
                                            newest_first=False) if related else []})

@@ -35,6 +35,8 @@ import hashlib
 import json
 import secrets
 
+from hearthside.plugin_api import row_or_none
+
 GENESIS = "0" * 64
 FORMAT = "hearthside.transparency/1"
 
@@ -81,9 +83,8 @@ def link_hash(prev_hash: str, row: dict) -> str:
 
 
 def head(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT seq, hash FROM transparency_entries WHERE couple_id = ? ORDER BY seq DESC LIMIT 1",
-                         [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT seq, hash FROM transparency_entries WHERE couple_id = ? ORDER BY seq DESC LIMIT 1",
+                           [couple_id])
 
 
 def append(db, *, couple_id: int, author_id: int, kind: str, text: str, occurred_at: str, tags: list[str],

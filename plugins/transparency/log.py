@@ -23,7 +23,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from hearthside.plugin_api import (
-    api_error, couple_members, emit, get_couple, is_active, is_granted, require_granted,
+    Conflict, Invalid, NotFound, couple_members, emit, get_couple, is_active, is_granted, one_row, require_granted,
 )
 
 from . import chain
@@ -58,10 +58,23 @@ def sharing(db, couple_id: int) -> dict[int, bool]:
 
 def find(db, couple_id: int, entry_id: int) -> dict:
     """The couple's record, or 404 - the same answer for another couple's id, so nothing leaks."""
-    rows = list(db.query("SELECT * FROM transparency_entries WHERE id = ? AND couple_id = ?", [entry_id, couple_id]))
-    if not rows:
-        api_error(404, "entry_not_found", "There is no entry with that id in your log.")
-    return rows[0]
+    return one_row(db, "SELECT * FROM transparency_entries WHERE id = ? AND couple_id = ?", [entry_id, couple_id],
+                   NotFound("entry_not_found", "There is no entry with that id in your log."))
+
+
+def related_ids(db, entry: dict) -> list[int]:
+    """The ids of the record ``entry`` refers to (first), then of every record that refers to it."""
+    related = [row["id"] for row in db.query("SELECT id FROM transparency_entries WHERE refers_to = ?", [entry["id"]])]
+    if entry["refers_to"] is not None:
+        related.insert(0, entry["refers_to"])
+    return related
+
+
+def seq_span(db, couple_id: int, since: str, until: str) -> tuple[int | None, int | None]:
+    """The first and last ``seq`` of the couple's records written in [since, until), or (None, None)."""
+    first, last = db.execute("SELECT min(seq), max(seq) FROM transparency_entries WHERE couple_id = ? "
+                             "AND created_at >= ? AND created_at < ?", [couple_id, since, until]).fetchone()
+    return first, last
 
 
 def records(db, couple_id: int, *, limit: int = 100, before_seq: int | None = None, from_seq: int | None = None,
@@ -200,10 +213,10 @@ def check_correctable(principal, entry_id: int):
     def check(db):
         target = find(db, principal.couple_id, entry_id)
         if target["forgotten_at"] is not None:
-            api_error(409, "entry_forgotten", "That entry was forgotten at its author's request; it can't be added to.")
+            raise Conflict("entry_forgotten", "That entry was forgotten at its author's request; it can't be added to.")
         if target["author_id"] != principal.member_id or target["kind"] not in ENTRY_KINDS:
-            api_error(400, "not_your_entry", "You can only correct or add to entries you wrote yourself. "
-                                             "To respond to your partner's entry, reply to it.")
+            raise Invalid("not_your_entry", "You can only correct or add to entries you wrote yourself. "
+                                            "To respond to your partner's entry, reply to it.")
     return check
 
 
@@ -211,13 +224,13 @@ def check_repliable(principal, entry_id: int):
     def check(db):
         target = find(db, principal.couple_id, entry_id)
         if target["forgotten_at"] is not None:
-            api_error(409, "entry_forgotten",
-                      "That entry was forgotten at its author's request; it can't be replied to.")
+            raise Conflict("entry_forgotten",
+                           "That entry was forgotten at its author's request; it can't be replied to.")
         if target["kind"] == "sharing":
-            api_error(400, "cannot_reply", "A note that sharing was turned on or off can't be replied to.")
+            raise Invalid("cannot_reply", "A note that sharing was turned on or off can't be replied to.")
         if target["kind"] == "question":
-            api_error(400, "cannot_reply", "Questions are answered, not replied to: "
-                                           f"use POST /api/v1/transparency/questions/{entry_id}/answers.")
+            raise Invalid("cannot_reply", "Questions are answered, not replied to: "
+                                          f"use POST /api/v1/transparency/questions/{entry_id}/answers.")
     return check
 
 
@@ -225,12 +238,12 @@ def check_answerable(principal, question_id: int):
     def check(db):
         target = find(db, principal.couple_id, question_id)
         if target["forgotten_at"] is not None:
-            api_error(409, "entry_forgotten", "That entry was forgotten at its author's request.")
+            raise Conflict("entry_forgotten", "That entry was forgotten at its author's request.")
         if target["kind"] != "question":
-            api_error(404, "question_not_found", "There is no question with that id in your log.")
+            raise NotFound("question_not_found", "There is no question with that id in your log.")
         if target["author_id"] == principal.member_id:
-            api_error(400, "own_question", "You asked this question; it is for your partner to answer. "
-                                           "To add to it, ask a new question.")
+            raise Invalid("own_question", "You asked this question; it is for your partner to answer. "
+                                          "To add to it, ask a new question.")
     return check
 
 
@@ -242,11 +255,11 @@ def acknowledge(db, principal, entry_id: int, now: datetime) -> tuple[dict, bool
     with db.atomic():
         target = find(db, principal.couple_id, entry_id)
         if target["forgotten_at"] is not None:
-            api_error(409, "entry_forgotten", "That entry was forgotten at its author's request.")
+            raise Conflict("entry_forgotten", "That entry was forgotten at its author's request.")
         if target["author_id"] == principal.member_id:
-            api_error(400, "own_entry", "You wrote this entry; read receipts are for your partner's entries.")
+            raise Invalid("own_entry", "You wrote this entry; read receipts are for your partner's entries.")
         if target["kind"] == "sharing":
-            api_error(400, "not_acknowledgeable", "Notes about sharing being turned on or off need no read receipt.")
+            raise Invalid("not_acknowledgeable", "Notes about sharing being turned on or off need no read receipt.")
         existing = list(db.query("SELECT acknowledged_at FROM transparency_acks WHERE entry_id = ? AND member_id = ?",
                                  [entry_id, principal.member_id]))
         if existing:

@@ -99,8 +99,7 @@ def print_page(viewer):
     since = datetime.combine(start, time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(timespec="milliseconds")
     until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(
         timespec="milliseconds")
-    span = db.execute("SELECT min(seq), max(seq) FROM transparency_entries WHERE couple_id = ? AND created_at >= ? "
-                      "AND created_at < ?", [couple_id, since, until]).fetchone()
+    span = log.seq_span(db, couple_id, since, until)
     items = log.records(db, couple_id, limit=-1, from_seq=span[0], to_seq=span[1], newest_first=False) \
         if span[0] is not None else []
     by_id = {item["id"]: item for item in items}

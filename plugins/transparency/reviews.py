@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from hearthside.plugin_api import api_error, emit
+from hearthside.plugin_api import Conflict, NotFound, emit, one_row, row_or_none
 
 from . import chain
 from .log import ENTRY_KINDS, member_ids, nudge_wall
@@ -78,15 +78,13 @@ def summarise(db, couple_id: int, from_seq: int, to_seq: int) -> dict:
 
 
 def last_review(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM transparency_reviews WHERE couple_id = ? ORDER BY id DESC LIMIT 1",
-                         [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM transparency_reviews WHERE couple_id = ? ORDER BY id DESC LIMIT 1",
+                           [couple_id])
 
 
 def last_completed(db, couple_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM transparency_reviews WHERE couple_id = ? AND completed_at IS NOT NULL "
-                         "ORDER BY id DESC LIMIT 1", [couple_id]))
-    return rows[0] if rows else None
+    return row_or_none(db, "SELECT * FROM transparency_reviews WHERE couple_id = ? AND completed_at IS NOT NULL "
+                           "ORDER BY id DESC LIMIT 1", [couple_id])
 
 
 def pending_range(db, couple_id: int) -> tuple[int, int]:
@@ -121,10 +119,8 @@ def listing(db, couple_id: int) -> dict:
 
 
 def find(db, couple_id: int, review_id: int) -> dict:
-    rows = list(db.query("SELECT * FROM transparency_reviews WHERE id = ? AND couple_id = ?", [review_id, couple_id]))
-    if not rows:
-        api_error(404, "review_not_found", "There is no review with that id.")
-    return rows[0]
+    return one_row(db, "SELECT * FROM transparency_reviews WHERE id = ? AND couple_id = ?", [review_id, couple_id],
+                   NotFound("review_not_found", "There is no review with that id."))
 
 
 def start(db, principal, now: datetime) -> dict:
@@ -132,7 +128,7 @@ def start(db, principal, now: datetime) -> dict:
     with db.atomic():
         if list(db.query("SELECT 1 FROM transparency_reviews WHERE couple_id = ? AND completed_at IS NULL",
                          [couple_id])):
-            api_error(409, "review_open", "A review is already open: finish it together before starting the next.")
+            raise Conflict("review_open", "A review is already open: finish it together before starting the next.")
         from_seq, to_seq = pending_range(db, couple_id)
         top = chain.head(db, couple_id)
         review_id = db["transparency_reviews"].insert({
@@ -153,7 +149,7 @@ def mark(db, principal, review_id: int, note: str | None, now: datetime) -> dict
         row = find(db, couple_id, review_id)
         if list(db.query("SELECT 1 FROM transparency_review_marks WHERE review_id = ? AND member_id = ?",
                          [review_id, principal.member_id])):
-            api_error(409, "already_marked", "You have already marked this review as reviewed.")
+            raise Conflict("already_marked", "You have already marked this review as reviewed.")
         db["transparency_review_marks"].insert({"review_id": review_id, "member_id": principal.member_id,
                                                 "marked_at": iso(now), "note": note})
         marked = {m["member_id"] for m in db.query(

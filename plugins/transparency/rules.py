@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from hearthside.plugin_api import api_error, emit
+from hearthside.plugin_api import Conflict, NotFound, emit, one_row
 
 from .log import member_ids
 from .validate import iso
@@ -46,13 +46,11 @@ def state(db, couple_id: int) -> dict:
 
 
 def _find(db, couple_id: int, proposal_id: int) -> dict:
-    rows = list(db.query("SELECT * FROM transparency_rule_proposals WHERE id = ? AND couple_id = ?",
-                         [proposal_id, couple_id]))
-    if not rows:
-        api_error(404, "proposal_not_found", "There is no ground-rules proposal with that id.")
-    if rows[0]["status"] != "open":
-        api_error(409, "proposal_closed", f"This proposal is no longer open (it was {rows[0]['status']}).")
-    return rows[0]
+    row = one_row(db, "SELECT * FROM transparency_rule_proposals WHERE id = ? AND couple_id = ?", [proposal_id, couple_id],
+                  NotFound("proposal_not_found", "There is no ground-rules proposal with that id."))
+    if row["status"] != "open":
+        raise Conflict("proposal_closed", f"This proposal is no longer open (it was {row['status']}).")
+    return row
 
 
 def _announce(db, couple_id: int, proposal_id: int, status: str, actor_id: int, summary: str) -> None:
@@ -93,7 +91,7 @@ def approve(db, principal, proposal_id: int, now: datetime) -> dict:
         _find(db, principal.couple_id, proposal_id)
         if list(db.query("SELECT 1 FROM transparency_rule_approvals WHERE proposal_id = ? AND member_id = ?",
                          [proposal_id, principal.member_id])):
-            api_error(409, "already_approved", "You have already approved this proposal; it waits for your partner.")
+            raise Conflict("already_approved", "You have already approved this proposal; it waits for your partner.")
         db["transparency_rule_approvals"].insert({"proposal_id": proposal_id, "member_id": principal.member_id,
                                                   "approved_at": iso(now)})
         _adopt_if_agreed(db, principal.couple_id, proposal_id, principal.member_id, now)

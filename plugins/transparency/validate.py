@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import api_error, text_value
+from hearthside.plugin_api import Invalid, text_value
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
@@ -18,7 +18,7 @@ FURTHEST_DAYS_AHEAD = 400
 
 
 def bad(message: str):
-    api_error(400, "invalid_field", message)
+    raise Invalid("invalid_field", message)
 
 
 def text(body: dict, field: str, max_length: int, *, required: bool = True) -> str | None:

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from hearthside import devices, inputs
 from hearthside.app import current_hs, get_db
 from hearthside.auth import require
-from hearthside.errors import APIError, api_error
+from hearthside.errors import NotFound, api_error
 
 from . import api
 
@@ -37,7 +37,7 @@ def claim_device():
                   {"Retry-After": str(wait)})
     try:
         row, token = devices.claim(get_db(), code)
-    except APIError:
+    except NotFound:
         limiter.failed(key)
         raise
     limiter.succeeded(key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearthside.plugins.matcher import api as matcher_api
+from hearthside.plugins.matcher import store as matcher_store
 from hearthside.testing import pair_device
 # fixtures: one shared server per module, a new couple per test, data in memory
 from matcher_testing import app, client, couple, data_dir, other_couple, shared_server  # noqa: F401
@@ -194,7 +194,7 @@ def test_bad_custom_items_are_refused(couple):
 
 def test_custom_items_have_a_limit(couple, monkeypatch):
     ann, _bob = couple
-    monkeypatch.setattr(matcher_api, "MAX_CUSTOM_ITEMS", 1)
+    monkeypatch.setattr(matcher_store, "MAX_CUSTOM_ITEMS", 1)
     assert ann.post("/api/v1/matcher/items", json={"title": "one"}).status_code == 201
     answer = ann.post("/api/v1/matcher/items", json={"title": "two"})
     assert answer.status_code == 409 and answer.json["error"]["code"] == "too_many_items"
