@@ -5,11 +5,11 @@ attribute, read before it is registered::
 
     HEARTHSIDE_API = ">=1.0,<2"
 
-A range is one or more comma-separated clauses, each an operator (``>=``,
-``>``, ``<=``, ``<``, ``==``, ``!=``, ``~=``) and a version of one to three
-numbers; ``==1.*`` and ``!=1.*`` match by prefix and ``~=1.2`` means
-``>=1.2,<2``: the PEP 440 subset a plugin needs, parsed here rather than by
-adding a dependency on ``packaging``.
+A range is a PEP 440 version specifier, read by ``packaging`` (what pip
+uses): comma-separated clauses, each an operator (``>=``, ``>``, ``<=``,
+``<``, ``==``, ``!=``, ``~=``) and a version; ``==1.*`` and ``!=1.*`` match by
+prefix and ``~=1.2`` means ``>=1.2,<2``. A range that cannot be read is a
+:class:`ValueError` that names the clause.
 
 A hook is deprecated by declaring its spec with :func:`deprecated_hookspec`
 instead of ``@hookspec``. pluggy then warns (its ``warn_on_impl``) whenever a
@@ -19,9 +19,9 @@ that warning, logs it and shows it in ``hearthside plugins``.
 
 from __future__ import annotations
 
-import re
-
 import pluggy
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from . import PLUGIN_API_VERSION
 
@@ -30,18 +30,19 @@ from . import PLUGIN_API_VERSION
 # a plugin is refused like any other plugin outside its range.
 IMPLICIT_RANGE = ">=1.0,<2"
 
-_CLAUSE = re.compile(r"^(>=|<=|==|!=|~=|>|<)\s*(\d+(?:\.\d+){0,2})(\.\*)?$")
-_VERSION = re.compile(r"^\d+(?:\.\d+){0,2}$")
 EXAMPLE = '">=1.0,<2"'
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    """``"1.2"`` -> ``(1, 2, 0)``; a ValueError for anything else."""
-    text = str(text).strip()
-    if not _VERSION.match(text):
-        raise ValueError(f"{text!r} is not a version like 1.0")
-    numbers = [int(part) for part in text.split(".")]
-    return tuple((numbers + [0, 0])[:3])  # type: ignore[return-value]
+    """``"1.2"`` -> ``(1, 2, 0)``; a ValueError for anything but one to three numbers."""
+    try:
+        version = Version(str(text).strip())
+    except InvalidVersion:
+        version = None
+    if version is None or len(version.release) > 3 or version.epoch or version.local \
+            or version.pre or version.post or version.dev:
+        raise ValueError(f"{str(text).strip()!r} is not a version like 1.0")
+    return (version.release + (0, 0))[:3]  # type: ignore[return-value]
 
 
 class ApiRange:
@@ -51,39 +52,29 @@ class ApiRange:
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{text!r} is not a version range like {EXAMPLE}")
         self.text = text.strip()
-        self.clauses = [self._clause(part.strip()) for part in self.text.split(",")]
+        for part in self.text.split(","):
+            self._check(part.strip())
+        self.specifiers = SpecifierSet(self.text)
 
-    def _clause(self, part: str) -> tuple[str, tuple[int, ...], bool]:
-        match = _CLAUSE.match(part)
-        if not match:
-            raise ValueError(f"{self.text!r} is not a version range like {EXAMPLE} (cannot read {part!r})")
-        op, version, wildcard = match.groups()
-        numbers = tuple(int(n) for n in version.split("."))
-        if wildcard and op not in ("==", "!="):
-            raise ValueError(f"{self.text!r}: '.*' goes only with == or != (in {part!r})")
-        if op == "~=" and len(numbers) < 2:
-            raise ValueError(f"{self.text!r}: ~= needs a MAJOR.MINOR version, such as ~=1.0 (in {part!r})")
-        return op, numbers, bool(wildcard)
+    def _check(self, part: str) -> None:
+        """Each clause on its own, so the error names the one that cannot be read."""
+        try:
+            Specifier(part)
+        except InvalidSpecifier:
+            if part.endswith(".*") and not part.startswith(("==", "!=")):
+                raise ValueError(f"{self.text!r}: '.*' goes only with == or != (in {part!r})") from None
+            if part.startswith("~=") and "." not in part:
+                raise ValueError(f"{self.text!r}: ~= needs a MAJOR.MINOR version, such as ~=1.0 (in {part!r})") \
+                    from None
+            raise ValueError(f"{self.text!r} is not a version range like {EXAMPLE} (cannot read {part!r})") from None
 
-    def __contains__(self, version: str | tuple[int, int, int]) -> bool:
-        actual = parse_version(version) if isinstance(version, str) else tuple(version)
-        return all(_holds(op, numbers, wildcard, actual) for op, numbers, wildcard in self.clauses)
+    def __contains__(self, version: str | tuple[int, ...]) -> bool:
+        text = version.strip() if isinstance(version, str) else ".".join(str(number) for number in version)
+        parse_version(text)  # an API version is one to three numbers, or a ValueError
+        return self.specifiers.contains(text)
 
     def __str__(self) -> str:
         return self.text
-
-
-def _holds(op: str, numbers: tuple[int, ...], wildcard: bool, actual: tuple[int, ...]) -> bool:
-    if wildcard:
-        same = actual[:len(numbers)] == numbers
-        return same if op == "==" else not same
-    wanted = (numbers + (0, 0))[:3]
-    if op == "~=":  # ~=1.2 is >=1.2,<2; ~=1.2.3 is >=1.2.3,<1.3
-        upper = numbers[:-1]
-        upper = upper[:-1] + (upper[-1] + 1,)
-        return actual >= wanted and actual < (upper + (0, 0))[:3]
-    return {">=": actual >= wanted, ">": actual > wanted, "<=": actual <= wanted, "<": actual < wanted,
-            "==": actual == wanted, "!=": actual != wanted}[op]
 
 
 class HookDeprecationWarning(DeprecationWarning):

@@ -12,24 +12,26 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Mapping
 
-from flask import Flask, current_app, g, request
+from flask import Flask, request
 
 from . import __version__
+from .accounts import report_oversized_couples
+from .auth import configure_sessions
 from .config import Config, ConfigError, RawConfig, Setting, coerce, read_sources, validate
+from .consent import ask_again_where_terms_changed
 from .errors import install_error_handlers
 from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
+from .live import Live, attach as attach_live
 from .ratelimit import LoginLimiter
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
+from .request_context import close_db
 from .scheduler import Scheduler
 from .storage import Database, Storage
 from .urls import SharedBuilderRule
-
-if TYPE_CHECKING:  # live imports this module; the name is only for the annotation
-    from .live import Live
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class Hearthside:
     """Everything a running server holds: config, plugins, storage, live hub.
 
     Plugins get it as the ``hs`` argument of their hooks and, inside a request,
-    from :func:`current_hs`.
+    from :func:`hearthside.request_context.current_hs`.
     """
 
     def __init__(self, config: Config, plugins: PluginManager):
@@ -192,7 +194,6 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     applied = hs.migrate()
     if applied:
         log.info("Applied %d migration(s)", len(applied))
-    from .accounts import report_oversized_couples  # here, not at the top: accounts imports consent, events
     with hs.storage.connection() as db:
         report_oversized_couples(db)
     app = Flask("hearthside.web")
@@ -205,16 +206,13 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     hs.flask = app
     install_error_handlers(app)
     app.after_request(_api_headers)
-    from .auth import configure_sessions  # here, not at the top: auth imports this module
     configure_sessions(app)
-    app.teardown_appcontext(_close_db)
+    app.teardown_appcontext(close_db)
     for blueprints in plugins.call("hearthside_blueprints", hs=hs):
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
-    from .live import attach as attach_live  # here, not at the top: live imports auth, which imports this module
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     plugins.call("hearthside_startup", hs=hs)
-    from .consent import ask_again_where_terms_changed  # here, not at the top: consent imports this module
     with hs.storage.connection() as db:  # the scopes are read once now: a broken declaration fails the start
         for line in ask_again_where_terms_changed(hs, db):
             log.warning("%s", line)
@@ -236,22 +234,4 @@ def _api_headers(response):
     return response
 
 
-def current_hs() -> Hearthside:
-    """The runtime of the app handling the current request."""
-    return current_app.extensions["hearthside"]
-
-
-def get_db() -> Database:
-    """The request's own database connection, opened on first use, closed at teardown."""
-    if "hearthside_db" not in g:
-        g.hearthside_db = current_hs().storage.connect()
-    return g.hearthside_db
-
-
-def _close_db(_exc: BaseException | None) -> None:
-    db = g.pop("hearthside_db", None)
-    if db is not None:
-        db.close()
-
-
-__all__ = ["Hearthside", "ConfigError", "create_app", "build_app", "current_hs", "get_db", "__version__"]
+__all__ = ["Hearthside", "ConfigError", "create_app", "build_app", "__version__"]

@@ -30,7 +30,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from .accounts import digest
-from .app import get_db
+from .request_context import get_db
 from .errors import api_error, is_busy, is_storage_full
 from .events import emit, now_iso
 

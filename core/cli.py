@@ -344,7 +344,7 @@ def _reapply_ledger(config, plugins) -> None:
     A backup older than a forget or a revocation must not bring either back.
     """
     from .app import build_app
-    from .ledger import reapply
+    from .restore import reapply
 
     hs = _build_or_explain(build_app, config, plugins).extensions["hearthside"]
     try:

@@ -36,8 +36,10 @@ import json
 import logging
 from dataclasses import dataclass
 
+from . import ledger
 from .errors import ConsentRequired, NotFound
 from .events import emit, now_iso
+from .request_context import current_hs
 
 log = logging.getLogger(__name__)
 
@@ -248,13 +250,10 @@ def _remember_revocation(db, member_id: int, scope: str) -> None:
     """Write the revocation to the ledger, with the time of its history row, once it has committed."""
     if getattr(db, "data_dir", None) is None:  # a database outside a data folder: no ledger there
         return
-    from . import ledger
-    from .accounts import get_member
-
-    member = get_member(db, member_id)
-    at = db.execute("SELECT created_at FROM consent_grants WHERE member_id = ? AND scope = ? ORDER BY id DESC "
-                    "LIMIT 1", [member_id, scope]).fetchone()[0]
-    db.on_commit(lambda: ledger.record_revocation(db.data_dir, member_id, member["created_at"], scope, at))
+    at, member_created_at = db.execute(
+        "SELECT g.created_at, m.created_at FROM consent_grants g JOIN members m ON m.id = g.member_id "
+        "WHERE g.member_id = ? AND g.scope = ? ORDER BY g.id DESC LIMIT 1", [member_id, scope]).fetchone()
+    db.on_commit(lambda: ledger.record_revocation(db.data_dir, member_id, member_created_at, scope, at))
 
 
 def is_wall_scope(scope: str) -> bool:
@@ -340,8 +339,6 @@ def _turn_off_every_grant(db, scope: Scope) -> int:
 
 def _current_hs():
     try:
-        from .app import current_hs
-
         return current_hs()
     except RuntimeError:  # outside a request (a script): no registry to ask
         return None

@@ -156,11 +156,8 @@ BUSY_MESSAGE = "The server is busy saving other changes, so this was not saved. 
 
 
 def is_busy(exc: BaseException | None) -> bool:
-    """Whether ``exc`` is a database that stayed locked: our own queue's timeout or SQLITE_BUSY."""
-    from .storage import StorageBusy  # here, not at the top: storage imports this module
-
-    if isinstance(exc, StorageBusy):
-        return True
+    """Whether ``exc`` is a database that stayed locked: SQLITE_BUSY, which our own queue's
+    timeout (:class:`hearthside.storage.StorageBusy`) carries too."""
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None:

@@ -5,7 +5,7 @@ forgotten since, or a consent they had turned off since. The ledger is the
 memory that outlives the database: one JSON line per forget or revocation in
 ``<data dir>/forgotten.jsonl`` (0600, each line flushed to the disk), holding
 ids and times only, never anything a member wrote. After a restore,
-:func:`reapply` does again what the older database does not know about.
+:func:`hearthside.restore.reapply` does again what the older database does not know about.
 
 Its limit: an old backup restored into a new, empty folder without this file
 brings back what was forgotten. Bundles that carry a ledger hand it to :func:`merge`.
@@ -14,13 +14,10 @@ brings back what was forgotten. Bundles that carry a ledger hand it to :func:`me
 from __future__ import annotations
 
 import json
-import logging
 import os
 from pathlib import Path
 
-from .datafolder import FILE_MODE
-
-log = logging.getLogger(__name__)
+from .datafolder import FILE_MODE, fsync
 
 LEDGER_FILE = "forgotten.jsonl"
 FIELDS = ("kind", "member_id", "member_created_at", "scope", "at")
@@ -91,70 +88,4 @@ def _append(data_dir: Path, entry: dict) -> None:
     finally:
         os.close(fd)
     if created:
-        from .datafolder import fsync
-
         fsync(path.parent)
-
-
-def reapply(hs) -> list[str]:
-    """Do again, on the current database, what the ledger remembers and the database does not.
-
-    Meant for just after a restore. A forget is run again when its member is
-    there (same id and creation time) and the database holds no
-    ``member.forgotten`` of theirs from that time on; a revocation is appended
-    again when the member's latest grant of that scope is a yes older than it.
-    Returns one plain line per thing done again.
-    """
-    done = []
-    for entry in entries(hs.config.data_dir):
-        if entry["kind"] == "forget":
-            done += _forget_again(hs, entry)
-        else:
-            done += _revoke_again(hs, entry)
-    return done
-
-
-def _same_member(db, entry: dict) -> dict | None:
-    from .accounts import get_member
-
-    member = get_member(db, entry["member_id"])
-    if member is None or member["created_at"] != entry["member_created_at"]:
-        return None
-    return member
-
-
-def _forget_again(hs, entry: dict) -> list[str]:
-    from . import member_data
-    from .plugin_manager import PluginError
-
-    with hs.storage.connection() as db:
-        member = _same_member(db, entry)
-        if member is None or member_data.forget_reflected(db, member["id"], entry["at"]):
-            return []
-        try:
-            member_data.forget(hs, db, member["id"], at=entry["at"], record=False)
-        except PluginError as exc:
-            log.error("Could not forget member %s again: %s", member["id"], exc)
-            return [f"Could NOT forget again what member {member['id']} asked to forget on {entry['at'][:10]}: "
-                    f"the {exc.plugin} feature could not clear its part. Fix it and run the restore again."]
-    return [f"Forgot again what member {member['id']} asked to forget on {entry['at'][:10]} (the backup was older)"]
-
-
-def _revoke_again(hs, entry: dict) -> list[str]:
-    from . import consent
-    from .auth import Principal
-
-    with hs.storage.connection() as db:
-        member = _same_member(db, entry)
-        if member is None:
-            return []
-        latest = db.execute("SELECT granted, created_at FROM consent_grants WHERE member_id = ? AND scope = ? "
-                            "ORDER BY id DESC LIMIT 1", [member["id"], entry["scope"]]).fetchone()
-        if latest is None or not latest[0] or latest[1] >= entry["at"]:
-            return []
-        declared = consent.registry(hs).get(entry["scope"])
-        principal = Principal("member", member["couple_id"], 0, member_id=member["id"])
-        consent.set_grant(db, principal, entry["scope"], False, who=declared.who if declared else "all",
-                          record=False)
-    return [f"Consent {entry['scope']} of member {member['id']} is off again: it was revoked on "
-            f"{entry['at'][:10]} after this backup was taken"]

@@ -20,7 +20,7 @@ import socket
 
 from flask import request
 
-from .app import current_hs
+from .request_context import current_hs
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 HOST_PATTERN = re.compile(r"^(?:(?P<name>[A-Za-z0-9.\-]+)|\[(?P<ip6>[0-9A-Fa-f:.]+)\])(?::[0-9]{1,5})?$")

@@ -44,7 +44,7 @@ from flask import request, session
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from .app import get_db
+from .request_context import get_db
 from .auth import principal_for
 from .errors import log_exception
 from .events import Event

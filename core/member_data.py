@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 
+from . import ledger
 from .accounts import get_couple, get_member, public_member
-from .events import emit, now_iso
+from .erasure import erase
+from .events import now_iso
 from .plugin_manager import PluginError
+from .scrub import scrub_backups
 
 
 def export(hs, db, member_id: int) -> dict:
@@ -59,9 +62,6 @@ def forget(hs, db, member_id: int, at: str | None = None, record: bool = True) -
     old pages is emptied, and every backup in ``backups/`` is rewritten
     without the member (:mod:`hearthside.scrub`).
     """
-    from . import ledger
-    from .scrub import scrub_backups
-
     member = get_member(db, member_id)
     _refuse_if_a_forgetter_failed(hs)
     at = at or now_iso()
@@ -72,26 +72,6 @@ def forget(hs, db, member_id: int, at: str | None = None, record: bool = True) -
     hs.storage.checkpoint()
     scrub_backups(hs, member, at)
     return hs.plugins.implementers("hearthside_forget")
-
-
-def erase(hs, db, member_id: int, at: str) -> None:
-    """The one routine that deletes a member's data from ``db``: the live database or a backup's.
-
-    Runs inside the caller's transaction: every plugin's ``hearthside_forget``
-    (strictly), the member's private events, then ``member.forgotten`` with
-    ``at``, which tells a restored database that this forget is already in it.
-    """
-    member = get_member(db, member_id)
-    hs.plugins.call("hearthside_forget", strict=True, hs=hs, db=db, member_id=member_id)
-    db.execute("DELETE FROM events WHERE visibility = 'private' AND audience_id = ?", [member_id])
-    emit(db, "member.forgotten", member["couple_id"], {"at": at}, visibility="private",
-         actor_id=member_id, audience_id=member_id)
-
-
-def forget_reflected(db, member_id: int, at: str) -> bool:
-    """Whether ``db`` already holds the member's forget of ``at`` (or a later one)."""
-    return db.execute("SELECT 1 FROM events WHERE type = 'member.forgotten' AND audience_id = ? "
-                      "AND json_extract(payload, '$.at') >= ? LIMIT 1", [member_id, at]).fetchone() is not None
 
 
 def _refuse_if_a_forgetter_failed(hs) -> None:

@@ -13,7 +13,8 @@ lists every name (a test keeps that list equal to ``__all__``).
 
 from . import PLUGIN_API_VERSION
 
-from .app import Hearthside, current_hs, get_db
+from .app import Hearthside
+from .request_context import current_hs, get_db
 from .config import Setting
 from .errors import APIError, api_error, log_exception  # log_exception: never an exception's message
 from .errors import DomainError, NotFound, Conflict, Forbidden, Invalid, ConsentRequired, Unavailable  # raise from domain code; the core answers them
@@ -32,9 +33,9 @@ from .inputs import text_value  # the one rule for free text: NFC, trimmed, no c
 from .links import public_url  # an absolute URL of this server for a path (server.base_url, or a host it answers on)
 from .accounts import couple_members  # the couple's current members (rows; use their "id")
 from .accounts import get_member  # one member row by id (use "couple_id", "display_name"), or None
-from .web.pages import member_page, render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
+from .member_pages import member_page, render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
 from .accounts import get_couple  # the couple row: id, name, time_zone (IANA) - plugins schedule in it
-from .web.pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
+from .member_pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
 from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
 from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up hook for a damaged file of your own: serve names it and the newest backup

@@ -4,17 +4,26 @@
 nothing here starts unless the whole bundle is sound. What is replaced is
 kept: the current database as the automatic ``before-restore`` backup, each
 key file it overwrites as ``backups/<name>.replaced-<stamp>``, so a restore
-of the wrong bundle can itself be undone.
+of the wrong bundle can itself be undone. Then :func:`reapply` does again
+what the folder's forget ledger (:mod:`hearthside.ledger`) remembers and the
+restored database does not.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import ledger
+from . import consent, ledger, member_data
+from .accounts import get_member
+from .auth import Principal
 from .backups import OpenedBundle
 from .datafolder import write_private
+from .erasure import forget_reflected
+from .plugin_manager import PluginError
+
+log = logging.getLogger(__name__)
 
 DATABASE_ONLY_WARNING = (
     "Warning: this is a database-only backup (.db), without the key files: the matcher's answers in it "
@@ -54,7 +63,63 @@ def _merge_ledger(data_dir: Path, bundled: Path) -> str:
 
     Forgets made here after the bundle was written must stay recorded, so the
     ledgers are joined, not replaced; ``hearthside restore`` then re-applies
-    what the restored database does not hold (:func:`hearthside.ledger.reapply`).
+    what the restored database does not hold (:func:`reapply`).
     """
     added = ledger.merge(data_dir, ledger.read_entries(bundled))
     return f"Merged the record of forgotten data ({added} new entr{'y' if added == 1 else 'ies'})"
+
+
+def reapply(hs) -> list[str]:
+    """Do again, on the current database, what the ledger remembers and the database does not.
+
+    Meant for just after a restore. A forget is run again when its member is
+    there (same id and creation time) and the database holds no
+    ``member.forgotten`` of theirs from that time on; a revocation is appended
+    again when the member's latest grant of that scope is a yes older than it.
+    Returns one plain line per thing done again.
+    """
+    done = []
+    for entry in ledger.entries(hs.config.data_dir):
+        if entry["kind"] == "forget":
+            done += _forget_again(hs, entry)
+        else:
+            done += _revoke_again(hs, entry)
+    return done
+
+
+def _same_member(db, entry: dict) -> dict | None:
+    member = get_member(db, entry["member_id"])
+    if member is None or member["created_at"] != entry["member_created_at"]:
+        return None
+    return member
+
+
+def _forget_again(hs, entry: dict) -> list[str]:
+    with hs.storage.connection() as db:
+        member = _same_member(db, entry)
+        if member is None or forget_reflected(db, member["id"], entry["at"]):
+            return []
+        try:
+            member_data.forget(hs, db, member["id"], at=entry["at"], record=False)
+        except PluginError as exc:
+            log.error("Could not forget member %s again: %s", member["id"], exc)
+            return [f"Could NOT forget again what member {member['id']} asked to forget on {entry['at'][:10]}: "
+                    f"the {exc.plugin} feature could not clear its part. Fix it and run the restore again."]
+    return [f"Forgot again what member {member['id']} asked to forget on {entry['at'][:10]} (the backup was older)"]
+
+
+def _revoke_again(hs, entry: dict) -> list[str]:
+    with hs.storage.connection() as db:
+        member = _same_member(db, entry)
+        if member is None:
+            return []
+        latest = db.execute("SELECT granted, created_at FROM consent_grants WHERE member_id = ? AND scope = ? "
+                            "ORDER BY id DESC LIMIT 1", [member["id"], entry["scope"]]).fetchone()
+        if latest is None or not latest[0] or latest[1] >= entry["at"]:
+            return []
+        declared = consent.registry(hs).get(entry["scope"])
+        principal = Principal("member", member["couple_id"], 0, member_id=member["id"])
+        consent.set_grant(db, principal, entry["scope"], False, who=declared.who if declared else "all",
+                          record=False)
+    return [f"Consent {entry['scope']} of member {member['id']} is off again: it was revoked on "
+            f"{entry['at'][:10]} after this backup was taken"]

@@ -5,7 +5,7 @@ forget. Each backup file is handled by the scrubber registered for how its
 name ends; a ``.db`` backup (written by :meth:`Storage.backup`) is copied to
 a private ``.partial``, brought up to date with the app's migrations (it may
 be older), cleared with the very routine that cleared the live database
-(:func:`hearthside.member_data.erase`), vacuumed so no free page keeps a
+(:func:`hearthside.erasure.erase`), vacuumed so no free page keeps a
 trace, flushed, and renamed over the original. A backup that cannot be
 rewritten is deleted, and the log says which file and why, never what was in it.
 
@@ -23,8 +23,11 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
+from .backups import BundleError, rewrite_bundle_database
 from .datafolder import replacing
+from .erasure import erase
 from .errors import log_exception
+from .storage import Database, validate_database_file
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +77,6 @@ def _delete(path: Path, why: str) -> str:
 
 def scrub_database_file(hs, path: Path, member: dict, at: str) -> bool:
     """Rewrite one ``.db`` backup without the member; False when it holds nothing of theirs to clear."""
-    from .storage import validate_database_file
-
     problem = validate_database_file(path)
     if problem:
         raise NotScrubbable(f"it is not a Hearthside database ({problem.replace(str(path), path.name)})")
@@ -106,9 +107,6 @@ def _needs_scrubbing(path: Path, member: dict, at: str) -> bool:
 
 def _erase_in(hs, path: Path, member: dict, at: str) -> None:
     """Migrate the copy, clear the member with the live database's routine, vacuum."""
-    from .member_data import erase
-    from .storage import Database
-
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=DELETE")  # no -wal beside the copy: one file to rename
@@ -132,8 +130,6 @@ def scrub_bundle(hs, path: Path, member: dict, at: str) -> bool:
     rewritten: it is deleted like any other backup that would keep the
     member's words (docs/security.md, "Files on the disk and forgetting").
     """
-    from .backups import BundleError, rewrite_bundle_database
-
     touched = []
 
     def erase_if_held(database: Path) -> None:

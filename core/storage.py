@@ -15,7 +15,7 @@ Choices, and why:
   0700/0600 at every start, and the database file is created 0600 before the
   first connect, so SQLite's ``-wal`` and ``-shm`` and every backup are too.
 * **One connection per thread**: a request gets its own (see
-  :func:`hearthside.app.get_db`), jobs and scripts open theirs with
+  :func:`hearthside.request_context.get_db`), jobs and scripts open theirs with
   :meth:`Storage.connection`. Connections are never shared across threads.
 * **Every write transaction starts with BEGIN IMMEDIATE.** A plain ``BEGIN``
   takes the write lock only at the first write; if another connection wrote in
@@ -54,7 +54,15 @@ DATABASE_NAME = "hearthside.db"
 
 
 class StorageBusy(sqlite3.OperationalError):
-    """Another write held the database for longer than the busy timeout; nothing was written."""
+    """Another write held the database for longer than the busy timeout; nothing was written.
+
+    It carries SQLite's own busy code, so whoever tells a busy database from
+    other failures (:func:`hearthside.errors.is_busy`) knows it without
+    importing this module.
+    """
+
+    sqlite_errorcode = sqlite3.SQLITE_BUSY
+    sqlite_errorname = "SQLITE_BUSY"
 
 
 _write_locks: dict[Path, threading.RLock] = {}

@@ -22,7 +22,7 @@ import logging
 
 import pytest
 
-from hearthside.app import current_hs
+from hearthside.request_context import current_hs
 from hearthside.config import ConfigError
 from hearthside.testing import PrivacyMatrix, sign_in_browser
 

@@ -79,6 +79,17 @@ def test_ranges_read_like_pip_requirements(text, inside, outside):
     assert [version for version in outside if version in api_range] == []
 
 
+@pytest.mark.parametrize("text, inside, outside", [
+    (">=1.0,<2.0a0", ["1.0", "1.9"], ["2.0", "0.9"]),  # a pre-release bound, as pip reads it
+    ("~=1.2.3", ["1.2.3", "1.2.9"], ["1.2.2", "1.3"]),
+    ("===1.1", ["1.1"], ["1.1.0", "1.2"]),  # arbitrary equality: the very string
+])
+def test_ranges_are_pep_440_specifiers_read_by_packaging(text, inside, outside):
+    api_range = ApiRange(text)
+    assert [version for version in inside if version in api_range] == inside
+    assert [version for version in outside if version in api_range] == []
+
+
 @pytest.mark.parametrize("text", ["", "1.0", "=>1.0", ">=one", "~=1", ">=1.*", ">=1.0;<2", None, 1.0])
 def test_an_unreadable_range_is_a_clear_error(text):
     with pytest.raises(ValueError, match="version range|~=|'\\.\\*'"):

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils.migrations import Migrations
 
+from hearthside.errors import is_busy
 from hearthside.events import emit
 from hearthside.migrations import migrations as core_migrations
-from hearthside.storage import Storage, validate_database_file
+from hearthside.storage import Storage, StorageBusy, validate_database_file
 
 
 @pytest.fixture
@@ -418,3 +419,11 @@ def test_failed_commit_delivers_nothing(storage, delivered):
         assert not db.conn.in_transaction
         assert db["events"].count == 0
     assert delivered == []
+
+
+def test_a_write_that_waited_past_the_busy_timeout_is_busy_by_sqlites_own_code():
+    """errors.is_busy knows the queue's own timeout (a 503 to try again) without importing storage."""
+    waited = StorageBusy("another write held the database for longer than the busy timeout")
+    assert waited.sqlite_errorcode == sqlite3.SQLITE_BUSY and is_busy(waited)
+    assert not is_busy(sqlite3.OperationalError("no such table: notes"))
+

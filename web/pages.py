@@ -25,41 +25,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import wraps
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from hearthside import accounts
-from hearthside.app import current_hs, get_db
-from hearthside.auth import current_principal
 from hearthside.links import HOST_PATTERN, public_url
+from hearthside.member_pages import (CONTENT_SECURITY_POLICY, current_viewer, member_page, no_members_yet,
+                                     render_member_page)
+from hearthside.request_context import current_hs, get_db
 from hearthside.ratelimit import invite_keys
 from hearthside.web.api.member_data import CONFIRMATION as FORGET_PHRASE
 from hearthside.web.forget_notes import forget_parts
 
 pages = Blueprint("pages", __name__)
 
-# Only this server: no CDN, no fonts, no analytics. 'self' covers the
-# same-origin websocket in current browsers; the QR codes are inline SVG.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,64}$")
-
-
 
 
 def content_security_policy() -> str:
@@ -84,33 +66,6 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
-# -- who is looking ----------------------------------------------------------------
-
-
-def _viewer() -> dict | None:
-    """The signed-in member (browser session) with their couple, or None."""
-    db = get_db()
-    principal = current_principal(db)
-    if principal is None or not principal.is_member:
-        return None
-    member = accounts.get_member(db, principal.member_id)
-    if member is None:
-        return None
-    couple = accounts.get_couple(db, principal.couple_id)
-    members = [accounts.public_member(row) for row in accounts.couple_members(db, principal.couple_id)]
-    return {
-        "member": {**accounts.public_member(member), "is_admin": bool(member["is_admin"]),
-                   "couple_id": member["couple_id"]},
-        "couple": {"id": couple["id"], "name": couple["name"], "time_zone": couple["time_zone"]},
-        "members": members,
-        "partners": [m for m in members if m["id"] != member["id"]],
-    }
-
-
-def _no_members_yet() -> bool:
-    return accounts.member_count(get_db()) == 0
-
-
 def _safe_next(target: str | None) -> str:
     """Only a path on this server: never an open redirect to another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -118,49 +73,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def member_page(view):
-    """A page for signed-in members; the viewer dict is passed as the view's first argument.
-
-    ``viewer`` = ``{"member": {id, username, display_name, is_admin, couple_id},
-    "couple": {id, name, time_zone}, "members": [public members], "partners": [...]}``.
-    Anybody else is redirected to ``/signin?next=...`` (or ``/welcome``).
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        viewer = _viewer()
-        if viewer is None:
-            if _no_members_yet():
-                return redirect(url_for("pages.welcome"))
-            return redirect(url_for("pages.signin", next=request.full_path.rstrip("?")))
-        return view(viewer, *args, **kwargs)
-
-    return wrapper
-
-
 # -- the menu ------------------------------------------------------------------------
-
-
-def nav_items(viewer: dict) -> list[dict]:
-    """The menu: every plugin's ``hearthside_nav_items`` (the core's included), in order.
-
-    An entry whose endpoint does not exist is skipped (and logged by nobody:
-    a plugin's menu typo must not take the page down).
-    """
-    hs = current_hs()
-    entries = []
-    for items in hs.plugins.call("hearthside_nav_items", hs=hs, member=viewer["member"]):
-        for item in items or ():
-            try:
-                label, endpoint = str(item["label"]), str(item["endpoint"])
-                order = int(item.get("order", 50))
-                href = url_for(endpoint)
-            except (KeyError, TypeError, ValueError, BuildError):
-                continue
-            entries.append({"label": label, "endpoint": endpoint, "order": order, "href": href,
-                            "current": request.endpoint == endpoint})
-    entries.sort(key=lambda entry: (entry["order"], entry["label"]))
-    return entries
 
 
 def core_nav_items(member: dict) -> list[dict]:
@@ -176,26 +89,14 @@ def core_nav_items(member: dict) -> list[dict]:
     return items
 
 
-def render_member_page(template: str, viewer: dict, status: int = 200, **context):
-    """Render a page that extends ``member.html`` (the menu, the pause button and overlay).
-
-    For the core's pages and plugins' (``hearthside.plugin_api.render_member_page``):
-    ``viewer`` is what :func:`member_page` passed to the view. The template gets
-    ``viewer``, ``member``, ``couple`` and ``nav`` besides ``context``.
-    Returns ``(html, status)``.
-    """
-    return render_template(template, viewer=viewer, member=viewer["member"], couple=viewer["couple"],
-                           nav=nav_items(viewer), **context), status
-
-
 # -- public pages ------------------------------------------------------------------------
 
 
 @pages.get("/")
 def home():
-    viewer = _viewer()
+    viewer = current_viewer()
     if viewer is None:
-        if _no_members_yet():
+        if no_members_yet():
             return redirect(url_for("pages.welcome"))
         return redirect(url_for("pages.signin"))
     now = datetime.now(ZoneInfo(viewer["couple"]["time_zone"]))
@@ -213,7 +114,7 @@ def _greeting(hour: int) -> str:
 @pages.get("/welcome")
 def welcome():
     """First visit: name the couple, pick the time zone, create the first member."""
-    if not _no_members_yet():
+    if not no_members_yet():
         return redirect(url_for("pages.home"))
     return render_template("welcome.html", time_zones=time_zone_choices(),
                            default_time_zone=current_hs().config["time_zone"])
@@ -239,7 +140,7 @@ def join(code):
     if not wait and not invite["valid"]:
         limiter.failed(*keys)
     html = render_template("join.html", code=code, invite=invite, wait=wait, time_zones=time_zone_choices(),
-                           default_time_zone=current_hs().config["time_zone"], signed_in=_viewer() is not None)
+                           default_time_zone=current_hs().config["time_zone"], signed_in=current_viewer() is not None)
     return (html, 429, {"Retry-After": str(wait)}) if wait else html
 
 
@@ -257,9 +158,9 @@ def _invite_state(code: str) -> dict:
 
 @pages.get("/signin")
 def signin():
-    if _viewer() is not None:
+    if current_viewer() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    if _no_members_yet():
+    if no_members_yet():
         return redirect(url_for("pages.welcome"))
     return render_template("signin.html", next=_safe_next(request.args.get("next")))
 

@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from hearthside import accounts, auth, inputs
 from hearthside.accounts import MIN_PASSWORD_LENGTH
-from hearthside.app import current_hs, get_db
+from hearthside.request_context import current_hs, get_db
 from hearthside.auth import issue_token, require
 from hearthside.errors import api_error
 from hearthside.ratelimit import invite_keys

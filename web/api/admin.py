@@ -20,7 +20,7 @@ import secrets
 from flask import Response, jsonify
 
 from hearthside import accounts, backup_schedule
-from hearthside.app import current_hs, get_db
+from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
 from hearthside.backups import bundle_name, write_bundle
 from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active

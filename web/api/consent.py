@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from hearthside import consent, inputs
-from hearthside.app import current_hs, get_db
+from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
 
 from . import api

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from hearthside import devices, inputs
-from hearthside.app import current_hs, get_db
+from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
 from hearthside.errors import NotFound, api_error
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from hearthside import devices, inputs
-from hearthside.app import get_db
+from hearthside.request_context import get_db
 from hearthside.auth import require
 from hearthside.events import Event
 

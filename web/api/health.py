@@ -3,7 +3,7 @@
 from flask import jsonify
 
 from hearthside import PLUGIN_API_VERSION, __version__
-from hearthside.app import current_hs
+from hearthside.request_context import current_hs
 
 from . import api
 

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from hearthside import inputs, member_data
 from hearthside.accounts import get_member
-from hearthside.app import current_hs, get_db
+from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
 from hearthside.errors import api_error, is_storage_full
 from hearthside.plugin_manager import PluginError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from hearthside import inputs, pause
-from hearthside.app import get_db
+from hearthside.request_context import get_db
 from hearthside.auth import require
 
 from . import api

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, session
 
 from hearthside import auth, inputs
-from hearthside.app import get_db
+from hearthside.request_context import get_db
 from hearthside.auth import require
 from hearthside.errors import api_error
 

@@ -1,0 +1,37 @@
+"""What a request reaches for: the running :class:`~hearthside.app.Hearthside` and its database.
+
+Kept apart from the app factory so that every module a request runs through
+(auth, consent, live, the web pages, plugins) can import these two accessors
+at the top without importing the factory, which in turn imports them all:
+the dependency points one way, from :mod:`hearthside.app` down to here.
+Plugins get both names from :mod:`hearthside.plugin_api`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app, g
+
+if TYPE_CHECKING:  # the factory imports this module; the name is only for the annotation
+    from .app import Hearthside
+    from .storage import Database
+
+
+def current_hs() -> Hearthside:
+    """The runtime of the app handling the current request."""
+    return current_app.extensions["hearthside"]
+
+
+def get_db() -> Database:
+    """The request's own database connection, opened on first use, closed at teardown."""
+    if "hearthside_db" not in g:
+        g.hearthside_db = current_hs().storage.connect()
+    return g.hearthside_db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's connection, if it opened one (registered as an app-context teardown)."""
+    db = g.pop("hearthside_db", None)
+    if db is not None:
+        db.close()
