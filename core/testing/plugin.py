@@ -266,10 +266,11 @@ def new_couple(shared_app, shared_admin):
     """Make a fresh couple on the module's app: ``ann, bob = new_couple()`` (usernames ``annN``, ``bobN``).
 
     ``new_couple(first="cat", second="dan", client=None, **options)``; the options are
-    :func:`join_new_couple`'s (``couple_name``, ``time_zone``, ``display_names``).
+    :func:`join_new_couple`'s (``couple_name``, default ``"Couple N"``; ``time_zone``; ``display_names``).
     """
     def make(first="ann", second="bob", client=None, **options) -> tuple[Member, Member]:
         number = next(_couple_numbers)
+        options.setdefault("couple_name", f"Couple {number}")
         return join_new_couple(client or shared_app.test_client(), shared_admin, f"{first}{number}",
                                f"{second}{number}", **options)
 
