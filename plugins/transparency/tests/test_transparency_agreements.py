@@ -10,7 +10,7 @@ import pytest
 
 from transparency_testing import API, events_for, snapshot
 
-from hearthside.testing import hs_of
+from hearthside.testing import FakeClock, hs_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ITEMS = ["Plans for evenings out, the day before.", "Any contact with Sam, the same day."]
@@ -117,14 +117,6 @@ def test_a_signed_version_is_never_rewritten(shared_app, pair):
     with hs_of(shared_app).storage.connection() as db:
         with pytest.raises(sqlite3.IntegrityError, match="never rewritten"):
             db.execute("UPDATE transparency_agreements SET items = '[]' WHERE id = ?", [version["id"]])
-
-
-class FakeClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
