@@ -58,7 +58,7 @@ def fresh_install(tmp_path_factory):
     return install(tmp_path_factory.mktemp("fresh-install"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def hearthside_discover_installed() -> bool:
     """This repository tests the core with every installed plugin: the built-ins (the suite installs nothing
     into its own environment; the example plugin is tried in a fresh install, tests/test_example_plugin.py)."""

@@ -21,7 +21,7 @@ import websocket
 from hearthside.consent import Scope
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
-from hearthside.testing import HttpClient
+from hearthside.testing import HttpClient, couple_id_of
 from tests.conftest import PASSWORD, ServerProcess, join_new_couple, onboard_couple
 from hearthside.testing import pair_device
 
@@ -39,11 +39,6 @@ def connect(app, token=None, **kwargs):
 
 def received(sio) -> list[dict]:
     return [message["args"][0] for message in sio.get_received() if message["name"] == "event"]
-
-
-def couple_id_of(app, member_id: int) -> int:
-    with app.extensions["hearthside"].storage.connection() as db:
-        return db["members"].get(member_id)["couple_id"]
 
 
 def emit_now(app, couple_id: int, type_: str, visibility: str, audience_id=None, payload=None):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hearthside import plugin_api, testing
+from hearthside.testing import plugin as fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "plugins"
@@ -50,10 +51,11 @@ def test_the_tutorials_code_is_the_examples_code():
 
 @pytest.mark.parametrize("name", ["app", "make_app", "hs", "client", "couple", "ann", "bob", "wall", "other_couple",
                                   "sockets", "clock", "scheduler", "privacy_matrix", "data_dir",
-                                  "hearthside_plugins", "hearthside_discover_installed"])
+                                  "hearthside_plugins", "hearthside_discover_installed", "shared_app",
+                                  "shared_admin", "shared_data_dir", "new_couple"])
 def test_each_documented_fixture_exists(name):
     assert f"`{name}`" in (DOCS / "testing.md").read_text(encoding="utf-8")
-    assert hasattr(getattr(testing, name), "_pytestfixturefunction") or "fixture" in repr(getattr(testing, name))
+    assert hasattr(getattr(fixtures, name), "_pytestfixturefunction") or "fixture" in repr(getattr(fixtures, name))
 
 
 def test_the_documented_helpers_and_api_names_exist():

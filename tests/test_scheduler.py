@@ -13,16 +13,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from hearthside.hookspecs import hookimpl
 from hearthside.scheduler import ScheduledJob, Scheduler
+from hearthside.testing import FakeClock
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Counter:

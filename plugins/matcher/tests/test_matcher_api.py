@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from hearthside.plugins.matcher import store as matcher_store
 from hearthside.testing import pair_device
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, other_couple, shared_server  # noqa: F401
 from matcher_testing import IDS, SCOPE, W, X, Y, Z, events_after, last_event_id, matches, own, put, reveal
 
 ROUTES = [
@@ -18,8 +16,8 @@ ROUTES = [
 # -- the contract -------------------------------------------------------------------------------
 
 
-def test_items_have_the_contract_shape(couple):
-    ann, _bob = couple
+def test_items_have_the_contract_shape(pair):
+    ann, _bob = pair
     answer = ann.get("/api/v1/matcher/items")
     assert answer.status_code == 200
     items = answer.json["items"]
@@ -29,8 +27,8 @@ def test_items_have_the_contract_shape(couple):
     assert {c["id"] for c in answer.json["categories"]} >= {item["category"] for item in items}
 
 
-def test_answers_round_trip_and_are_the_callers_own(couple):
-    ann, bob = couple
+def test_answers_round_trip_and_are_the_callers_own(pair):
+    ann, bob = pair
     saved = put(ann, {X: "yes", Y: "maybe", Z: "no"}, notes={Y: "  maybe, if we go slowly "})
     assert saved.status_code == 200
     assert saved.json["answers"] == {X: "yes", Y: "maybe", Z: "no"}
@@ -44,15 +42,15 @@ def test_answers_round_trip_and_are_the_callers_own(couple):
     assert own(ann)["answers"] == {X: "maybe", Y: "maybe", Z: "no"} and own(ann)["notes"] == {}
 
 
-def test_an_empty_batch_is_fine_and_writes_nothing(couple):
-    ann, _bob = couple
+def test_an_empty_batch_is_fine_and_writes_nothing(pair):
+    ann, _bob = pair
     before = last_event_id(ann)
     assert put(ann, {}).status_code == 200
     assert events_after(ann, before) == []
 
 
-def test_matches_are_403_until_everyone_consents(couple):
-    ann, bob = couple
+def test_matches_are_403_until_everyone_consents(pair):
+    ann, bob = pair
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     for caller in (ann, bob):
@@ -74,8 +72,8 @@ CASES = [  # (ann, bob, tier): every pair of answers, unanswered included
 ]
 
 
-def test_the_lowest_answer_decides(couple):
-    ann, bob = couple
+def test_the_lowest_answer_decides(pair):
+    ann, bob = pair
     items = IDS[:len(CASES)]
     put(ann, {item: a for item, (a, _b, _t) in zip(items, CASES) if a})
     put(bob, {item: b for item, (_a, b, _t) in zip(items, CASES) if b})
@@ -86,8 +84,8 @@ def test_the_lowest_answer_decides(couple):
     assert len(expected["both_yes"]) == 1 and len(expected["worth_discussing"]) == 3
 
 
-def test_matches_follow_catalog_order_and_every_change(couple):
-    ann, bob = couple
+def test_matches_follow_catalog_order_and_every_change(pair):
+    ann, bob = pair
     put(ann, {Z: "yes", X: "yes", Y: "maybe"})
     put(bob, {Z: "yes", X: "yes", Y: "yes"})
     reveal(ann, bob)
@@ -122,8 +120,8 @@ BAD_BATCHES = [
 ]
 
 
-def test_a_bad_batch_is_refused_whole(couple):
-    ann, _bob = couple
+def test_a_bad_batch_is_refused_whole(pair):
+    ann, _bob = pair
     put(ann, {W: "maybe"})
     before = last_event_id(ann)
     for body, code, words in BAD_BATCHES:
@@ -137,8 +135,8 @@ def test_a_bad_batch_is_refused_whole(couple):
         _unchanged(ann, {W: "maybe"}, before)
 
 
-def test_the_error_for_a_long_unknown_id_is_short(couple):
-    ann, _bob = couple
+def test_the_error_for_a_long_unknown_id_is_short(pair):
+    ann, _bob = pair
     answer = put(ann, {"x" * 5000: "yes"})
     assert answer.status_code == 400 and len(answer.json["error"]["message"]) < 200
 
@@ -146,8 +144,8 @@ def test_the_error_for_a_long_unknown_id_is_short(couple):
 # -- custom items ------------------------------------------------------------------------------------
 
 
-def test_a_custom_item_appears_for_both_without_its_author(couple):
-    ann, bob = couple
+def test_a_custom_item_appears_for_both_without_its_author(pair):
+    ann, bob = pair
     before = last_event_id(ann)
     added = bob.post("/api/v1/matcher/items", json={"title": "  Breakfast   in bed ", "explanation": "Sundays"})
     assert added.status_code == 201
@@ -167,8 +165,8 @@ def test_a_custom_item_appears_for_both_without_its_author(couple):
     assert matches(ann).json["both_yes"] == [item["id"]]
 
 
-def test_a_custom_item_can_go_in_a_catalog_category(couple):
-    ann, _bob = couple
+def test_a_custom_item_can_go_in_a_catalog_category(pair):
+    ann, _bob = pair
     added = ann.post("/api/v1/matcher/items", json={"title": "Dancing in the kitchen", "category": "affection"})
     assert added.status_code == 201 and added.json["item"]["category"] == "affection"
 
@@ -181,8 +179,8 @@ BAD_ITEMS = [
 ]
 
 
-def test_bad_custom_items_are_refused(couple):
-    ann, _bob = couple
+def test_bad_custom_items_are_refused(pair):
+    ann, _bob = pair
     before_items = len(ann.get("/api/v1/matcher/items").json["items"])
     before = last_event_id(ann)
     for body, words in BAD_ITEMS:
@@ -192,8 +190,8 @@ def test_bad_custom_items_are_refused(couple):
         assert events_after(ann, before) == []
 
 
-def test_custom_items_have_a_limit(couple, monkeypatch):
-    ann, _bob = couple
+def test_custom_items_have_a_limit(pair, monkeypatch):
+    ann, _bob = pair
     monkeypatch.setattr(matcher_store, "MAX_CUSTOM_ITEMS", 1)
     assert ann.post("/api/v1/matcher/items", json={"title": "one"}).status_code == 201
     answer = ann.post("/api/v1/matcher/items", json={"title": "two"})
@@ -201,9 +199,9 @@ def test_custom_items_have_a_limit(couple, monkeypatch):
     assert [i["title"] for i in ann.get("/api/v1/matcher/items").json["items"] if i["custom"]] == ["one"]
 
 
-def test_another_couple_never_sees_or_answers_our_items(couple, other_couple):
-    ann, bob = couple
-    cat, _dan = other_couple
+def test_another_couple_never_sees_or_answers_our_items(pair, other_pair):
+    ann, bob = pair
+    cat, _dan = other_pair
     item = ann.post("/api/v1/matcher/items", json={"title": "Our secret picnic"}).json["item"]
     assert "Our secret picnic" not in cat.get("/api/v1/matcher/items").get_data(as_text=True)
     theirs = put(cat, {item["id"]: "yes"})
@@ -218,8 +216,8 @@ def test_another_couple_never_sees_or_answers_our_items(couple, other_couple):
 # -- hiding by mutual agreement ---------------------------------------------------------------------------
 
 
-def test_hiding_needs_everyone(couple):
-    ann, bob = couple
+def test_hiding_needs_everyone(pair):
+    ann, bob = pair
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     reveal(ann, bob)
@@ -250,8 +248,8 @@ def test_hiding_needs_everyone(couple):
     assert own(ann)["answers"] == {X: "yes"}
 
 
-def test_a_proposal_can_be_withdrawn_or_declined(couple):
-    ann, bob = couple
+def test_a_proposal_can_be_withdrawn_or_declined(pair):
+    ann, bob = pair
     ann.post("/api/v1/matcher/proposals", json={"item_id": Y, "action": "hide"})
     declined = bob.delete("/api/v1/matcher/proposals?item_id=" + Y)
     assert declined.status_code == 200 and declined.json == {"item_id": Y, "proposal": None}
@@ -271,8 +269,8 @@ BAD_PROPOSALS = [
 ]
 
 
-def test_bad_proposals_are_refused(couple):
-    ann, _bob = couple
+def test_bad_proposals_are_refused(pair):
+    ann, _bob = pair
     before = last_event_id(ann)
     for body, status, code in BAD_PROPOSALS:
         answer = ann.post("/api/v1/matcher/proposals", json=body) if body is not None \
@@ -282,8 +280,8 @@ def test_bad_proposals_are_refused(couple):
         assert all(i["proposal"] is None for i in ann.get("/api/v1/matcher/items").json["items"])
 
 
-def test_hiding_a_hidden_item_and_withdrawing_nothing_are_refused(couple):
-    ann, bob = couple
+def test_hiding_a_hidden_item_and_withdrawing_nothing_are_refused(pair):
+    ann, bob = pair
     ann.post("/api/v1/matcher/proposals", json={"item_id": X, "action": "hide"})
     bob.post("/api/v1/matcher/proposals", json={"item_id": X, "action": "hide"})
     again = ann.post("/api/v1/matcher/proposals", json={"item_id": X, "action": "hide"})
@@ -297,14 +295,16 @@ def test_hiding_a_hidden_item_and_withdrawing_nothing_are_refused(couple):
 # -- who may call ---------------------------------------------------------------------------------------
 
 
-def test_nobody_gets_401(client, couple):
+def test_nobody_gets_401(shared_app, pair):
+    client = shared_app.test_client()
     for method, path in ROUTES:
         answer = client.open(path, method=method, json={})
         assert answer.status_code == 401 and answer.json["error"]["code"] == "unauthorized", path
 
 
-def test_the_wall_gets_403_everywhere(client, couple):
-    ann, bob = couple
+def test_the_wall_gets_403_everywhere(shared_app, pair):
+    client = shared_app.test_client()
+    ann, bob = pair
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     reveal(ann, bob)
@@ -318,9 +318,9 @@ def test_the_wall_gets_403_everywhere(client, couple):
     assert "matcher" not in wall.client.get("/api/v1/dashboard", headers=wall.headers).get_data(as_text=True)
 
 
-def test_another_couple_reads_only_its_own(couple, other_couple):
-    ann, bob = couple
-    cat, dan = other_couple
+def test_another_couple_reads_only_its_own(pair, other_pair):
+    ann, bob = pair
+    cat, dan = other_pair
     put(ann, {X: "yes"}, notes={X: "ANN-NOTE"})
     put(bob, {X: "yes"})
     reveal(ann, bob)

@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 import math
 
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, other_couple, shared_server  # noqa: F401
-from matcher_testing import clock  # noqa: F401  (a fixture: the matcher's clock, moved by hand)
 from matcher_testing import IDS, X, Y, Z, W, events_after, last_event_id, matches, own, put, reveal
 
 EVERYTHING_YES = {item_id: "yes" for item_id in IDS}
@@ -39,8 +36,8 @@ def error_code(answer) -> str:
     return answer.json["error"]["code"]
 
 
-def test_saying_yes_to_everything_shows_nothing_until_the_partner_is_told_and_confirms(couple):
-    ann, bob = couple
+def test_saying_yes_to_everything_shows_nothing_until_the_partner_is_told_and_confirms(pair):
+    ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)
     put(ann, EVERYTHING_YES)
@@ -62,8 +59,8 @@ def test_saying_yes_to_everything_shows_nothing_until_the_partner_is_told_and_co
     assert matches(bob).json == BOB_TIERS
 
 
-def test_the_notice_and_its_errors_name_no_item_and_no_answer(couple):
-    ann, bob = couple
+def test_the_notice_and_its_errors_name_no_item_and_no_answer(pair):
+    ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)
     put(ann, EVERYTHING_YES)
@@ -72,9 +69,9 @@ def test_the_notice_and_its_errors_name_no_item_and_no_answer(couple):
         assert not {X, Y, Z, W} & set(said.replace('"', " ").split()), said
 
 
-def test_the_partner_is_told_only_once_the_broad_member_is_ready_to_compare(couple):
+def test_the_partner_is_told_only_once_the_broad_member_is_ready_to_compare(pair):
     """Filling in the list stays private; turning on "ready to compare" is what announces it."""
-    ann, bob = couple
+    ann, bob = pair
     put(ann, EVERYTHING_YES)
     reveal(bob)
     assert state(ann)["you_broad"] is True  # Ann sees it before she turns the switch on
@@ -85,8 +82,8 @@ def test_the_partner_is_told_only_once_the_broad_member_is_ready_to_compare(coup
     assert state(bob)["partner_broad"] is True and state(bob)["to_confirm"] is True
 
 
-def test_all_maybe_is_broad_too_and_the_share_is_counted_over_the_visible_list(couple):
-    ann, bob = couple
+def test_all_maybe_is_broad_too_and_the_share_is_counted_over_the_visible_list(pair):
+    ann, bob = pair
     put(bob, BOB)
     needed = math.ceil(len(IDS) * 75 / 100)
     put(ann, {item_id: "maybe" for item_id in IDS[:needed - 1]})
@@ -97,8 +94,8 @@ def test_all_maybe_is_broad_too_and_the_share_is_counted_over_the_visible_list(c
     assert state(bob)["to_confirm"] is True
 
 
-def test_the_broad_member_cannot_confirm_for_the_partner(couple):
-    ann, bob = couple
+def test_the_broad_member_cannot_confirm_for_the_partner(pair):
+    ann, bob = pair
     reveal(ann, bob)
     put(ann, EVERYTHING_YES)
     refused = confirm(ann)
@@ -106,8 +103,8 @@ def test_the_broad_member_cannot_confirm_for_the_partner(couple):
     assert error_code(matches(ann)) == "waiting_for_confirmation"
 
 
-def test_a_confirmation_must_say_so(couple):
-    ann, bob = couple
+def test_a_confirmation_must_say_so(pair):
+    ann, bob = pair
     reveal(ann, bob)
     put(ann, EVERYTHING_YES)
     for body in ({}, {"confirm": "yes"}, {"confirm": 1}, {"confirm": False}):
@@ -116,23 +113,23 @@ def test_a_confirmation_must_say_so(couple):
     assert state(bob)["to_confirm"] is True  # nothing was written
 
 
-def test_a_wholesale_raise_after_comparing_closes_the_results_when_it_starts_to_count(couple, clock):
-    ann, bob = couple
+def test_a_wholesale_raise_after_comparing_closes_the_results_when_it_starts_to_count(pair, matcher_clock):
+    ann, bob = pair
     put(bob, BOB)
     put(ann, {X: "yes"})
     reveal(ann, bob)
     assert matches(bob).json == {"both_yes": [X], "worth_discussing": []}
     put(ann, EVERYTHING_YES)  # every raise waits the cool-down
     assert matches(bob).status_code == 200 and state(bob)["partner_broad"] is False
-    clock.advance(days=7)
+    matcher_clock.advance(days=7)
     assert error_code(matches(bob)) == "confirmation_required"
     assert error_code(matches(ann)) == "waiting_for_confirmation"
     assert confirm(bob).status_code == 200
     assert matches(ann).json == BOB_TIERS
 
 
-def test_becoming_broad_again_is_announced_again(couple, clock):
-    ann, bob = couple
+def test_becoming_broad_again_is_announced_again(pair, matcher_clock):
+    ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)
     put(ann, EVERYTHING_YES)
@@ -141,12 +138,12 @@ def test_becoming_broad_again_is_announced_again(couple, clock):
     put(ann, {item_id: "no" for item_id in IDS[1:]})  # lowering counts at once: no longer broad
     assert matches(ann).json == {"both_yes": [X], "worth_discussing": []}
     put(ann, EVERYTHING_YES)
-    clock.advance(days=7)
+    matcher_clock.advance(days=7)
     assert error_code(matches(bob)) == "confirmation_required"
 
 
-def test_a_live_page_is_told_when_the_results_close_for_a_confirmation(couple):
-    ann, bob = couple
+def test_a_live_page_is_told_when_the_results_close_for_a_confirmation(pair):
+    ann, bob = pair
     put(bob, BOB)
     put(ann, {X: "yes"})
     reveal(ann, bob)  # nobody looked yet: Ann's answers still count at once
@@ -158,50 +155,50 @@ def test_a_live_page_is_told_when_the_results_close_for_a_confirmation(couple):
     assert "matcher.matches.changed" in [e["type"] for e in events_after(ann, since)]
 
 
-def test_an_export_is_no_way_around_the_confirmation(couple, clock):
-    ann, bob = couple
+def test_an_export_is_no_way_around_the_confirmation(pair, matcher_clock):
+    ann, bob = pair
     put(bob, BOB)
     put(ann, {X: "yes"})
     reveal(ann, bob)
     matches(ann)  # compared
     assert "mutual_results" in ann.get("/api/v1/me/export").json["plugins"]["matcher"]
     put(ann, EVERYTHING_YES)
-    clock.advance(days=7)
+    matcher_clock.advance(days=7)
     for member in (ann, bob):
         assert "mutual_results" not in member.get("/api/v1/me/export").json["plugins"]["matcher"]
     confirm(bob)
     assert ann.get("/api/v1/me/export").json["plugins"]["matcher"]["mutual_results"] == BOB_TIERS
 
 
-def test_the_privacy_matrix_holds_the_matcher_to_the_saying_yes_rule(app, couple, other_couple):
+def test_the_privacy_matrix_holds_the_matcher_to_the_saying_yes_rule(shared_app, pair, other_pair):
     from hearthside.plugins import matcher
     from hearthside.testing import PrivacyMatrix, pair_device
 
-    ann, bob = couple
+    ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)
-    matrix = PrivacyMatrix(app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_couple[0])
+    matrix = PrivacyMatrix(shared_app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_pair[0])
     matrix.run_probe_by_saying_yes("/api/v1/matcher/matches", lambda member: put(member, EVERYTHING_YES),
                                    confirm=confirm)
 
 
-def test_the_probe_catches_a_matcher_without_the_notice(app, couple, other_couple, monkeypatch):
+def test_the_probe_catches_a_matcher_without_the_notice(shared_app, pair, other_pair, monkeypatch):
     """The matrix rule itself: with the notice switched off (today's main), the probe reports the hole."""
     from hearthside.plugins import matcher
     from hearthside.plugins.matcher import store
     from hearthside.testing import PrivacyMatrix, pair_device
 
     monkeypatch.setattr(store, "pending", lambda *args, **kwargs: set())
-    ann, bob = couple
+    ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)
-    matrix = PrivacyMatrix(app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_couple[0])
+    matrix = PrivacyMatrix(shared_app, ["matcher"], [matcher], ann, bob, pair_device(ann), other_pair[0])
     problems = matrix.probe_by_saying_yes("/api/v1/matcher/matches", lambda member: put(member, EVERYTHING_YES))
     assert [line.split(":")[0] for line in problems] == ["ann", "bob"]
 
 
-def test_when_both_answered_broadly_each_confirms_the_other(couple):
-    ann, bob = couple
+def test_when_both_answered_broadly_each_confirms_the_other(pair):
+    ann, bob = pair
     put(ann, EVERYTHING_YES)
     put(bob, {item_id: "maybe" for item_id in IDS})
     reveal(ann, bob)
@@ -214,8 +211,8 @@ def test_when_both_answered_broadly_each_confirms_the_other(couple):
     assert matches(ann).json == {"both_yes": [], "worth_discussing": IDS}
 
 
-def test_the_consent_itself_says_a_broad_answer_set_is_announced_first(couple):
-    ann, _bob = couple
+def test_the_consent_itself_says_a_broad_answer_set_is_announced_first(pair):
+    ann, _bob = pair
     scopes = {scope["scope"]: scope for scope in ann.get("/api/v1/consents").json["scopes"]}
     description = scopes["matcher.reveal"]["description"]
     assert "nearly everything" in description and "wait until they agree" in description

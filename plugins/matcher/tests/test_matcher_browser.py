@@ -14,7 +14,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from matcher_testing import data_dir  # noqa: F401  (the matcher's tests keep their data in memory)
 from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS
 from tests.conftest import PASSWORD, ServerProcess
 

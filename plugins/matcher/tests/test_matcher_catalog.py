@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from hearthside.plugins.matcher import catalog
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, shared_server  # noqa: F401
 from matcher_testing import X, Y, own, put
 
 CATEGORIES = {"affection", "touch", "talk", "sex", "settings", "digital", "care"}
@@ -94,8 +92,8 @@ def test_versions_must_follow_each_other(tmp_path):
         catalog.load(folder)
 
 
-def test_a_new_catalog_version_leaves_answers_alone(couple, tmp_path, monkeypatch):
-    ann, _bob = couple
+def test_a_new_catalog_version_leaves_answers_alone(pair, tmp_path, monkeypatch):
+    ann, _bob = pair
     put(ann, {X: "yes", Y: "maybe"}, notes={Y: "kept"})
     upgraded = catalog.load(_catalog_dir(tmp_path, {
         "items": [{"id": "touch.hand-massage-giving", "category": "touch", "title": "Giving a hand massage"}]}))

@@ -7,9 +7,8 @@ import sqlite3
 import stat
 
 from hearthside.plugins.matcher import crypto
-from hearthside.testing import Member
-from matcher_testing import data_dir  # noqa: F401  (the matcher's tests keep their data in memory)
-from matcher_testing import IDS, X, Y, couple_id_of, matches, own, put, reveal
+from hearthside.testing import Member, couple_id_of
+from matcher_testing import IDS, X, Y, matches, own, put, reveal
 
 NOTE = "NOTE-MARKER-maybe-if-we-light-candles"
 TITLE = "TITLE-MARKER-a-picnic-by-the-lake"

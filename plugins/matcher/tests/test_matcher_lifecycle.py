@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 from hearthside.testing import PASSWORD
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, shared_server  # noqa: F401
 from matcher_testing import X, Y, Z, events_after, last_event_id, matches, own, put, reveal
 
 
@@ -22,8 +20,8 @@ def forget(member) -> None:
     assert answer.status_code == 200 and "matcher" in answer.json["plugins"], answer.json
 
 
-def test_the_export_holds_my_own_answers_and_never_my_partners(couple):
-    ann, bob = couple
+def test_the_export_holds_my_own_answers_and_never_my_partners(pair):
+    ann, bob = pair
     put(ann, {X: "yes", Y: "maybe"}, notes={Y: "ANN-NOTE"})
     put(bob, {X: "no", Z: "yes"}, notes={Z: "BOB-NOTE"})
     bob_item = bob.post("/api/v1/matcher/items", json={"title": "Bob's idea"}).json["item"]
@@ -50,8 +48,8 @@ def test_the_export_holds_my_own_answers_and_never_my_partners(couple):
     assert "ANN-NOTE" not in whole
 
 
-def test_forget_removes_what_i_own_and_keeps_my_partners(couple):
-    ann, bob = couple
+def test_forget_removes_what_i_own_and_keeps_my_partners(pair):
+    ann, bob = pair
     put(ann, {X: "yes", Y: "yes"}, notes={X: "ANN-NOTE"})
     put(bob, {X: "yes", Y: "yes"}, notes={Y: "BOB-NOTE"})
     ann_item = ann.post("/api/v1/matcher/items", json={"title": "Ann's idea"}).json["item"]

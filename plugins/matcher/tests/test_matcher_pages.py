@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from hearthside.testing import PASSWORD
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, shared_server  # noqa: F401
 
 PAGES = ("/matcher", "/matcher/compare", "/matcher/list")
 
@@ -17,12 +15,12 @@ def signed_in(app, member):
     return client
 
 
-def test_pages_are_for_signed_in_members_only(app, couple):
-    anonymous = app.test_client()
+def test_pages_are_for_signed_in_members_only(shared_app, pair):
+    anonymous = shared_app.test_client()
     for path in PAGES:
         answer = anonymous.get(path)
         assert answer.status_code == 302 and "/signin" in answer.headers["Location"]
-    browser = signed_in(app, couple[0])
+    browser = signed_in(shared_app, pair[0])
     for path in PAGES:
         answer = browser.get(path)
         assert answer.status_code == 200, path
@@ -33,13 +31,13 @@ def test_pages_are_for_signed_in_members_only(app, couple):
     assert browser.get("/matcher/static/matcher.js").status_code == 200
 
 
-def test_the_menu_links_to_the_matcher(app, couple):
-    text = signed_in(app, couple[0]).get("/").get_data(as_text=True)
+def test_the_menu_links_to_the_matcher(shared_app, pair):
+    text = signed_in(shared_app, pair[0]).get("/").get_data(as_text=True)
     assert 'href="/matcher"' in text and "Yes / no / maybe" in text
 
 
-def test_the_pages_say_what_the_results_tell_and_what_they_do_not(app, couple):
-    browser = signed_in(app, couple[0])
+def test_the_pages_say_what_the_results_tell_and_what_they_do_not(shared_app, pair):
+    browser = signed_in(shared_app, pair[0])
     answer_page = " ".join(browser.get("/matcher").get_data(as_text=True).split())
     assert "your partner never sees them" in answer_page and "only you will ever see it" in answer_page
     assert "Skip" in answer_page and "Back" in answer_page and "data-progress" in answer_page

@@ -13,11 +13,8 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hearthside.testing import onboard_couple
-# fixtures: one shared server per module, a new couple per test, data in memory
-from matcher_testing import app, client, couple, data_dir, other_couple, shared_server  # noqa: F401
-from matcher_testing import (IDS, SCOPE, X, Y, Z, connect, events_after, last_event_id, matches, newest_event_id,
-                             own, pair_device, put, received, reveal)
+from hearthside.testing import listen, onboard_couple, pair_device
+from matcher_testing import IDS, SCOPE, X, Y, Z, events_after, last_event_id, matches, newest_event_id, own, put, reveal
 
 RANK = {"no": 0, "maybe": 1, "yes": 2}
 VOLATILE = ("id", "created_at")
@@ -60,7 +57,7 @@ def test_what_a_partner_can_read_depends_only_on_the_mutual_tiers(make_app):
     With no cool-down, so that every change of Bob's counts at once (the hardest case)."""
     app = make_app(flags={"plugins.matcher.raise_cooldown_days": 0})
     ann, bob = onboard_couple(app.test_client())
-    ann_socket = connect(app, ann.token)
+    ann_socket = listen(app, ann.token)
 
     revealed = [False]
 
@@ -72,11 +69,11 @@ def test_what_a_partner_can_read_depends_only_on_the_mutual_tiers(make_app):
             reveal(ann, bob, granted=reveal_on)
             revealed[0] = reveal_on
         marker = newest_event_id(app)
-        ann_socket.get_received()
+        ann_socket.received()
         assert put(bob, bob_answers).status_code == 200
         seen = observe(ann)
         seen["events"] = stable(events_after(ann, marker))
-        seen["live"] = stable(received(ann_socket))
+        seen["live"] = stable(ann_socket.received())
         return seen
 
     @settings(max_examples=30, deadline=None, database=None,
@@ -99,15 +96,15 @@ def test_what_a_partner_can_read_depends_only_on_the_mutual_tiers(make_app):
 # -- specific probes ---------------------------------------------------------------------------------
 
 
-def test_while_the_reveal_is_off_the_partner_hears_nothing_at_all(app, couple):
-    ann, bob = couple
+def test_while_the_reveal_is_off_the_partner_hears_nothing_at_all(shared_app, pair):
+    ann, bob = pair
     put(ann, {X: "yes", Y: "yes"})
-    ann_socket = connect(app, ann.token)
-    marker = newest_event_id(app)
+    ann_socket = listen(shared_app, ann.token)
+    marker = newest_event_id(shared_app)
     before = own(ann)
     put(bob, {X: "yes", Y: "no", Z: "maybe"}, notes={X: "BOB-NOTE"})
     put(bob, {X: "no"})
-    assert events_after(ann, marker) == [] and received(ann_socket) == []
+    assert events_after(ann, marker) == [] and ann_socket.received() == []
     assert own(ann) == before and matches(ann).status_code == 403
     ann_socket.disconnect()
 
@@ -125,12 +122,13 @@ def test_unanswered_and_no_look_the_same_to_the_partner(make_app, data_dir):
     assert seen[0] == seen[1]
 
 
-def test_answer_changes_reach_only_the_author_live(app, couple):
-    ann, bob = couple
+def test_answer_changes_reach_only_the_author_live(shared_app, pair):
+    ann, bob = pair
     wall = pair_device(ann)
-    sockets = {"ann": connect(app, ann.token), "bob": connect(app, bob.token), "wall": connect(app, wall.token)}
+    sockets = {"ann": listen(shared_app, ann.token), "bob": listen(shared_app, bob.token),
+               "wall": listen(shared_app, wall.token)}
     put(ann, {X: "maybe"}, notes={X: "ANN-NOTE"})
-    got = {name: received(sio) for name, sio in sockets.items()}
+    got = {name: sio.received() for name, sio in sockets.items()}
     assert [e["type"] for e in got["ann"]] == ["matcher.answers.saved"]
     assert got["ann"][0]["visibility"] == "private" and got["ann"][0]["audience_id"] == ann.id
     assert got["ann"][0]["payload"] == {"count": 1, "summary": "You updated your yes / no / maybe list."}
@@ -140,50 +138,50 @@ def test_answer_changes_reach_only_the_author_live(app, couple):
         sio.disconnect()
 
 
-def test_match_changes_are_announced_only_while_revealed_and_only_when_they_move(app, couple):
-    ann, bob = couple
-    sockets = {"ann": connect(app, ann.token), "bob": connect(app, bob.token)}
+def test_match_changes_are_announced_only_while_revealed_and_only_when_they_move(shared_app, pair):
+    ann, bob = pair
+    sockets = {"ann": listen(shared_app, ann.token), "bob": listen(shared_app, bob.token)}
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     for sio in sockets.values():
-        sio.get_received()
+        sio.received()
     reveal(ann, bob)
     for sio in sockets.values():
-        assert "matcher.matches.changed" not in [e["type"] for e in received(sio)]
+        assert "matcher.matches.changed" not in [e["type"] for e in sio.received()]
     put(bob, {X: "maybe"})  # moves X from both_yes to worth_discussing
-    ann_got, bob_got = received(sockets["ann"]), received(sockets["bob"])
+    ann_got, bob_got = sockets["ann"].received(), sockets["bob"].received()
     assert [e["type"] for e in ann_got] == ["matcher.matches.changed"]
     assert ann_got[0]["actor_id"] is None and ann_got[0]["payload"] == {
         "summary": "Your shared yes / no / maybe results changed."}
     assert [e["type"] for e in bob_got] == ["matcher.answers.saved", "matcher.matches.changed"]
     put(bob, {Y: "yes"})  # Ann never answered Y: nothing mutual moves
-    assert received(sockets["ann"]) == []
+    assert sockets["ann"].received() == []
     for sio in sockets.values():
         sio.disconnect()
 
 
-def test_revoking_drops_the_results_at_once_on_every_screen(app, couple):
-    ann, bob = couple
+def test_revoking_drops_the_results_at_once_on_every_screen(shared_app, pair):
+    ann, bob = pair
     wall = pair_device(ann)
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     reveal(ann, bob)
     assert matches(bob).json["both_yes"] == [X]
-    sockets = {"bob": connect(app, bob.token), "wall": connect(app, wall.token)}
+    sockets = {"bob": listen(shared_app, bob.token), "wall": listen(shared_app, wall.token)}
     reveal(ann, granted=False)
-    bob_got = received(sockets["bob"])
+    bob_got = sockets["bob"].received()
     assert {"type": "consent.changed", "payload": {"scope": SCOPE, "active": False}}.items() <= \
         {"type": bob_got[0]["type"], "payload": bob_got[0]["payload"]}.items()
     assert matches(bob).status_code == 403 and matches(ann).status_code == 403
-    wall_got = received(sockets["wall"])
+    wall_got = sockets["wall"].received()
     assert not any(e["type"].startswith("matcher.") for e in wall_got)
     assert X not in str(wall_got)
     for sio in sockets.values():
         sio.disconnect()
 
 
-def test_error_messages_do_not_depend_on_the_partner(couple):
-    ann, bob = couple
+def test_error_messages_do_not_depend_on_the_partner(pair):
+    ann, bob = pair
     errors = []
     for ann_says in ("yes", "no", "maybe"):
         put(ann, {X: ann_says, Y: ann_says})
@@ -196,9 +194,9 @@ def test_error_messages_do_not_depend_on_the_partner(couple):
     assert by_partner["yes"] == by_partner["no"] == by_partner["maybe"]
 
 
-def test_my_own_answers_do_not_depend_on_the_partner(couple):
+def test_my_own_answers_do_not_depend_on_the_partner(pair):
     """Bob's writes and reads answer the same whatever Ann said (with the reveal on and off)."""
-    ann, bob = couple
+    ann, bob = pair
     seen = []
     for reveal_on in (False, True):
         for ann_says in ("yes", "no"):
@@ -211,8 +209,8 @@ def test_my_own_answers_do_not_depend_on_the_partner(couple):
     assert seen[0][1:] == seen[1][1:] and seen[2][1:] == seen[3][1:]
 
 
-def test_the_wall_shows_nothing_from_the_matcher_ever(app, couple):
-    ann, bob = couple
+def test_the_wall_shows_nothing_from_the_matcher_ever(shared_app, pair):
+    ann, bob = pair
     wall = pair_device(ann)
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
@@ -227,22 +225,22 @@ def test_the_wall_shows_nothing_from_the_matcher_ever(app, couple):
     assert X not in str(wall_events)
 
 
-def test_another_couple_hears_nothing(app, couple, other_couple):
-    ann, bob = couple
-    cat, _dan = other_couple
-    cat_socket = connect(app, cat.token)
+def test_another_couple_hears_nothing(shared_app, pair, other_pair):
+    ann, bob = pair
+    cat, _dan = other_pair
+    cat_socket = listen(shared_app, cat.token)
     marker = last_event_id(cat)
     put(ann, {X: "yes"})
     put(bob, {X: "yes"})
     reveal(ann, bob)
     put(bob, {X: "maybe"})
     ann.post("/api/v1/matcher/items", json={"title": "A weekend away"})
-    assert received(cat_socket) == [] and events_after(cat, marker) == []
+    assert cat_socket.received() == [] and events_after(cat, marker) == []
     cat_socket.disconnect()
 
 
-def test_nothing_private_reaches_the_log(app, couple, caplog):
-    ann, bob = couple
+def test_nothing_private_reaches_the_log(shared_app, pair, caplog):
+    ann, bob = pair
     caplog.set_level(logging.DEBUG)
     put(ann, {X: "yes", Y: "maybe"}, notes={X: "LOG-NOTE-MARKER"})
     put(bob, {X: "yes", "made.up": "maybe"})

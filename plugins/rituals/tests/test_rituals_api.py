@@ -4,34 +4,19 @@ every bad input answered with a clear 4xx JSON error that writes nothing."""
 from __future__ import annotations
 
 import pytest
-from rituals_testing import create, events, mine, occ, patch, shared, table_counts  # noqa: F401 (shared: a fixture)
+from rituals_testing import create, events, mine, occ, table_counts
 
-from tests.conftest import join_new_couple
-
-
-@pytest.fixture
-def app(shared):
-    return shared.app
+from hearthside.testing import join_new_couple
 
 
-@pytest.fixture
-def client(shared):
-    return shared.client
-
-
-@pytest.fixture
-def couple(shared):
-    return shared.ann, shared.bob
-
-
-def test_templates_cover_the_couples_rhythms(couple):
-    ann, _ = couple
+def test_templates_cover_the_couples_rhythms(shared_couple):
+    ann, _ = shared_couple
     kinds = [t["kind"] for t in ann.get("/api/v1/rituals/templates").json["templates"]]
     assert kinds == ["checkin", "date", "morning", "review", "therapy", "custom"]
 
 
-def test_create_from_a_template_fills_in_the_rest(couple):
-    ann, bob = couple
+def test_create_from_a_template_fills_in_the_rest(shared_couple):
+    ann, bob = shared_couple
     ritual = create(ann, template="checkin", start="2024-03-03T19:00")
     assert ritual["title"] == "Weekly check-in" and ritual["rrule"] == "FREQ=WEEKLY;BYDAY=SU"
     assert ritual["participants"] == [ann.id, bob.id] and ritual["time_zone"] == "Europe/Berlin"
@@ -43,8 +28,8 @@ def test_create_from_a_template_fills_in_the_rest(couple):
     assert created and created[-1]["visibility"] == "couple" and "Weekly check-in" in created[-1]["payload"]["summary"]
 
 
-def test_custom_ritual_with_every_field(couple):
-    ann, bob = couple
+def test_custom_ritual_with_every_field(shared_couple):
+    ann, bob = shared_couple
     ritual = create(ann, template="custom", title="Walk by the river", description="No phones.", location="The river",
                     start="2024-04-02T18:00", duration_minutes=40, rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH",
                     participants=[bob.id])
@@ -78,42 +63,42 @@ BAD_CREATES = [
 
 
 @pytest.mark.parametrize("body, code", BAD_CREATES)
-def test_bad_creates_are_refused_and_write_nothing(app, couple, body, code):
-    ann, _ = couple
-    before = table_counts(app)
+def test_bad_creates_are_refused_and_write_nothing(shared_app, shared_couple, body, code):
+    ann, _ = shared_couple
+    before = table_counts(shared_app)
     answer = ann.post("/api/v1/rituals", json=body)
     assert answer.status_code == 400, answer.json
     assert answer.json["error"]["code"] == code and answer.json["error"]["message"]
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
 
 
-def test_a_member_of_another_couple_is_an_unknown_member(app, client, couple):
-    ann, _ = couple
-    cat, _dan = join_new_couple(client, ann)
+def test_a_member_of_another_couple_is_an_unknown_member(shared, shared_couple):
+    ann, _ = shared_couple
+    cat, _dan = join_new_couple(shared.client, ann)
     answer = ann.post("/api/v1/rituals", json={"template": "date", "start": "2024-03-03T19:00",
                                                 "participants": [ann.id, cat.id]})
     assert answer.status_code == 400 and answer.json["error"]["code"] == "unknown_member"
 
 
-def test_bodies_that_are_not_objects_are_refused(couple):
-    ann, _ = couple
+def test_bodies_that_are_not_objects_are_refused(shared_couple):
+    ann, _ = shared_couple
     assert ann.post("/api/v1/rituals", data="[1]", content_type="application/json").status_code == 400
     assert ann.post("/api/v1/rituals").json["error"]["code"] == "body_required"
 
 
-def test_edit_pause_resume_archive(couple):
-    ann, bob = couple
+def test_edit_pause_resume_archive(shared_couple):
+    ann, bob = shared_couple
     ritual = create(ann)
     rid = ritual["id"]
-    edited = patch(bob, f"/api/v1/rituals/{rid}", json={"title": "Sunday talk", "start": "2024-03-03T18:30",
+    edited = bob.patch(f"/api/v1/rituals/{rid}", json={"title": "Sunday talk", "start": "2024-03-03T18:30",
                                                       "rrule": "FREQ=WEEKLY;BYDAY=SA"})
     assert edited.status_code == 200, edited.json
     assert edited.json["title"] == "Sunday talk" and edited.json["start"] == "2024-03-09T18:30"  # first Saturday
-    paused = patch(ann, f"/api/v1/rituals/{rid}", json={"status": "paused"}).json
+    paused = ann.patch(f"/api/v1/rituals/{rid}", json={"status": "paused"}).json
     assert paused["status"] == "paused" and paused["next"] is None
     assert mine(ann.get("/api/v1/rituals/occurrences?from=2024-03-01&to=2024-03-31").json["occurrences"], rid) == []
-    assert patch(ann, f"/api/v1/rituals/{rid}", json={"status": "active"}).json["next"] is not None
-    patch(ann, f"/api/v1/rituals/{rid}", json={"status": "archived"})
+    assert ann.patch(f"/api/v1/rituals/{rid}", json={"status": "active"}).json["next"] is not None
+    ann.patch(f"/api/v1/rituals/{rid}", json={"status": "archived"})
     assert mine(ann.get("/api/v1/rituals").json["rituals"], rid) == []
     assert [r["id"] for r in mine(ann.get("/api/v1/rituals?include=archived").json["rituals"], rid)] == [rid]
     summaries = [e["payload"]["summary"] for e in events(ann, "rituals.ritual_updated")]
@@ -127,18 +112,18 @@ def test_edit_pause_resume_archive(couple):
     ({"start": "2024-13-45T19:00"}, "invalid_field"),
     ({"nickname": "x"}, "unknown_field"),
 ])
-def test_bad_edits_change_nothing(app, couple, body, code):
-    ann, _ = couple
+def test_bad_edits_change_nothing(shared_app, shared_couple, body, code):
+    ann, _ = shared_couple
     ritual = create(ann)
-    before = table_counts(app)
-    answer = patch(ann, f"/api/v1/rituals/{ritual['id']}", json=body)
+    before = table_counts(shared_app)
+    answer = ann.patch(f"/api/v1/rituals/{ritual['id']}", json=body)
     assert answer.status_code == 400 and answer.json["error"]["code"] == code
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
     assert ann.get(f"/api/v1/rituals/{ritual['id']}").json == {**ritual, "next": ritual["next"]}
 
 
-def test_unknown_ritual_and_occurrence_are_404(couple):
-    ann, _ = couple
+def test_unknown_ritual_and_occurrence_are_404(shared_couple):
+    ann, _ = shared_couple
     ritual = create(ann)
     assert ann.get("/api/v1/rituals/999").json["error"]["code"] == "ritual_not_found"
     for key in ("2024-03-04T19:00", "2024-03-03T19:01", "yesterday", "2024-02-25T19:00"):
@@ -146,8 +131,8 @@ def test_unknown_ritual_and_occurrence_are_404(couple):
         assert answer.status_code == 404 and answer.json["error"]["code"] == "occurrence_not_found", key
 
 
-def test_occurrences_between_dates_and_their_errors(couple):
-    ann, _ = couple
+def test_occurrences_between_dates_and_their_errors(shared_couple):
+    ann, _ = shared_couple
     first = create(ann, start="2024-03-03T19:00")["id"]
     second = create(ann, template="review", start="2024-03-01T18:00")["id"]  # first Sunday of the month, 18:00
     found = mine(ann.get("/api/v1/rituals/occurrences?from=2024-03-01&to=2024-03-17").json["occurrences"],
@@ -161,8 +146,8 @@ def test_occurrences_between_dates_and_their_errors(couple):
         assert answer.status_code == 400 and answer.json["error"]["code"] == code
 
 
-def test_mark_done_skip_and_plan_again_without_touching_the_series(couple):
-    ann, bob = couple
+def test_mark_done_skip_and_plan_again_without_touching_the_series(shared_couple):
+    ann, bob = shared_couple
     rid = create(ann)["id"]
     done = bob.put(occ(rid, "2024-03-10T19:00", "/status"), json={"status": "done"})
     assert done.status_code == 200 and done.json["status"] == "done" and done.json["marked_by"] == bob.id
@@ -176,8 +161,8 @@ def test_mark_done_skip_and_plan_again_without_touching_the_series(couple):
     assert [o["key"] for o in found] == ["2024-03-10T19:00", "2024-03-17T19:00", "2024-03-24T19:00"]
 
 
-def test_move_one_occurrence_and_put_it_back(couple):
-    ann, bob = couple
+def test_move_one_occurrence_and_put_it_back(shared_couple):
+    ann, bob = shared_couple
     rid = create(ann)["id"]
     moved = bob.put(occ(rid, "2024-03-10T19:00", "/move"), json={"start": "2024-03-11T20:15", "end": "2024-03-11T21:00"})
     assert moved.status_code == 200, moved.json
@@ -202,28 +187,28 @@ def test_move_one_occurrence_and_put_it_back(couple):
     ({"start": "2024-03-11T20:00", "duration_minutes": 2}, "invalid_field"),
     ({"start": "2024-03-11T20:00", "where": "home"}, "unknown_field"),
 ])
-def test_bad_moves_change_nothing(app, couple, body, code):
-    ann, _ = couple
+def test_bad_moves_change_nothing(shared_app, shared_couple, body, code):
+    ann, _ = shared_couple
     rid = create(ann)["id"]
-    before = table_counts(app)
+    before = table_counts(shared_app)
     answer = ann.put(occ(rid, "2024-03-10T19:00", "/move"), json=body)
     assert answer.status_code == 400 and answer.json["error"]["code"] == code
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
 
 
-def test_bad_status_changes_nothing(app, couple):
-    ann, _ = couple
+def test_bad_status_changes_nothing(shared_app, shared_couple):
+    ann, _ = shared_couple
     rid = create(ann)["id"]
-    before = table_counts(app)
+    before = table_counts(shared_app)
     for body in ({"status": "missed"}, {}, {"status": "done", "why": "x"}):
         answer = ann.put(occ(rid, "2024-03-10T19:00", "/status"), json=body)
         assert answer.status_code == 400
     assert ann.put(occ(rid, "2024-03-11T19:00", "/status"), json={"status": "done"}).status_code == 404
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
 
 
-def test_therapy_homework_can_be_added_ticked_and_removed(couple):
-    ann, bob = couple
+def test_therapy_homework_can_be_added_ticked_and_removed(shared_couple):
+    ann, bob = shared_couple
     rid = create(ann, template="therapy", start="2024-03-05T17:00")["id"]
     base = occ(rid, "2024-03-05T17:00")
     item = ann.post(base + "/homework", json={"text": "Ten minutes of daily dialogue"})
@@ -236,11 +221,11 @@ def test_therapy_homework_can_be_added_ticked_and_removed(couple):
     assert ann.get(base).json["homework"] == {"total": 0, "done": 0}
 
 
-def test_homework_errors_write_nothing(app, couple):
-    ann, _ = couple
+def test_homework_errors_write_nothing(shared_app, shared_couple):
+    ann, _ = shared_couple
     therapy = create(ann, template="therapy", start="2024-03-05T17:00")["id"]
     checkin = create(ann)["id"]
-    before = table_counts(app)
+    before = table_counts(shared_app)
     cases = [
         (ann.post(occ(checkin, "2024-03-03T19:00", "/homework"), json={"text": "x"}), 400, "not_therapy"),
         (ann.post(occ(therapy, "2024-03-05T17:00", "/homework"), json={"text": "  "}), 400, "invalid_field"),
@@ -251,14 +236,14 @@ def test_homework_errors_write_nothing(app, couple):
     ]
     for answer, status, code in cases:
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code)
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
     item = ann.post(occ(therapy, "2024-03-05T17:00", "/homework"), json={"text": "x"}).json
     answer = ann.put(occ(therapy, "2024-03-05T17:00", f"/homework/{item['id']}"), json={"done": "yes"})
     assert answer.status_code == 400
 
 
-def test_reminder_offsets_are_my_own(couple):
-    ann, bob = couple
+def test_reminder_offsets_are_my_own(shared_couple):
+    ann, bob = shared_couple
     rid = create(ann)["id"]
     assert ann.put(f"/api/v1/rituals/{rid}/reminders", json={"offsets": [30, 1440, 30]}).json["offsets"] == [1440, 30]
     assert bob.get(f"/api/v1/rituals/{rid}/reminders").json["offsets"] == [1440, 30]  # bob: still the default
@@ -269,20 +254,20 @@ def test_reminder_offsets_are_my_own(couple):
     assert events(bob, "rituals.reminders_changed") == []
 
 
-def test_bad_reminder_offsets_and_non_participants(app, couple):
-    ann, bob = couple
+def test_bad_reminder_offsets_and_non_participants(shared_app, shared_couple):
+    ann, bob = shared_couple
     rid = create(ann, participants=[ann.id])["id"]
-    before = table_counts(app)
+    before = table_counts(shared_app)
     for body in ({"offsets": [-5]}, {"offsets": [99999]}, {"offsets": "30"}, {"offsets": [1, 2, 3, 4, 5, 6]},
                  {"offsets": [True]}, {}):
         assert ann.put(f"/api/v1/rituals/{rid}/reminders", json=body).status_code == 400, body
     answer = bob.put(f"/api/v1/rituals/{rid}/reminders", json={"offsets": [30]})
     assert answer.status_code == 403 and answer.json["error"]["code"] == "not_a_participant"
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before
 
 
-def test_quiet_hours_are_private_settings(couple):
-    ann, bob = couple
+def test_quiet_hours_are_private_settings(shared_couple):
+    ann, bob = shared_couple
     answer = ann.put("/api/v1/rituals/settings", json={"quiet_hours": {"start": "22:00", "end": "07:00"}})
     assert answer.status_code == 200 and answer.json["quiet_hours"] == {"start": "22:00", "end": "07:00"}
     assert bob.get("/api/v1/rituals/settings").json["quiet_hours"] is None
@@ -296,8 +281,8 @@ def test_quiet_hours_are_private_settings(couple):
     {"quiet_hours": {"start": "22:00", "end": "22:00"}}, {"quiet_hours": "night"}, {},
     {"quiet_hours": {"start": "22:00", "end": "07:00", "days": "all"}},
 ])
-def test_bad_quiet_hours_change_nothing(app, couple, body):
-    ann, _ = couple
-    before = table_counts(app)
+def test_bad_quiet_hours_change_nothing(shared_app, shared_couple, body):
+    ann, _ = shared_couple
+    before = table_counts(shared_app)
     assert ann.put("/api/v1/rituals/settings", json=body).status_code == 400
-    assert table_counts(app) == before
+    assert table_counts(shared_app) == before

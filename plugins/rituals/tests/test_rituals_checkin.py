@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from rituals_testing import (REVEAL, create, events, grant, live_client, occ, pair_device, patch,  # noqa: F401
-                             received, shared, table_counts)
+from rituals_testing import REVEAL, create, events, grant, occ, table_counts
 
-from tests.conftest import join_new_couple
+from hearthside.testing import join_new_couple, listen, pair_device
 
 KEY = "2024-03-10T19:00"
 ANN_SECRET = "ANN-PRIVATE-ANSWER-about-the-hard-week"
@@ -142,16 +141,16 @@ def test_live_only_the_right_people_hear_and_never_an_answer(world):
     shared, wall, cat = world
     ann, bob = shared.ann, shared.bob
     rid = fresh_checkin(shared)
-    sockets = {name: live_client(shared.app, member.token)
+    sockets = {name: listen(shared.app, member.token)
                for name, member in {"ann": ann, "bob": bob, "wall": wall, "cat": cat}.items()}
     try:
         ann.put(occ(rid, KEY, "/checkin"), json={"answers": {"hard": ANN_SECRET}})
-        heard = {name: received(sio) for name, sio in sockets.items()}
+        heard = {name: sio.received() for name, sio in sockets.items()}
         assert [e["type"] for e in heard["bob"]] == ["rituals.checkin_submitted"]
         assert [e["type"] for e in heard["ann"]] == ["rituals.checkin_submitted"]
         assert heard["wall"] == [] and heard["cat"] == []
         bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": BOB_SECRET}})
-        heard.update({name: heard[name] + received(sio) for name, sio in sockets.items()})
+        heard.update({name: heard[name] + sio.received() for name, sio in sockets.items()})
         for name in ("ann", "bob"):
             assert "rituals.checkin_revealed" in [e["type"] for e in heard[name]]
         assert all(e["visibility"] == "dashboard" for e in heard["wall"]) and heard["cat"] == []
@@ -185,7 +184,7 @@ def test_editing_participants_never_reveals_a_partners_answers(world):
     answered = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
     assert answered.status_code == 200
     for participants in ([bob.id], [ann.id, bob.id]):
-        assert patch(ann, f"/api/v1/rituals/{rid}", json={"participants": participants}).status_code == 200
+        assert ann.patch(f"/api/v1/rituals/{rid}", json={"participants": participants}).status_code == 200
         refused = ann.get(occ(rid, KEY, "/checkin/reveal"))
         assert refused.status_code == 409 and refused.json["error"]["code"] == "not_revealed_yet"
         assert not bobs_answer_visible_to_ann(shared, rid)
@@ -203,7 +202,7 @@ def test_the_participants_of_an_answered_checkin_are_frozen(world):
     grant(REVEAL, ann, bob)
     rid = fresh_checkin(shared)
     bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid)}})
-    patch(ann, f"/api/v1/rituals/{rid}", json={"participants": [ann.id]})
+    ann.patch(f"/api/v1/rituals/{rid}", json={"participants": [ann.id]})
     state = ann.get(occ(rid, KEY, "/checkin")).json
     assert [(p["id"], p["submitted"]) for p in state["participants"]] == [(ann.id, False), (bob.id, True)]
     assert ann.get(occ(rid, KEY)).json["participants"] == [ann.id, bob.id]

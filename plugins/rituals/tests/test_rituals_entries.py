@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rituals_testing import hs_of, patch, shared  # noqa: F401
+from hearthside.testing import hs_of
 
 
 def announce(shared, couple_id: int, **entry):
@@ -27,7 +27,7 @@ def test_a_planned_session_becomes_a_one_off_with_reminders_and_a_feed_entry(sha
     assert [(o["start"], o["status"]) for o in listed] == [("2024-05-03T20:00+02:00", "upcoming")]
     ritual = ann.get(f"/api/v1/rituals/{listed[0]['ritual_id']}").json
     assert ritual["source"] == "touch" and ritual["my_reminders"] == [1440, 30]
-    edit = patch(ann, f"/api/v1/rituals/{ritual['id']}", json={"title": "Renamed"})
+    edit = ann.patch(f"/api/v1/rituals/{ritual['id']}", json={"title": "Renamed"})
     assert edit.status_code == 409 and edit.json["error"]["code"] == "managed_elsewhere"
     assert announce(shared, couple_id, start="2024-05-04T18:30:00+00:00") == {"rituals": True}  # same key: moved
     assert [o["start"] for o in entry_occurrences(ann)] == ["2024-05-04T20:30+02:00"]

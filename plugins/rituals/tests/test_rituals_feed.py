@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from rituals_testing import create, events, occ, shared  # noqa: F401
+from rituals_testing import create, events, occ
 
 from hearthside.plugins.rituals.ical import escape, fold, transitions
-from tests.conftest import join_new_couple
+from hearthside.testing import join_new_couple
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET_ANSWER = "FEED-MUST-NEVER-CARRY-THIS-ANSWER"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from hearthside.testing import sign_in_browser
-from rituals_testing import create, occ, shared  # noqa: F401  (shared is a fixture)
+from rituals_testing import create, occ
 
 
 def page(browser, path: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from rituals_testing import create, occ, pair_device
+from rituals_testing import create, occ
 
 from hearthside.app import create_app
-from tests.conftest import join_new_couple, onboard_couple
+from hearthside.testing import join_new_couple, onboard_couple, pair_device
 
 KEY = "2024-03-10T19:00"
 TITLE = "ZEPHYR-RITUAL-TITLE"
@@ -120,7 +120,7 @@ def test_pages_are_for_signed_in_members_of_the_couple(world):
                  f"/rituals/{checkin}/occurrences/{KEY}", "/rituals/settings", "/rituals/new"):
         answer = client.get(path)
         assert answer.status_code == 302 and "/signin" in answer.headers["Location"], path
-    from tests.conftest import PASSWORD
+    from hearthside.testing import PASSWORD
 
     browser = world["app"].test_client()
     assert browser.post("/api/v1/auth/session", json={"username": "cat", "password": PASSWORD}).status_code == 200

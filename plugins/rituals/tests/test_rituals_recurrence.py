@@ -113,7 +113,7 @@ def test_rules_in_plain_words():
 
 def test_through_the_api_a_us_couple_keeps_its_times_across_both_changes(make_app):
     """End to end: a New York couple's rituals, read back from the API in their zone."""
-    from tests.conftest import PASSWORD
+    from hearthside.testing import PASSWORD
 
     client = make_app().test_client()
     answer = client.post("/api/v1/onboarding", json={

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from rituals_testing import FakeClock, create, events, hs_of, live_client, pair_device, received, utc
+from rituals_testing import create, events, utc
 
 from hearthside.plugins.rituals.reminders import JOB_ID
-from tests.conftest import onboard_couple
+from hearthside.testing import FakeClock, hs_of, listen, onboard_couple, pair_device
 
 # Sunday 10 March 2024, 19:00 in Berlin is 18:00 UTC.
 START = utc(2024, 3, 10, 18, 0)
@@ -46,7 +46,7 @@ def test_a_reminder_fires_once_on_time_and_only_for_its_member(world):
     ann.put(f"/api/v1/rituals/{rid}/reminders", json={"offsets": [30]})
     bob.put(f"/api/v1/rituals/{rid}/reminders", json={"offsets": []})
     wall = pair_device(ann)
-    sockets = {name: live_client(app, who.token) for name, who in {"ann": ann, "bob": bob, "wall": wall}.items()}
+    sockets = {name: listen(app, who.token) for name, who in {"ann": ann, "bob": bob, "wall": wall}.items()}
     try:
         tick(scheduler, clock, START - timedelta(minutes=31))
         tick(scheduler, clock, START - timedelta(minutes=30, seconds=1))
@@ -61,7 +61,7 @@ def test_a_reminder_fires_once_on_time_and_only_for_its_member(world):
             tick(scheduler, clock, START - timedelta(minutes=30) + timedelta(minutes=later))
         assert len(reminders_of(ann)) == 1  # once
         assert reminders_of(bob) == []
-        heard = {name: [e["type"] for e in received(sio)] for name, sio in sockets.items()}
+        heard = {name: [e["type"] for e in sio.received()] for name, sio in sockets.items()}
         assert heard["ann"].count("rituals.reminder") == 1
         assert "rituals.reminder" not in heard["bob"] and "rituals.reminder" not in heard["wall"]
     finally:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from rituals_testing import (REVEAL, WALL_SCOPE, create, events, grant, live_client, occ, pair_device, received,
-                             shared)  # noqa: F401
+from rituals_testing import REVEAL, WALL_SCOPE, create, events, grant, occ
 
 from hearthside.plugins.rituals import model, progress
+from hearthside.testing import listen, pair_device
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +30,13 @@ def today_at(hour: int, minute: int = 0) -> str:
 def test_the_wall_card_shows_today_and_next_only_with_consent_and_live(shared, wall):
     ann, bob = shared.ann, shared.bob
     assert rituals_card(wall) == []  # no consent yet
-    sio = live_client(shared.app, wall.token)
+    sio = listen(shared.app, wall.token)
     try:
         grant(WALL_SCOPE, ann, bob)
-        received(sio)
+        sio.received()
         create(ann, template="custom", title="Tea on the balcony", start=today_at(23, 59), rrule="FREQ=DAILY",
                location="ZEPHYR-THERAPIST-ADDRESS", description="private words")
-        heard = received(sio)
+        heard = sio.received()
         assert [e["type"] for e in heard] == ["rituals.wall_refresh"]  # the wall re-reads its cards
         assert heard[0]["payload"] == {}  # nothing in it: not news, only a signal
         card = rituals_card(wall)
@@ -47,9 +47,9 @@ def test_the_wall_card_shows_today_and_next_only_with_consent_and_live(shared, w
         assert "ZEPHYR-THERAPIST-ADDRESS" not in text and "private words" not in text
         grant(WALL_SCOPE, bob, granted=False)
         assert rituals_card(wall) == []
-        received(sio)
+        sio.received()
         create(ann, template="date", start=today_at(23, 58))
-        assert [e for e in received(sio) if e["type"] == "rituals.wall_refresh"] == []  # nothing while off
+        assert [e for e in sio.received() if e["type"] == "rituals.wall_refresh"] == []  # nothing while off
     finally:
         sio.disconnect()
 
@@ -117,7 +117,7 @@ def test_the_trend_shows_my_ratings_and_the_others_only_once_revealed(shared):
 
 
 def test_export_holds_what_i_may_read_and_forget_removes_what_i_own(make_app):
-    from tests.conftest import onboard_couple
+    from hearthside.testing import onboard_couple
 
     app = make_app()
     ann, bob = onboard_couple(app.test_client())
@@ -147,7 +147,7 @@ def test_the_export_shows_the_partners_answers_only_while_revealed_and_consented
     """The other partner's check-in answers reach a member's export exactly as they reach the
     reveal endpoint: after the reveal, and only while both grant rituals.checkin_reveal.
     The partner's reminders and quiet hours never do."""
-    from tests.conftest import onboard_couple
+    from hearthside.testing import onboard_couple
 
     app = make_app()
     ann, bob = onboard_couple(app.test_client())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from touch_testing import API, events_after, jump_to, last_event_id, ok, refused, set_ceiling, snapshot
-from touch_testing import app  # noqa: F401  (the lean app fixture: the core and touch only)
 
 
 def current(member) -> list[dict]:

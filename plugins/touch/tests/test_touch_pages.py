@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from touch_testing import API, ok, practise, set_ceiling, unlock_up_to
-from touch_testing import app  # noqa: F401  (the lean app fixture: the core and touch only)
 
 from hearthside.plugins.touch import progress
-from tests.conftest import PASSWORD
+from hearthside.testing import PASSWORD
 
 
 def browser(app, username: str):

@@ -7,13 +7,18 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from touch_testing import (API, connect, events_after, last_event_id, ok, pair_device, practise, received,
-                           set_ceiling, snapshot, text_of, unlock_up_to)
+from touch_testing import API, events_after, last_event_id, ok, practise, set_ceiling, snapshot, text_of, unlock_up_to
 
-from tests.conftest import PASSWORD, join_new_couple, onboard_couple
+from hearthside.testing import PASSWORD, join_new_couple, listen, onboard_couple, pair_device
 
 NOTE = "ZEPHYR-NOTE-only-annika-may-read"
 PROPOSAL_NOTE = "annika-suggests-a-softer-start"
+
+
+@pytest.fixture
+def app(make_app):
+    """Every installed plugin, not conftest.py's lean app: privacy holds next to the others too."""
+    return make_app()
 
 
 def touch_routes(app) -> list[tuple[str, str]]:
@@ -135,19 +140,19 @@ def cards(wall) -> list[dict]:
 def test_the_wall_card_names_tonights_phase_only_while_both_consent_and_follows_live(app, couple):
     ann, bob = couple
     wall = pair_device(ann)
-    sio = connect(app, wall.token)
+    sio = listen(app, wall.token)
     assert cards(wall) == []                      # no consent yet
     ok(ann.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
     assert cards(wall) == []                      # one of two is not enough
-    assert received(sio) == []
+    assert sio.received() == []
     ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
     first = ok(ann.get(f"{API}/plan"))["plan"]["name"]
     assert cards(wall) == [{"id": "touch.tonight", "title": "Tonight", "body": {"text": first}, "plugin": "touch"}]
-    sio.get_received()
+    sio.received()
     unlock_up_to(ann, bob, 2)                     # both open to more, the next phase unlocked: the plan moves
     second = ok(bob.get(f"{API}/plan"))["plan"]["name"]
     assert second != first
-    assert "touch.wall_refresh" in [e["type"] for e in received(sio)]  # the wall re-reads its card at once
+    assert "touch.wall_refresh" in [e["type"] for e in sio.received()]  # the wall re-reads its card at once
     assert cards(wall)[0]["body"] == {"text": second}
     ok(ann.post(f"{API}/session", json={}), 201)
     ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
@@ -157,9 +162,9 @@ def test_the_wall_card_names_tonights_phase_only_while_both_consent_and_follows_
     ok(ann.delete(f"{API}/session"))
     ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": False}))
     assert cards(wall) == []
-    sio.get_received()
+    sio.received()
     ok(bob.post(f"{API}/step-back"))              # the plan moves, but the wall may not show it now
-    assert [e for e in received(sio) if e["type"].startswith("touch.")] == []
+    assert [e for e in sio.received() if e["type"].startswith("touch.")] == []
     sio.disconnect()
 
 
@@ -169,13 +174,13 @@ def test_with_the_phase_name_on_the_wall_sessions_send_the_wall_nothing(app, cou
     wall = pair_device(ann)
     ok(ann.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
     ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
-    sio = connect(app, wall.token)
-    sio.get_received()
+    sio = listen(app, wall.token)
+    sio.received()
     planned = ok(ann.post(f"{API}/sessions", json={"planned_for": datetime.now(timezone.utc).isoformat()}), 201)
     ok(ann.post(f"{API}/sessions/cancel", json={"session_id": planned["session"]["id"]}))
     ok(bob.post(f"{API}/session", json={}), 201)
     ok(bob.delete(f"{API}/session"))
-    assert [e["type"] for e in received(sio) if e["type"].startswith("touch.")] == []
+    assert [e["type"] for e in sio.received() if e["type"].startswith("touch.")] == []
     assert cards(wall)[0]["body"] == {"text": ok(ann.get(f"{API}/plan"))["plan"]["name"]}
     sio.disconnect()
 
@@ -184,25 +189,25 @@ def test_the_discreet_wall_card_only_says_an_evening_is_planned_and_follows_live
     app = make_app(flags={"plugins.touch.wall_shows_phase_name": False})
     ann, bob = onboard_couple(app.test_client())
     wall = pair_device(ann)
-    sio = connect(app, wall.token)
+    sio = listen(app, wall.token)
     ok(ann.post(f"{API}/sessions", json={"planned_for": datetime.now(timezone.utc).isoformat()}), 201)
     assert cards(wall) == []                      # no consent yet
-    assert received(sio) == []                    # and the wall heard nothing of the plan
+    assert sio.received() == []                    # and the wall heard nothing of the plan
     ok(ann.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
     assert cards(wall) == []                      # one of two is not enough
     ok(bob.put("/api/v1/consents/dashboard.touch", json={"granted": True}))
     assert cards(wall) == [{"id": "touch.tonight", "title": "This evening",
                             "body": {"text": "A quiet evening planned"}, "plugin": "touch"}]
-    sio.get_received()
+    sio.received()
     ok(bob.post(f"{API}/session", json={}), 201)
-    wall_events = received(sio)
+    wall_events = sio.received()
     assert [(e["type"], e["payload"]) for e in wall_events] == [("touch.wall_refresh", {})]  # a content-free nudge
     assert cards(wall)[0]["body"] == {"text": "A quiet evening together"}
     set_ceiling(ann, 3)
     ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
-    assert [e["type"] for e in received(sio)] == []  # lights and ceilings never reach the wall
+    assert [e["type"] for e in sio.received()] == []  # lights and ceilings never reach the wall
     ok(ann.delete(f"{API}/session"))
-    assert [e["type"] for e in received(sio)] == ["touch.wall_refresh"]
+    assert [e["type"] for e in sio.received()] == ["touch.wall_refresh"]
     assert cards(wall) == []                       # the evening's session has happened
     for text in (text_of(ok(wall.get("/api/v1/dashboard"))), text_of(wall.get("/api/v1/events?limit=500").json)):
         assert "Being close" not in text and "presence" not in text and "yellow" not in text

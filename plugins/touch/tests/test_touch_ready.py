@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from touch_testing import (API, events_after, last_event_id, ok, practise, refused, set_ceiling, snapshot,
                            jump_to, only_touch, unlock_up_to)
-from touch_testing import app  # noqa: F401  (the lean app fixture: the core and touch only)
 
 
 def test_ready_opens_only_after_enough_practice(app, couple):
@@ -19,7 +18,7 @@ def test_ready_opens_only_after_enough_practice(app, couple):
 
 
 def test_the_number_of_practice_sessions_is_configurable(make_app):
-    from tests.conftest import onboard_couple
+    from hearthside.testing import onboard_couple
 
     app = make_app(flags={**only_touch(), "plugins.touch.sessions_before_ready": 1})
     ann, bob = onboard_couple(app.test_client())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from touch_testing import API, events_after, last_event_id, ok, practise, refused, text_of
-from touch_testing import app  # noqa: F401  (the lean app fixture: the core and touch only)
 
 SCOPE = "touch.share_reflections"
 NOTE = "NOTE-only-ann-may-read-this"
@@ -70,7 +69,7 @@ def test_shared_counts_only_while_everyone_consents_and_never_notes(app, couple)
 
 
 def test_bad_reflections_are_refused_and_nothing_is_stored(app, client, couple):
-    from tests.conftest import join_new_couple
+    from hearthside.testing import join_new_couple
 
     ann, bob = couple
     (session,) = ended_sessions(ann, 1)

@@ -6,12 +6,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from touch_testing import (API, connect, couple_id_of, events_after, hs_of, last_event_id, ok, pair_device,
-                           only_touch, received, refused, snapshot)
-from touch_testing import app  # noqa: F401  (the lean app fixture: the core and touch only)
+from touch_testing import API, events_after, last_event_id, ok, only_touch, refused, snapshot
 
 from hearthside.plugin_api import hookimpl
-from tests.conftest import onboard_couple
+from hearthside.testing import couple_id_of, hs_of, listen, onboard_couple, pair_device
 
 
 def tomorrow_evening(zone="Europe/Berlin") -> datetime:
@@ -148,17 +146,17 @@ def test_bad_signals_are_refused(app, couple):
 def test_yellow_reaches_the_partner_at_once_and_the_session_goes_on(app, couple):
     ann, bob = couple
     wall = pair_device(ann)
-    sockets = {"ann": connect(app, ann.token), "bob": connect(app, bob.token), "wall": connect(app, wall.token)}
+    sockets = {"ann": listen(app, ann.token), "bob": listen(app, bob.token), "wall": listen(app, wall.token)}
     ok(ann.post(f"{API}/session", json={}), 201)
     for sio in sockets.values():
-        sio.get_received()
+        sio.received()
     answer = ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
     assert answer["session"]["status"] == "running" and answer["signals"][str(ann.id)] == "yellow"
-    bob_got = received(sockets["bob"])
+    bob_got = sockets["bob"].received()
     assert [(e["type"], e["payload"]["signal"], e["payload"]["member_id"]) for e in bob_got] == \
         [("touch.signal", "yellow", ann.id)]
-    assert [e["type"] for e in received(sockets["ann"])] == ["touch.signal"]
-    assert received(sockets["wall"]) == []  # the wall never hears a light
+    assert [e["type"] for e in sockets["ann"].received()] == ["touch.signal"]
+    assert sockets["wall"].received() == []  # the wall never hears a light
     assert ok(bob.get(f"{API}/session"))["signals"] == {str(ann.id): "yellow", str(bob.id): "green"}
     # The safeword "yellow" said as a word is the same light; green lifts it.
     ok(bob.post(f"{API}/session/signal", json={"signal": "Yellow "}))
@@ -171,17 +169,17 @@ def test_yellow_reaches_the_partner_at_once_and_the_session_goes_on(app, couple)
 def red_ends_the_session_and_pauses_everyone(app, couple, word):
     ann, bob = couple
     wall = pair_device(ann)
-    sockets = {"ann": connect(app, ann.token), "bob": connect(app, bob.token), "wall": connect(app, wall.token)}
+    sockets = {"ann": listen(app, ann.token), "bob": listen(app, bob.token), "wall": listen(app, wall.token)}
     ok(ann.post(f"{API}/session", json={}), 201)
     for sio in sockets.values():
-        sio.get_received()
+        sio.received()
     answer = ok(bob.post(f"{API}/session/signal", json={"signal": word}))
     assert answer["session"] is None and answer["pause"]["active"] is True
     assert 19 * 60 < answer["pause"]["seconds_left"] <= 20 * 60 + 1
-    ann_got = [e["type"] for e in received(sockets["ann"])]
+    ann_got = [e["type"] for e in sockets["ann"].received()]
     assert ann_got[:2] == ["touch.signal", "touch.session_ended"] and ann_got[-1] == "pause.started"
-    assert [e["type"] for e in received(sockets["wall"])] == ["pause.started"]
-    assert "pause.started" in [e["type"] for e in received(sockets["bob"])]
+    assert [e["type"] for e in sockets["wall"].received()] == ["pause.started"]
+    assert "pause.started" in [e["type"] for e in sockets["bob"].received()]
     assert ok(ann.get("/api/v1/pause"))["active"] is True
     assert ok(wall.get("/api/v1/dashboard"))["pause"]["active"] is True
     past = ok(ann.get(f"{API}/sessions"))["past"]
@@ -208,9 +206,9 @@ def test_the_red_pause_length_is_configurable(make_app):
 def test_the_core_pause_ends_a_running_session(app, couple):
     ann, bob = couple
     ok(ann.post(f"{API}/session", json={}), 201)
-    sio = connect(app, bob.token)
+    sio = listen(app, bob.token)
     ok(ann.post("/api/v1/pause", json={}))  # the Pause button in the top bar, on any page
-    types = [e["type"] for e in received(sio)]
+    types = [e["type"] for e in sio.received()]
     assert types == ["pause.started", "touch.session_ended"]
     assert ok(bob.get(f"{API}/session"))["session"] is None
     assert ok(bob.get(f"{API}/sessions"))["past"][0]["end_reason"] == "pause"
@@ -232,16 +230,16 @@ def test_a_session_nobody_ended_closes_itself_and_still_counts(app, couple):
 
 
 def test_other_couples_hear_nothing_of_a_session(app, client, couple):
-    from tests.conftest import join_new_couple
+    from hearthside.testing import join_new_couple
 
     ann, bob = couple
     cat, _dan = join_new_couple(client, ann)
-    sio = connect(app, cat.token)
+    sio = listen(app, cat.token)
     start = last_event_id(cat)
     ok(ann.post(f"{API}/session", json={}), 201)
     ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
     ok(bob.post(f"{API}/session/signal", json={"signal": "red"}))
-    assert received(sio) == [] and events_after(cat, start) == []
+    assert sio.received() == [] and events_after(cat, start) == []
     assert ok(cat.get(f"{API}/session"))["session"] is None
     assert ok(cat.get(f"{API}/sessions")) == {"upcoming": [], "past": []}
     sio.disconnect()

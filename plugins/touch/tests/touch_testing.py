@@ -1,14 +1,14 @@
-"""Helpers shared by the touch plugin's tests (imported by name: this folder has no package)."""
+"""The touch plugin's own helper functions for its tests (imported by name: this folder has no package).
+
+Its fixtures are in conftest.py; the generic ones come from hearthside.testing.
+"""
 
 from __future__ import annotations
 
 import json
 from importlib.metadata import entry_points
 
-import pytest
-
-from tests.conftest import Member  # noqa: F401  (re-exported for the tests)
-from hearthside.testing import pair_device  # noqa: F401
+from hearthside.testing import hs_of
 
 API = "/api/v1/touch"
 TABLES = ("touch_ladders", "touch_state", "touch_level_history", "touch_ceilings", "touch_ready_votes",
@@ -21,28 +21,12 @@ def only_touch() -> dict:
     return {f"plugins.{name}.enabled": False for name in names}
 
 
-@pytest.fixture
-def app(make_app):
-    """A lean app for the logic tests: the core and touch only, so another plugin's work in progress
-    cannot change what these tests see (the privacy tests run with every plugin)."""
-    return make_app(flags=only_touch())
-
-
-def hs_of(app):
-    return app.extensions["hearthside"]
-
-
 def snapshot(app) -> dict:
     """Every touch row and every event row: compared before and after a refused request."""
     with hs_of(app).storage.connection() as db:
         tables = {table: [dict(row) for row in db.query(f"SELECT * FROM {table} ORDER BY rowid")] for table in TABLES}
         tables["events"] = [dict(row) for row in db.query("SELECT * FROM events ORDER BY id")]
     return tables
-
-
-def couple_id_of(app, member_id: int) -> int:
-    with hs_of(app).storage.connection() as db:
-        return db["members"].get(member_id)["couple_id"]
 
 
 def ok(answer, status: int = 200):
@@ -80,17 +64,6 @@ def last_event_id(member) -> int:
 
 def events_after(member, after: int) -> list[dict]:
     return member.get(f"/api/v1/events?after={after}&limit=500").json["events"]
-
-
-def connect(app, token: str):
-    sio = hs_of(app).live.socketio.test_client(app, auth={"token": token})
-    assert sio.is_connected()
-    sio.get_received()
-    return sio
-
-
-def received(sio) -> list[dict]:
-    return [message["args"][0] for message in sio.get_received() if message["name"] == "event"]
 
 
 def text_of(value) -> str:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, admin, events_for, hs_of, pair, snapshot, strangers, tapp,
-)
+from transparency_testing import API, events_for, snapshot
+
+from hearthside.testing import FakeClock, hs_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ITEMS = ["Plans for evenings out, the day before.", "Any contact with Sam, the same day."]
@@ -75,12 +75,12 @@ def test_either_member_may_end_it_alone(pair):
     assert state["current"] is None and state["versions"][0]["items"] == ITEMS  # still readable
 
 
-def test_bad_requests_are_refused_and_write_nothing(tapp, pair, strangers):
+def test_bad_requests_are_refused_and_write_nothing(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     active = signed(ann, bob)
     waiting = propose(ann, ["Something new."])
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     soon = (today() + timedelta(days=7)).isoformat()
     for body, field in [
         ({"review_on": soon}, "items"), ({"items": [], "review_on": soon}, "items"),
@@ -108,34 +108,26 @@ def test_bad_requests_are_refused_and_write_nothing(tapp, pair, strangers):
     ]:
         answer = member.post(f"{API}/agreements/{path}", json=body)
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code), path
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
-def test_a_signed_version_is_never_rewritten(tapp, pair):
+def test_a_signed_version_is_never_rewritten(shared_app, pair):
     ann, bob = pair
     version = signed(ann, bob)
-    with hs_of(tapp).storage.connection() as db:
+    with hs_of(shared_app).storage.connection() as db:
         with pytest.raises(sqlite3.IntegrityError, match="never rewritten"):
             db.execute("UPDATE transparency_agreements SET items = '[]' WHERE id = ?", [version["id"]])
-
-
-class FakeClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), BERLIN)
 
 
-def test_the_review_date_asks_both_to_renew_change_or_end_on_the_schedulers_clock(tapp, pair):
+def test_the_review_date_asks_both_to_renew_change_or_end_on_the_schedulers_clock(shared_app, pair):
     ann, bob = pair
     version = signed(ann, bob, days=10)
     review_on = date.fromisoformat(version["review_on"])
-    hs = hs_of(tapp)
+    hs = hs_of(shared_app)
     clock = FakeClock(local(review_on - timedelta(days=1), 23, 30))
     scheduler = hs.start_scheduler(clock=clock)
     try:

@@ -12,8 +12,7 @@ import sqlite3
 
 import requests
 
-from tests.conftest import PASSWORD
-from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, BrowserGuard, new_page
+from hearthside.testing import LIVE_TIMEOUT_MS, PASSWORD, PHONE, BrowserGuard, new_page
 
 API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."

@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, admin, couple_id_of, hs_of, pair, raw, strangers, tapp, written,
-)
+from transparency_testing import API, raw, written
+
+from hearthside.testing import couple_id_of, hs_of
 
 ZEROS = "0" * 64
 
@@ -41,10 +41,10 @@ def fill(pair) -> list[dict]:
     return list(reversed(ann.get(f"{API}/entries").json["entries"]))
 
 
-def test_anyone_can_recompute_the_chain_from_what_the_api_returns(tapp, pair):
+def test_anyone_can_recompute_the_chain_from_what_the_api_returns(shared_app, pair):
     ann, bob = pair
     records = fill(pair)
-    couple_id = couple_id_of(tapp, ann)
+    couple_id = couple_id_of(shared_app, ann)
     previous = ZEROS
     for n, record in enumerate(records, start=1):
         assert record["seq"] == n
@@ -75,14 +75,14 @@ def tamper(app, *statements, params=()):
 
 
 @pytest.fixture
-def tampered(tapp):
+def tampered(shared_app):
     """The module's app, with its triggers put back afterwards for the tests that follow."""
-    conn = raw(tapp)
+    conn = raw(shared_app)
     triggers = [row[0] for row in conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'transparency_entries'")]
     conn.close()
-    yield tapp
-    conn = raw(tapp)
+    yield shared_app
+    conn = raw(shared_app)
     try:
         conn.execute("DROP TRIGGER IF EXISTS transparency_entries_no_update")
         conn.execute("DROP TRIGGER IF EXISTS transparency_entries_no_delete")
@@ -177,11 +177,11 @@ def test_cutting_off_what_was_reviewed_is_found_by_the_review_anchor(tampered, p
     assert report["first_broken"] == {**report["first_broken"], "seq": len(records), "reason": "anchor"}
 
 
-def test_the_database_itself_refuses_edits_and_deletes(tapp, pair):
+def test_the_database_itself_refuses_edits_and_deletes(shared_app, pair):
     ann, bob = pair
     entry = written(ann)
     assert bob.post(f"{API}/entries/{entry['id']}/acknowledge").status_code == 201
-    with hs_of(tapp).storage.connection() as db:
+    with hs_of(shared_app).storage.connection() as db:
         for statement in ("UPDATE transparency_entries SET text = 'x' WHERE id = ?",
                           "UPDATE transparency_entries SET text = NULL, kind = NULL, occurred_at = NULL, tags = NULL, "
                           "forgotten_at = 'now' WHERE id = ?",  # a tombstone, but ann was never forgotten
@@ -195,12 +195,12 @@ def test_the_database_itself_refuses_edits_and_deletes(tapp, pair):
     assert ann.get(f"{API}/verify").json["intact"] is True
 
 
-def test_two_phones_writing_at_once_never_fork_the_chain(tapp, pair):
+def test_two_phones_writing_at_once_never_fork_the_chain(shared_app, pair):
     ann, bob = pair
     errors = []
 
     def write_many(member, who):
-        client = tapp.test_client()
+        client = shared_app.test_client()
         for n in range(8):
             answer = client.post(f"{API}/entries", headers=member.headers,
                                  json={"kind": "note", "text": f"{who} {n}"})
@@ -217,7 +217,7 @@ def test_two_phones_writing_at_once_never_fork_the_chain(tapp, pair):
     assert report["intact"] is True and report["length"] == 2 + 16
 
 
-def test_chains_are_per_couple(tapp, pair, strangers):
+def test_chains_are_per_couple(shared_app, pair, strangers):
     ann, _bob = pair
     cat, _dan = strangers
     written(ann)

@@ -5,21 +5,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from transparency_testing import (  # noqa: F401  (admin, pair, shy_pair, strangers, tapp are fixtures)
-    API, SHARE, admin, events_for, pair, share, shy_pair, snapshot, strangers, tapp, write, written,
-)
+from transparency_testing import API, SHARE, events_for, share, snapshot, write, written
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
 
 
-def test_writing_needs_the_writers_own_sharing_consent_and_nothing_else(tapp, shy_pair):
+def test_writing_needs_the_writers_own_sharing_consent_and_nothing_else(shared_app, shy_pair):
     ann, bob = shy_pair
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     refused = write(ann)
     assert refused.status_code == 403
     assert refused.json["error"]["code"] == "consent_required"
     assert SHARE in refused.json["error"]["message"] and "your consent" in refused.json["error"]["message"]
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     share(ann)  # one-sided: bob's consent is neither needed nor asked for
     entry = written(ann, "Lunch with my sister, back at 14:00.")
     assert [e["id"] for e in bob.get(f"{API}/entries").json["entries"] if e["kind"] == "plan"] == [entry["id"]]
@@ -70,10 +68,10 @@ BAD_BODIES = [
 ]
 
 
-def test_bad_input_is_a_clear_400_that_writes_nothing(tapp, pair):
+def test_bad_input_is_a_clear_400_that_writes_nothing(shared_app, pair):
     ann, _bob = pair
     written(ann)  # so that refers_to=1 could name something
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for body, field in BAD_BODIES:
         answer = ann.post(f"{API}/entries", json=body)
         assert answer.status_code == 400, (body, answer.json)
@@ -82,7 +80,7 @@ def test_bad_input_is_a_clear_400_that_writes_nothing(tapp, pair):
     for data, code in [(None, "body_required"), ("[1, 2]", "invalid_json"), ("{not json", "invalid_json")]:
         answer = ann.post(f"{API}/entries", data=data, content_type="application/json")
         assert answer.status_code == 400 and answer.json["error"]["code"] == code
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
 def test_error_messages_never_repeat_what_was_written(pair):
@@ -110,12 +108,12 @@ def test_a_correction_or_addendum_is_a_new_entry_shown_with_the_original(pair):
     assert back["related"][0]["id"] == original["id"] and back["entry"]["refers_to"] == original["id"]
 
 
-def test_only_ones_own_entries_can_be_corrected(tapp, pair, strangers):
+def test_only_ones_own_entries_can_be_corrected(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     entry = written(ann)
     reply = bob.post(f"{API}/entries/{entry['id']}/replies", json={"text": "Thanks for telling me."}).json
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for member, target, status, code in [
         (bob, entry["id"], 400, "not_your_entry"),   # the partner's entry: reply instead
         (bob, reply["id"], 400, "not_your_entry"),   # a reply is not an entry of the six kinds
@@ -124,23 +122,23 @@ def test_only_ones_own_entries_can_be_corrected(tapp, pair, strangers):
     ]:
         answer = write(member, "Correction.", refers_to=target, relation="correction")
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code)
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
-def test_no_route_can_update_or_delete_anything(tapp, pair):
+def test_no_route_can_update_or_delete_anything(shared_app, pair):
     ann, bob = pair
     entry = written(ann, "The original words.")
-    methods = {method for rule in tapp.url_map.iter_rules()
+    methods = {method for rule in shared_app.url_map.iter_rules()
                if rule.endpoint.startswith(("transparency_api.", "transparency_pages."))
                for method in rule.methods}
     assert methods <= {"GET", "POST", "HEAD", "OPTIONS"}
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for caller in (ann, bob):
         for method in ("PUT", "PATCH", "DELETE"):
             answer = caller.client.open(f"{API}/entries/{entry['id']}", method=method, headers=caller.headers,
                                         json={"text": "Rewritten."})
             assert answer.status_code == 405 and answer.is_json
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     assert ann.get(f"{API}/entries/{entry['id']}").json["entry"]["text"] == "The original words."
 
 
@@ -153,7 +151,7 @@ def test_the_pages_offer_no_way_to_edit_or_delete():
     assert not re.search(r"\b(edit|delete)\b", templates)
 
 
-def test_revoking_stops_new_sharing_tells_the_partner_and_keeps_what_was_shared(tapp, pair):
+def test_revoking_stops_new_sharing_tells_the_partner_and_keeps_what_was_shared(shared_app, pair):
     ann, bob = pair
     first = written(ann, "Coffee with a colleague, 15:00.")
     share(ann, False)
@@ -164,9 +162,9 @@ def test_revoking_stops_new_sharing_tells_the_partner_and_keeps_what_was_shared(
     notice = bob.get(f"{API}/entries").json["entries"][0]
     assert (notice["kind"], notice["text"], notice["author_id"]) == ("sharing", "off", ann.id)
     # New sharing stops at once; what was shared stays readable.
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     assert write(ann, "Written while sharing is off.").status_code == 403
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     assert bob.get(f"{API}/entries/{first['id']}").json["entry"]["text"] == "Coffee with a colleague, 15:00."
     assert bob.get(f"{API}/status").json["sharing"] == {str(ann.id): False, str(bob.id): True}
     share(ann)

@@ -11,11 +11,9 @@ from datetime import date, timedelta
 import pytest
 
 import hearthside.plugins.transparency as transparency
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, WALL, admin, couple_id_of, events_for, hs_of, pair, raw, share, strangers, tapp, written,
-)
-from tests.conftest import PASSWORD, onboard_couple
-from hearthside.testing import pair_device
+from transparency_testing import API, WALL, events_for, raw, share, written
+
+from hearthside.testing import PASSWORD, couple_id_of, hs_of, listen, onboard_couple, pair_device
 from tests.test_privacy_matrix import api_routes, call, check, url_for_rule
 
 ENTRY_TEXT = "Zanzibar-restaurant with Quentin, home by 23:00"
@@ -29,7 +27,7 @@ QUESTION_TEXT = "Quentin-question: did you meet at the Zanzibar?"
 def world(tmp_path_factory):
     """Couple A (Annika, Bartholomew, their wall) with one of every object; couple B (Cat, Dan)."""
     from hearthside.app import create_app
-    from tests.conftest import join_new_couple
+    from hearthside.testing import join_new_couple
 
     app = create_app(None, env={}, flags={"data_dir": str(tmp_path_factory.mktemp("matrix") / "data")})
     client = app.test_client()
@@ -103,38 +101,27 @@ def test_another_couple_reads_nothing_of_couple_a(world):
 # -- live --------------------------------------------------------------------------------------
 
 
-def connect(app, token):
-    sio = hs_of(app).live.socketio.test_client(app, auth={"token": token})
-    assert sio.is_connected()
-    sio.get_received()
-    return sio
-
-
-def received(sio) -> list[dict]:
-    return [message["args"][0] for message in sio.get_received() if message["name"] == "event"]
-
-
-def test_live_events_reach_only_their_audience_and_never_carry_text(tapp, pair, strangers):
+def test_live_events_reach_only_their_audience_and_never_carry_text(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     wall = pair_device(ann)
-    sockets = {name: connect(tapp, member.token) for name, member in
+    sockets = {name: listen(shared_app, member.token) for name, member in
                (("ann", ann), ("bob", bob), ("cat", cat), ("wall", wall))}
     try:
         entry = written(ann, ENTRY_TEXT)
-        got = {name: received(sio) for name, sio in sockets.items()}
+        got = {name: sio.received() for name, sio in sockets.items()}
         assert [(e["type"], e["audience_id"]) for e in got["bob"]] == [("transparency.entry_added", bob.id)]
         assert got["bob"][0]["visibility"] == "private" and got["bob"][0]["payload"]["entry_id"] == entry["id"]
         assert [(e["type"], e["audience_id"]) for e in got["ann"]] == [("transparency.entry_added", ann.id)]
         assert got["wall"] == [] and got["cat"] == []
         assert ENTRY_TEXT not in json.dumps(got)  # ids only: the page fetches the text through the API
         bob.post(f"{API}/entries/{entry['id']}/acknowledge")
-        got = {name: received(sio) for name, sio in sockets.items()}
+        got = {name: sio.received() for name, sio in sockets.items()}
         assert [e["type"] for e in got["ann"]] == ["transparency.acknowledged"]  # the author sees the receipt
         assert got["ann"][0]["payload"]["member_id"] == bob.id
         assert got["wall"] == [] and got["cat"] == []
         share(ann, False)
-        got = {name: received(sio) for name, sio in sockets.items()}
+        got = {name: sio.received() for name, sio in sockets.items()}
         assert [e["payload"]["sharing"] for e in got["bob"] if e["type"] == "transparency.sharing_changed"] == [False]
         assert got["wall"] == [] and got["cat"] == []
     finally:
@@ -142,7 +129,7 @@ def test_live_events_reach_only_their_audience_and_never_carry_text(tapp, pair, 
             sio.disconnect()
 
 
-def test_nothing_written_reaches_the_log_output(tapp, pair, caplog):
+def test_nothing_written_reaches_the_log_output(shared_app, pair, caplog):
     ann, bob = pair
     caplog.set_level(logging.DEBUG)
     entry = written(ann, ENTRY_TEXT, tags=["Quentin-tag"])
@@ -158,12 +145,12 @@ def test_nothing_written_reaches_the_log_output(tapp, pair, caplog):
 # -- export and forget ---------------------------------------------------------------------------
 
 
-def test_the_export_holds_the_log_as_the_member_may_read_it(tapp, pair, strangers):
+def test_the_export_holds_the_log_as_the_member_may_read_it(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     entry = written(ann, ENTRY_TEXT)
     bob.post(f"{API}/entries/{entry['id']}/acknowledge")
-    hs = hs_of(tapp)
+    hs = hs_of(shared_app)
     with hs.storage.connection() as db:
         for_cat = transparency.hearthside_export(hs, db, cat.id)
     download = bob.get("/api/v1/me/export")
@@ -176,7 +163,7 @@ def test_the_export_holds_the_log_as_the_member_may_read_it(tapp, pair, stranger
     assert ENTRY_TEXT not in json.dumps(for_cat)
 
 
-def test_forgetting_a_member_leaves_tombstones_and_a_chain_that_still_verifies(tapp, pair):
+def test_forgetting_a_member_leaves_tombstones_and_a_chain_that_still_verifies(shared_app, pair):
     ann, bob = pair
     first = written(ann, ENTRY_TEXT, tags=["Quentin-tag"])
     reply = bob.post(f"{API}/entries/{first['id']}/replies", json={"text": "Thank you."}).json
@@ -233,7 +220,7 @@ def seal_of_a_guess(prev: str, tombstone: dict, couple_id: int, guess: dict) -> 
     return hashlib.sha256(prev.encode() + b"\n" + canonical(structure)).hexdigest()
 
 
-def test_a_forgotten_entry_cannot_be_confirmed_by_guessing_its_words(tapp, pair):
+def test_a_forgotten_entry_cannot_be_confirmed_by_guessing_its_words(shared_app, pair):
     """Bob guesses Ann's forgotten entry exactly; the seal he can read must not tell him he is right."""
     ann, bob = pair
     entry = written(ann, ENTRY_TEXT, tags=["Quentin-tag"])
@@ -243,23 +230,23 @@ def test_a_forgotten_entry_cannot_be_confirmed_by_guessing_its_words(tapp, pair)
     position = next(n for n, record in enumerate(records) if record["id"] == entry["id"])
     tombstone, prev = records[position], records[position - 1]["hash"] if position else "0" * 64
     assert tombstone["forgotten"] is True
-    assert seal_of_a_guess(prev, tombstone, couple_id_of(tapp, ann), guess) != tombstone["hash"]
+    assert seal_of_a_guess(prev, tombstone, couple_id_of(shared_app, ann), guess) != tombstone["hash"]
     salt = entry.get("salt")
     assert isinstance(salt, str) and len(salt) == 64  # while the entry lived, members could recompute its seal
     assert tombstone["salt"] is None
-    conn = raw(tapp)
+    conn = raw(shared_app)
     row = dict(conn.execute("SELECT * FROM transparency_entries WHERE id = ?", [entry["id"]]).fetchone())
     conn.close()
     assert salt not in json.dumps(row) and row["salt"] is None  # the salt went with the words
     assert bob.get(f"{API}/verify").json["intact"] is True  # and the chain still verifies
 
 
-def test_forgetting_one_member_leaves_the_other_members_entries_protected(tapp, pair):
+def test_forgetting_one_member_leaves_the_other_members_entries_protected(shared_app, pair):
     import sqlite3
 
     ann, bob = pair
     theirs = written(bob, "Bob's words.")
-    hs = hs_of(tapp)
+    hs = hs_of(shared_app)
     with hs.storage.connection() as db:
         with db.atomic():
             transparency.hearthside_forget(hs, db, ann.id)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, admin, couple_id_of, events_for, hs_of, pair, share, snapshot, strangers, tapp, written,
-)
-from tests.conftest import PASSWORD
+from transparency_testing import API, events_for, share, snapshot, written
+
+from hearthside.testing import PASSWORD, couple_id_of, hs_of
 
 
-def test_a_read_receipt_is_kept_once_and_shown_to_the_author(tapp, pair):
+def test_a_read_receipt_is_kept_once_and_shown_to_the_author(shared_app, pair):
     ann, bob = pair
     entry = written(ann)
     first = bob.post(f"{API}/entries/{entry['id']}/acknowledge")
     assert first.status_code == 201
     assert first.json == {"entry_id": entry["id"], "member_id": bob.id, "at": first.json["at"]}
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     again = bob.post(f"{API}/entries/{entry['id']}/acknowledge")
     assert again.status_code == 200 and again.json == first.json  # nothing new, and it says so
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     seen_by_author = ann.get(f"{API}/entries/{entry['id']}").json["entry"]["acknowledged_by"]
     assert seen_by_author == [{"member_id": bob.id, "at": first.json["at"]}]
     # The author hears of it on their own stream; the receipt's event is private to them (and to bob's devices).
@@ -27,13 +26,13 @@ def test_a_read_receipt_is_kept_once_and_shown_to_the_author(tapp, pair):
     assert [(e["audience_id"], e["payload"]["entry_id"]) for e in told] == [(ann.id, entry["id"])]
 
 
-def test_acknowledging_what_cannot_be_acknowledged_is_refused_and_writes_nothing(tapp, pair, strangers):
+def test_acknowledging_what_cannot_be_acknowledged_is_refused_and_writes_nothing(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     entry = written(ann)
     notice = next(e for e in bob.get(f"{API}/entries").json["entries"]
                   if e["kind"] == "sharing" and e["author_id"] == ann.id)
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for member, target, status, code in [
         (ann, entry["id"], 400, "own_entry"),
         (bob, notice["id"], 400, "not_acknowledgeable"),
@@ -42,10 +41,10 @@ def test_acknowledging_what_cannot_be_acknowledged_is_refused_and_writes_nothing
     ]:
         answer = member.post(f"{API}/entries/{target}/acknowledge")
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code)
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
-def test_unread_counts_what_the_partner_wrote_and_i_have_not_acknowledged(tapp, pair):
+def test_unread_counts_what_the_partner_wrote_and_i_have_not_acknowledged(shared_app, pair):
     ann, bob = pair
     first, second = written(ann, "One."), written(ann, "Two.")
     written(bob, "Bob's own entry never counts for bob.")
@@ -55,7 +54,7 @@ def test_unread_counts_what_the_partner_wrote_and_i_have_not_acknowledged(tapp, 
     assert bob.get(f"{API}/status").json["unread"] == 1
     assert bob.get(f"{API}/entries").json["unread"] == 1
     # The phone's menu shows it too.
-    browser = tapp.test_client()
+    browser = shared_app.test_client()
     signed_in = browser.post("/api/v1/auth/session", json={"username": bob.username, "password": PASSWORD})
     assert signed_in.status_code == 200
     assert "Transparency (1)" in browser.get("/").get_data(as_text=True)
@@ -80,14 +79,14 @@ def test_a_reply_is_a_record_of_the_chain_that_refers_to_the_entry(pair):
     assert ann.post(f"{API}/entries/{reply['id']}/replies", json={"text": "Thank you."}).status_code == 201
 
 
-def test_replies_that_cannot_be_made_are_refused_and_write_nothing(tapp, pair, strangers):
+def test_replies_that_cannot_be_made_are_refused_and_write_nothing(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     entry = written(ann)
     question = bob.post(f"{API}/questions", json={"text": "Where were you on Friday?"}).json
     notice = next(e for e in bob.get(f"{API}/entries").json["entries"]
                   if e["kind"] == "sharing" and e["author_id"] == ann.id)
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for member, target, body, status, code in [
         (bob, entry["id"], {}, 400, "invalid_field"),
         (bob, entry["id"], {"text": " "}, 400, "invalid_field"),
@@ -100,10 +99,10 @@ def test_replies_that_cannot_be_made_are_refused_and_write_nothing(tapp, pair, s
         answer = member.post(f"{API}/entries/{target}/replies", json=body)
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code), body
     share(bob, False)
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     answer = bob.post(f"{API}/entries/{entry['id']}/replies", json={"text": "x"})
     assert answer.status_code == 403 and answer.json["error"]["code"] == "consent_required"
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
 def test_a_question_stays_open_with_its_age_until_the_partner_answers(pair):
@@ -127,7 +126,7 @@ def test_a_question_stays_open_with_its_age_until_the_partner_answers(pair):
     assert bob.get(f"{API}/status").json["open_questions"] == {"asked_of_you": 0, "asked_by_you": 0}
 
 
-def test_open_questions_come_first_and_their_age_grows_with_the_clock(tapp, pair):
+def test_open_questions_come_first_and_their_age_grows_with_the_clock(shared_app, pair):
     from hearthside.plugins.transparency import log
 
     ann, bob = pair
@@ -135,20 +134,20 @@ def test_open_questions_come_first_and_their_age_grows_with_the_clock(tapp, pair
     newer = bob.post(f"{API}/questions", json={"text": "Second question."}).json
     ann.post(f"{API}/questions/{old['id']}/answers", json={"text": "An answer."})
     asked_at = datetime.fromisoformat(newer["created_at"])
-    with hs_of(tapp).storage.connection() as db:
-        later = log.questions(db, couple_id_of(tapp, ann), asked_at + timedelta(days=3, hours=2))
+    with hs_of(shared_app).storage.connection() as db:
+        later = log.questions(db, couple_id_of(shared_app, ann), asked_at + timedelta(days=3, hours=2))
     assert [(q["id"], q["status"]) for q in later] == [(newer["id"], "open"), (old["id"], "answered")]
     assert later[0]["age_seconds"] == 3 * 86400 + 7200
     answered_after = (datetime.fromisoformat(later[1]["answered_at"]) - datetime.fromisoformat(old["created_at"]))
     assert later[1]["age_seconds"] == int(answered_after.total_seconds())  # frozen once answered
 
 
-def test_answers_that_cannot_be_given_are_refused_and_write_nothing(tapp, pair, strangers):
+def test_answers_that_cannot_be_given_are_refused_and_write_nothing(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     question = bob.post(f"{API}/questions", json={"text": "Why then?"}).json
     entry = written(ann)
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for member, target, body, status, code in [
         (bob, question["id"], {"text": "Answering myself."}, 400, "own_question"),
         (ann, entry["id"], {"text": "Not a question."}, 404, "question_not_found"),
@@ -161,4 +160,4 @@ def test_answers_that_cannot_be_given_are_refused_and_write_nothing(tapp, pair, 
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code), body
     for body in ({}, {"text": 5}, {"text": "q" * 4001}):
         assert bob.post(f"{API}/questions", json=body).status_code == 400
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, WALL, admin, events_for, pair, snapshot, strangers, tapp, written,
-)
-from tests.conftest import PASSWORD
-from hearthside.testing import pair_device
+from transparency_testing import API, WALL, events_for, snapshot, written
+
+from hearthside.testing import PASSWORD, pair_device
 
 
 def activity(ann, bob) -> dict:
@@ -46,13 +44,13 @@ def test_a_review_sums_up_everything_since_the_last_one_in_counts(pair):
     assert review["completed"] is False and review["head_hash"] == ann.get(f"{API}/verify").json["head"]
 
 
-def test_both_mark_it_reviewed_with_optional_notes_and_past_reviews_stay(tapp, pair):
+def test_both_mark_it_reviewed_with_optional_notes_and_past_reviews_stay(shared_app, pair):
     ann, bob = pair
     activity(ann, bob)
     review = ann.post(f"{API}/reviews").json
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     assert ann.post(f"{API}/reviews").json["error"]["code"] == "review_open"  # one at a time
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     marked = ann.post(f"{API}/reviews/{review['id']}/mark", json={"note": "Hard, but honest. Thank you."}).json
     assert marked["completed"] is False
     again = ann.post(f"{API}/reviews/{review['id']}/mark", json={})
@@ -73,11 +71,11 @@ def test_both_mark_it_reviewed_with_optional_notes_and_past_reviews_stay(tapp, p
                                                                                                    review["id"]]
 
 
-def test_bad_marks_are_refused_and_write_nothing(tapp, pair, strangers):
+def test_bad_marks_are_refused_and_write_nothing(shared_app, pair, strangers):
     ann, _bob = pair
     cat, _dan = strangers
     review = ann.post(f"{API}/reviews").json
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for member, path, body, status, code in [
         (ann, review["id"], {"note": 5}, 400, "invalid_field"),
         (ann, review["id"], {"note": "n" * 2001}, 400, "invalid_field"),
@@ -89,14 +87,14 @@ def test_bad_marks_are_refused_and_write_nothing(tapp, pair, strangers):
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code), body
     assert ann.post(f"{API}/reviews/{review['id']}/mark", data="[]", content_type="application/json").status_code == 400
     assert cat.get(f"{API}/reviews/{review['id']}").status_code == 404
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
 
 
-def test_the_printable_page_shows_a_period_cleanly(tapp, pair):
+def test_the_printable_page_shows_a_period_cleanly(shared_app, pair):
     ann, bob = pair
     entries = activity(ann, bob)
     written(ann, "<script>alert('x')</script> & more", "note")
-    browser = tapp.test_client()
+    browser = shared_app.test_client()
     browser.post("/api/v1/auth/session", json={"username": bob.username, "password": PASSWORD})
     today = datetime.now(ZoneInfo("Europe/Berlin")).date()
     page = browser.get(f"/transparency/print?from={today.isoformat()}&to={today.isoformat()}")
@@ -106,15 +104,15 @@ def test_the_printable_page_shows_a_period_cleanly(tapp, pair):
     assert "&lt;script&gt;alert" in html and "<script>alert" not in html  # escaped, never run
     assert "Read by Bob" in html and "chain of seals is intact" in html
     assert f"#{entries['breach']['seq']}" in html and "Reply to #" in html
-    assert "@media print" in tapp.test_client().get("/transparency/static/transparency.css").get_data(as_text=True)
+    assert "@media print" in shared_app.test_client().get("/transparency/static/transparency.css").get_data(as_text=True)
     yesterday = (today - timedelta(days=1)).isoformat()
     assert "Nothing was written in this period." in browser.get(
         f"/transparency/print?from={yesterday}&to={yesterday}").get_data(as_text=True)
     assert "Dates must look like" in browser.get("/transparency/print?from=someday").get_data(as_text=True)
-    assert tapp.test_client().get("/transparency/print").status_code == 302  # members only: to sign-in
+    assert shared_app.test_client().get("/transparency/print").status_code == 302  # members only: to sign-in
 
 
-def test_the_wall_shows_a_count_only_and_only_while_both_agree(tapp, pair):
+def test_the_wall_shows_a_count_only_and_only_while_both_agree(shared_app, pair):
     ann, bob = pair
     wall = pair_device(ann)
     written(ann, "Private words that must never reach the wall.")

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from transparency_testing import (  # noqa: F401  (admin, pair, strangers, tapp are fixtures)
-    API, admin, events_for, hs_of, pair, snapshot, strangers, tapp,
-)
+from transparency_testing import API, events_for, snapshot
+
+from hearthside.testing import hs_of
 
 RULES = ["Honest, but no graphic detail.", "Either of us can say: I need a break from this."]
 
@@ -56,13 +56,13 @@ def test_a_change_keeps_the_old_rules_until_both_agree(pair):
     assert bob.get(f"{API}/rules").json["current"]["rules"] == ["B"]
 
 
-def test_bad_proposals_and_wrong_decisions_are_refused_and_write_nothing(tapp, pair, strangers):
+def test_bad_proposals_and_wrong_decisions_are_refused_and_write_nothing(shared_app, pair, strangers):
     ann, bob = pair
     cat, _dan = strangers
     adopted = propose(ann)
     bob.post(f"{API}/rules/proposals/{adopted['id']}/approve")
     waiting = propose(ann, ["Only this."])
-    before = snapshot(tapp)
+    before = snapshot(shared_app)
     for body in ({}, {"rules": []}, {"rules": "Be kind."}, {"rules": ["ok", ""]}, {"rules": [1]},
                  {"rules": ["x" * 201]}, {"rules": [f"rule {n}" for n in range(13)]}):
         answer = ann.post(f"{API}/rules/proposals", json=body)
@@ -77,14 +77,14 @@ def test_bad_proposals_and_wrong_decisions_are_refused_and_write_nothing(tapp, p
     ]:
         answer = member.post(f"{API}/rules/proposals/{path}")
         assert (answer.status_code, answer.json["error"]["code"]) == (status, code), path
-    assert snapshot(tapp) == before
+    assert snapshot(shared_app) == before
     assert cat.get(f"{API}/rules").json == {"current": None, "open": None, "history": []}
 
 
-def test_agreed_rules_are_never_rewritten(tapp, pair):
+def test_agreed_rules_are_never_rewritten(shared_app, pair):
     ann, bob = pair
     proposal = propose(ann)
     bob.post(f"{API}/rules/proposals/{proposal['id']}/approve")
-    with hs_of(tapp).storage.connection() as db:
+    with hs_of(shared_app).storage.connection() as db:
         with pytest.raises(sqlite3.IntegrityError, match="never rewritten"):
             db.execute("UPDATE transparency_rule_proposals SET rules = '[\"x\"]' WHERE id = ?", [proposal["id"]])
