@@ -17,6 +17,7 @@ from .app import Hearthside, current_hs, get_db
 from .config import Setting
 from .errors import APIError, api_error, log_exception  # log_exception: never an exception's message
 from .events import Event, emit
+from .events import EventType  # EventType(name, visibility, description): declare each type you emit (hearthside_event_types)
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
@@ -37,7 +38,7 @@ from .pause import start as start_pause  # start_pause(db, couple_id, member_id,
 from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
 
 __all__ = [
-    "APIError", "Event", "Hearthside", "ScheduledJob", "Setting",
+    "APIError", "Event", "EventType", "Hearthside", "ScheduledJob", "Setting",
     "api_error", "log_exception", "current_hs", "emit", "get_db", "hookimpl",
     "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",
