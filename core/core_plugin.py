@@ -63,6 +63,7 @@ def hearthside_event_types():
         EventType("consent.revoked", ("couple", "dashboard"),
                   "A scope stopped being active (dashboard for a wall scope, couple otherwise)."),
         EventType("backup.failed", "private", "The scheduled backup failed; told to the admin."),
+        EventType("backup.downloaded", "couple", "The admin downloaded a backup bundle, with both members' consent."),
         EventType("privacy_matrix.before_pairing", "dashboard",
                   "Emitted only by the plugin test kit's privacy matrix, to check a wall paired late."),
     ]

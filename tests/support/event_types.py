@@ -34,7 +34,8 @@ TYPES = [
     EventType("test.private_note", "private", "A private event written straight into a data folder."),
     EventType("test.before_backup", "couple", "Written before a backup."),
     EventType("test.after_backup", "couple", "Written after a backup."),
-    EventType("test.happened", "couple", "Something happened (a hook's sample event)."),
+    EventType("test.card_updated", "dashboard", "A wall card changed."),
+    EventType("test.x_happened", ANY, "Something happened, with whichever visibility the test checks."),
 ]
 
 
