@@ -195,7 +195,10 @@ def emit(db, type: str, couple_id: int, payload: dict | None = None, *, visibili
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     if (visibility == "private") != (audience_id is not None):
         raise ValueError("a private event needs exactly one audience_id; other events take none")
-    (db.event_types or EventTypes()).check(type, visibility)
+    if db.event_types is None:
+        raise UndeclaredEventType(f"the event type {type!r} cannot be emitted here: this database was opened "
+                                  "outside an app, so no event type is declared on it")
+    db.event_types.check(type, visibility)
     row = {
         "id": next_event_id(db),
         "couple_id": couple_id, "type": type, "actor_id": actor_id, "visibility": visibility,

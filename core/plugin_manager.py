@@ -27,8 +27,9 @@ first and ``trylast`` ones last, as pluggy orders them; a ``firstresult`` hook
 stops at the first answer that is not None. A ``hookwrapper`` or ``wrapper``
 implementation wraps the other plugins' calls, which a caller that calls them
 one by one cannot do: a plugin with one is refused at load. One third-party
-plugin raising marks that plugin failed and skips it from then on, while the others' results still come back and the server
-stays up (degraded, as health and the admin page say).
+plugin raising marks that plugin failed and skips it from then on, while the
+others' results still come back and the server stays up (degraded, as health
+and the admin page say).
 
 The core and the built-in plugins are not isolated: isolation exists so an
 add-on cannot take the server down, not to hide a broken core. A built-in that
