@@ -48,7 +48,8 @@ class Hearthside:
         self.plugins = plugins
         self.hub = Hub()
         self.storage = Storage(config.data_dir, config["database.busy_timeout_ms"],
-                               after_commit=self._after_commit, in_order=self._publish)
+                               after_commit=self._after_commit, in_order=self._publish,
+                               event_types=plugins.event_types)
         self.scheduler: Scheduler | None = None
         self.login_limiter = LoginLimiter(config["auth.login_attempts"], config["auth.login_window_seconds"])
         self.flask: Flask | None = None
@@ -70,7 +71,7 @@ class Hearthside:
         return self.storage.apply_migrations(migration_sets, keep_backups=self.config["backups.keep"])
 
     def start_scheduler(self, clock=None) -> Scheduler:
-        jobs = [job for jobs in self.plugins.call("hearthside_scheduled_jobs", hs=self) for job in jobs]
+        jobs = Scheduler.jobs_of(self)
         scheduler = Scheduler(self, jobs, clock=clock)
         # Set before start(): the jobs its catch-up runs read the time from hs.scheduler.clock.
         running, self.scheduler = self.scheduler, scheduler

@@ -36,19 +36,24 @@ MARGIN_BYTES = 8 * 1024 * 1024  # a copy never leaves the stick this close to fu
 RECENT = 10
 
 
-def trigger(config) -> CronTrigger | None:
-    """The schedule as a trigger in the server's zone; None when backups are ``off``."""
+def cron(config) -> str | None:
+    """The schedule as a crontab line (the server's zone); None when backups are ``off``."""
     schedule = config["backups.schedule"]
     if schedule == "off":
         return None
     hour, minute = (int(part) for part in config["backups.time"].split(":"))
-    day = "sun" if schedule == "weekly" else "*"
-    return CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=config["time_zone"])
+    return f"{minute} {hour} * * {'sun' if schedule == 'weekly' else '*'}"
+
+
+def trigger(config) -> CronTrigger | None:
+    """The schedule as a trigger in the server's zone; None when backups are ``off``."""
+    line = cron(config)
+    return None if line is None else CronTrigger.from_crontab(line, timezone=config["time_zone"])
 
 
 def scheduled_jobs(hs) -> list[ScheduledJob]:
-    when = trigger(hs.config)
-    return [] if when is None else [ScheduledJob(JOB_ID, run_scheduled_backup, when)]
+    line = cron(hs.config)
+    return [] if line is None else [ScheduledJob(JOB_ID, run_scheduled_backup, cron=line)]
 
 
 def next_at(hs, now: datetime) -> datetime | None:

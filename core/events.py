@@ -19,6 +19,14 @@ sees them. Counted 1, 2, 3, ... they would leak: the partner who sees 41 and
 something private, just then. So an id is the time of the event in
 microseconds since 1970 (see :func:`next_event_id`): ids still only grow,
 and a gap between two of them measures time, not hidden events.
+
+Every type is declared before it is emitted: the core and each plugin list
+theirs through the ``hearthside_event_types`` hook as :class:`EventType` (name,
+the visibilities it may have, one line saying what happened), the plugin
+manager checks them at load (:class:`EventTypes`), and :func:`emit` refuses a
+type nobody declared, or a visibility its declaration does not allow. A
+private type can so never go out to the couple by a slip of a keyword, and
+docs/hooks.md lists every type the app can send.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 VISIBILITIES = ("private", "couple", "dashboard")
+CORE = "core"  # the plugin name the core declares its own types under
 # When the clock is behind the newest id (it jumped back), the first id after
 # it steps on by a random amount up to this (microseconds); see next_event_id.
 RANDOM_STEP_US = 1_000_000
@@ -87,6 +96,86 @@ class Event:
         )
 
 
+@dataclass(frozen=True)
+class EventType:
+    """One event type a plugin (or the core) emits, as declared through ``hearthside_event_types``.
+
+    ``name`` is ``<plugin>.<what>``; ``visibility`` is the one visibility it is
+    emitted with, or a tuple of the ones it may have; ``description`` is one
+    line saying what happened, shown in docs/hooks.md.
+    """
+
+    name: str
+    visibility: str | tuple[str, ...]
+    description: str
+
+    @property
+    def visibilities(self) -> tuple[str, ...]:
+        return (self.visibility,) if isinstance(self.visibility, str) else tuple(self.visibility)
+
+
+class UndeclaredEventType(LookupError):
+    """:func:`emit` was given a type nobody declared, or a visibility its declaration does not allow.
+
+    A programming error in the emitting code, never a member's: raised, not answered.
+    """
+
+
+class EventTypes:
+    """The event types an app may emit, each with the plugin that declared it.
+
+    Filled by the plugin manager at load; :meth:`declare` answers why a
+    declaration is refused. The rule: a plugin's types are named
+    ``<plugin>.<what>``; the core's are its own families (``pause.``,
+    ``consent.``, ...), which no plugin may add to; a type is declared once.
+    """
+
+    def __init__(self):
+        self.declared: dict[str, tuple[str, EventType]] = {}
+
+    def declare(self, plugin: str, event_type: Any) -> str | None:
+        """Add one type for ``plugin``; return why it is refused instead, or None."""
+        if not isinstance(event_type, EventType):
+            return f"declares {event_type!r}, which is not an EventType"
+        name = event_type.name
+        unknown = [v for v in event_type.visibilities if v not in VISIBILITIES]
+        if not event_type.visibilities or unknown:
+            return f"declares the event type {name!r} with visibility {event_type.visibility!r}; " \
+                   f"a visibility is one of {', '.join(VISIBILITIES)}"
+        if name in self.declared:
+            owner = self.declared[name][0]
+            who = "the core" if owner == CORE else f"the plugin {owner!r}"
+            return f"declares the event type {name!r}, which {who} already declared"
+        family = name.split(".", 1)[0]
+        if plugin != CORE and (not name.startswith(f"{plugin}.") or family in self.core_families()):
+            return f"declares the event type {name!r}, outside its own names: a plugin's event types are " \
+                   f"named {plugin}.<what>"
+        self.declared[name] = (plugin, event_type)
+        return None
+
+    def core_families(self) -> set[str]:
+        return {name.split(".", 1)[0] for name, (owner, _) in self.declared.items() if owner == CORE}
+
+    def forget(self, plugin: str) -> None:
+        """Drop a plugin's types (it failed): nothing may emit them any more."""
+        self.declared = {name: entry for name, entry in self.declared.items() if entry[0] != plugin}
+
+    def check(self, type: str, visibility: str) -> None:
+        """Raise :class:`UndeclaredEventType` unless ``type`` is declared with ``visibility``."""
+        entry = self.declared.get(type)
+        if entry is None:
+            raise UndeclaredEventType(f"the event type {type!r} was never declared: declare it, with its "
+                                      "visibility and a description, through the hearthside_event_types hook "
+                                      "of the plugin that emits it (docs/hooks.md)")
+        if visibility not in entry[1].visibilities:
+            raise UndeclaredEventType(f"the event type {type!r} is declared {', '.join(entry[1].visibilities)}, "
+                                      f"not {visibility}: emit it as declared or change its declaration")
+
+    def __iter__(self):
+        """``(plugin, EventType)`` for every declared type, in declaration order."""
+        return iter(self.declared.values())
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -97,6 +186,8 @@ def emit(db, type: str, couple_id: int, payload: dict | None = None, *, visibili
 
     Must be called inside ``db.atomic()``, next to the change it describes.
     A ``private`` event needs the ``audience_id`` of the one member it is for.
+    The type must be declared with this visibility (:class:`EventTypes`); a
+    database opened outside an app has no declared types and emits none.
     """
     if not db.conn.in_transaction:
         raise RuntimeError("emit() must be called inside db.atomic(), with the change it describes")
@@ -104,6 +195,10 @@ def emit(db, type: str, couple_id: int, payload: dict | None = None, *, visibili
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     if (visibility == "private") != (audience_id is not None):
         raise ValueError("a private event needs exactly one audience_id; other events take none")
+    if db.event_types is None:
+        raise UndeclaredEventType(f"the event type {type!r} cannot be emitted here: this database was opened "
+                                  "outside an app, so no event type is declared on it")
+    db.event_types.check(type, visibility)
     row = {
         "id": next_event_id(db),
         "couple_id": couple_id, "type": type, "actor_id": actor_id, "visibility": visibility,

@@ -38,6 +38,23 @@ def hearthside_config_schema():
 
 
 @hookspec
+def hearthside_event_types():
+    """Declare every event type this plugin emits.
+
+    Return a list of :class:`hearthside.events.EventType`: the name, the
+    visibility it is emitted with (or a tuple of the ones it may have) and one
+    line saying what happened. Called once at load, before anything can emit;
+    :func:`hearthside.events.emit` refuses a type nobody declared, or one
+    emitted with a visibility its declaration does not allow. A plugin's types
+    are named ``<plugin>.<what>``; the core's families (``pause.``,
+    ``consent.``, ...) are its own. A plugin declaring a type another already
+    declared, or one outside its own names, is refused at load (failed, or for
+    a built-in the start stops), with a message naming it and the type.
+    Not first-result.
+    """
+
+
+@hookspec
 def hearthside_migrations():
     """Return this plugin's :class:`sqlite_utils.migrations.Migrations` set.
 

@@ -20,6 +20,7 @@ from .errors import APIError, api_error, log_exception  # log_exception: never a
 from .errors import DomainError, NotFound, Conflict, Forbidden, Invalid, ConsentRequired, Unavailable  # raise from domain code; the core answers them
 from .storage import row_or_none, one_row  # row_or_none(db, sql, params) -> row or None; one_row(db, sql, params, NotFound(...)) -> row or raise
 from .events import Event, emit
+from .events import EventType  # EventType(name, visibility, description): declare each type you emit (hearthside_event_types)
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
@@ -42,7 +43,7 @@ from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up ho
 from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
 
 __all__ = [
-    "APIError", "Event", "Hearthside", "ScheduledJob", "Setting",
+    "APIError", "Event", "EventType", "Hearthside", "ScheduledJob", "Setting",
     "api_error", "log_exception", "current_hs", "emit", "get_db", "hookimpl",
     "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",

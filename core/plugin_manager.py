@@ -17,10 +17,19 @@ a reason that ``hearthside plugins`` shows:
 * it supports this plugin API: its ``HEARTHSIDE_API`` range contains
   :data:`hearthside.PLUGIN_API_VERSION` (see :mod:`hearthside.api_version`).
 
+Each plugin's event types (``hearthside_event_types``) are collected as it is
+registered, into :attr:`PluginManager.event_types`; a declaration that breaks
+the rule (:class:`hearthside.events.EventTypes`) fails the plugin.
+
 Hooks are called through :meth:`PluginManager.call`, which calls each plugin
-on its own: one third-party plugin raising marks that plugin failed and skips
-it from then on, while the others' results still come back and the server
-stays up (degraded, as health and the admin page say).
+on its own, in load order except that ``tryfirst`` implementations come
+first and ``trylast`` ones last, as pluggy orders them; a ``firstresult`` hook
+stops at the first answer that is not None. A ``hookwrapper`` or ``wrapper``
+implementation wraps the other plugins' calls, which a caller that calls them
+one by one cannot do: a plugin with one is refused at load. One third-party
+plugin raising marks that plugin failed and skips it from then on, while the
+others' results still come back and the server stays up (degraded, as health
+and the admin page say).
 
 The core and the built-in plugins are not isolated: isolation exists so an
 add-on cannot take the server down, not to hide a broken core. A built-in that
@@ -53,6 +62,7 @@ import pluggy
 from . import PLUGIN_API_VERSION, hookspecs
 from .api_version import IMPLICIT_RANGE, ApiRange, HookDeprecationWarning
 from .errors import describe, is_busy, is_storage_full, log_exception
+from .events import EventTypes
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +165,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.refused: list[PluginInfo] = []  # name clashes: never registered, shown as failed
+        self.event_types = EventTypes()  # what emit() may write: every loaded plugin's declared types
         self.trace = trace
         self.api_version = api_version
         # False only to report (``hearthside plugins``): a broken built-in is then listed, not raised.
@@ -190,8 +201,8 @@ class PluginManager:
             except Exception as exc:  # an import error
                 self._fail(info, f"could not be loaded: {_summary(exc)}", exc)
                 continue
-            if self._supports_api(info):
-                self._register(info)
+            if self._supports_api(info) and self._register(info):
+                self._declare_event_types(info)
         self._reject_unknown_hooks()
         self.pm.check_pending()
 
@@ -257,21 +268,67 @@ class PluginManager:
                              f"(or the range it was written for) to its module; loaded as if it did")
         return True
 
-    def _register(self, info: PluginInfo) -> None:
-        """Register with pluggy, turning its deprecation warnings into ones naming the plugin."""
+    def _register(self, info: PluginInfo) -> bool:
+        """Register with pluggy, turning its deprecation warnings into ones naming the plugin.
+
+        Returns whether the plugin is registered: a bad hookimpl signature or a
+        wrapper (:meth:`_refuse_wrappers`) fails it.
+        """
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 self.pm.register(info.module, name=info.name)
         except Exception as exc:  # a bad hookimpl signature
             self._fail(info, f"could not be loaded: {_summary(exc)}", exc)
-            return
+            return False
         for item in caught:
             message = item.message
             if isinstance(message, HookDeprecationWarning):
                 self._warn(info, str(message))  # "implements <hook>, deprecated since ..."
                 message = message.for_plugin(info.name)
             warnings.warn_explicit(message, type(message), item.filename, item.lineno)
+        return self._refuse_wrappers(info)
+
+    def _refuse_wrappers(self, info: PluginInfo) -> bool:
+        """Fail a plugin implementing a hook as a wrapper: :meth:`call_by_plugin` cannot honour one.
+
+        A wrapper runs around the other plugins' implementations; called one by
+        one, it would only be counted as an answer (a generator), silently.
+        """
+        for caller in self.pm.get_hookcallers(info.module) or ():
+            for impl in caller.get_hookimpls():
+                option = "hookwrapper" if impl.hookwrapper else "wrapper" if impl.wrapper else None
+                if impl.plugin_name == info.name and option:
+                    self._fail(info, f"implements {caller.name} with hookimpl({option}=True), which Hearthside "
+                                     "cannot honour: each plugin's hooks are called one by one, so no plugin "
+                                     "wraps another's; implement the hook without it")
+                    return False
+        return True
+
+    def _declare_event_types(self, info: PluginInfo) -> None:
+        """Add the plugin's ``hearthside_event_types`` to :attr:`event_types`, or fail it naming the type."""
+        impls = [impl for impl in self.pm.hook.hearthside_event_types.get_hookimpls()
+                 if impl.plugin_name == info.name]
+        declared = []
+        for impl in impls:
+            answer = self._call_one(info, "hearthside_event_types", impl, {})
+            if answer is _NO_ANSWER:
+                return
+            if not isinstance(answer, (list, tuple)):
+                self._fail(info, f"hearthside_event_types returned {type(answer).__name__}, not a list")
+                return
+            declared.extend(answer)
+        for event_type in declared:
+            problem = self.event_types.declare(info.name, event_type)
+            if problem:
+                self.event_types.forget(info.name)
+                self._fail(info, problem)
+                return
+
+    def warn(self, name: str, note: str) -> None:
+        """Note a problem that does not stop the plugin (a deprecated use), once per note and plugin."""
+        if note not in self.plugins[name].notes:
+            self._warn(self.plugins[name], note)
 
     def _warn(self, info: PluginInfo, note: str) -> None:
         """A problem that does not stop the plugin: logged, and shown in ``hearthside plugins``."""
@@ -301,6 +358,7 @@ class PluginManager:
             raise BuiltinPluginFailed(info.name, reason) from exc
         info.state = "failed"
         info.error = reason
+        self.event_types.forget(info.name)
         if exc is not None:
             log_exception(log, exc, "Plugin %r %s", info.name, reason)
         else:
@@ -314,7 +372,9 @@ class PluginManager:
                        **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a hook on every loaded plugin, in load order, each isolated.
 
-        Returns ``(plugin name, result)`` for every implementation that returned
+        ``tryfirst`` implementations are called before the others and
+        ``trylast`` ones after, each group in load order; a ``firstresult``
+        hook stops at the first answer that is not None. Returns ``(plugin name, result)`` for every implementation that returned
         something other than None. With ``strict`` an error is not isolated but
         raised as :class:`PluginError` naming the plugin - for all-or-nothing
         work such as "forget me", where carrying on would leave data behind.
@@ -327,7 +387,9 @@ class PluginManager:
         if missing:  # the caller's bug: never blame (and fail) the plugins for it
             raise TypeError(f"{hook_name} called without {', '.join(missing)}")
         order = list(self.plugins)
-        impls = sorted(caller.get_hookimpls(), key=lambda impl: order.index(impl.plugin_name))
+        impls = sorted(caller.get_hookimpls(), key=lambda impl: (
+            0 if impl.tryfirst else 2 if impl.trylast else 1, order.index(impl.plugin_name)))
+        first_result = bool(caller.spec and caller.spec.opts.get("firstresult"))
         results = []
         for impl in impls:
             info = self.plugins[impl.plugin_name]
@@ -340,6 +402,8 @@ class PluginManager:
                     missed.append(info.name)
             if result is not None:
                 results.append((info.name, result))
+                if first_result:
+                    break
         if missed is not None:
             missed[:0] = [name for name in self.failed() if name in self.plugins
                           and hasattr(self.plugins[name].module, hook_name) and name not in missed]

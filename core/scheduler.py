@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .errors import is_storage_full, log_exception
@@ -43,20 +45,67 @@ CLOCK_JUMP_SECONDS = 30
 _started_in_pid: int | None = None  # one scheduler per process, whatever creates apps
 
 
+TRIGGER_DEPRECATED = ("passes an APScheduler trigger to ScheduledJob, deprecated since plugin API 1.2: "
+                      "give every=timedelta(...) or cron=\"M H D M W\" instead (docs/hooks.md)")
+
+
 @dataclass
 class ScheduledJob:
     """A recurring job a plugin asks the scheduler to run.
 
     ``id`` is unique across plugins (``<plugin>.<job>``); ``func`` takes the
-    :class:`hearthside.app.Hearthside` runtime; ``trigger`` is any APScheduler 3
-    trigger, e.g. ``IntervalTrigger(minutes=5)`` or ``CronTrigger(hour=3)``.
+    :class:`hearthside.app.Hearthside` runtime. The schedule is one of:
+
+    * ``every=timedelta(minutes=5)`` - at that interval;
+    * ``cron="0 3 * * *"`` - the five crontab fields (minute, hour, day of
+      month, month, day of week) in the server's time zone; the day of week
+      by name only (``mon``-``sun``, ``sat,sun``, ``mon-fri``), since crontab
+      and APScheduler 3 number the days differently.
+
+    The scheduler builds the APScheduler trigger itself, so the plugin API
+    does not depend on APScheduler. An APScheduler 3 trigger passed as
+    ``trigger`` (the API before 1.2) still works, with a deprecation warning.
     With ``catch_up`` a slot missed while the server was off runs once at start.
     """
 
     id: str
     func: Callable
-    trigger: BaseTrigger
+    trigger: BaseTrigger | None = None
     catch_up: bool = True
+    every: timedelta | None = field(default=None, kw_only=True)
+    cron: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self):
+        given = [name for name in ("every", "cron", "trigger") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"ScheduledJob {self.id!r} needs one schedule, every=timedelta(...) or cron=\"...\""
+                             + (f", not {' and '.join(given)}" if given else ""))
+        if self.every is not None and (not isinstance(self.every, timedelta) or self.every <= timedelta(0)):
+            raise ValueError(f"ScheduledJob {self.id!r}: every= takes a positive timedelta, not {self.every!r}")
+        if self.cron is not None:
+            _cron_trigger(self.id, self.cron, "UTC")  # a bad expression fails where it is written
+
+    def trigger_in(self, tz) -> BaseTrigger:
+        """The APScheduler trigger for this schedule, in the server's zone ``tz``."""
+        if self.every is not None:
+            return IntervalTrigger(seconds=self.every.total_seconds(), timezone=tz)
+        if self.cron is not None:
+            return _cron_trigger(self.id, self.cron, tz)
+        return self.trigger
+
+
+def _cron_trigger(job_id: str, expression: str, tz) -> CronTrigger:
+    fields = str(expression).split()
+    if len(fields) != 5:
+        raise ValueError(f"ScheduledJob {job_id!r}: cron={expression!r} needs five fields, "
+                         "minute hour day month day-of-week, such as \"0 3 * * *\"")
+    if re.search(r"\d", fields[4]):
+        raise ValueError(f"ScheduledJob {job_id!r}: cron={expression!r} names days of the week by name "
+                         "(mon-sun), not by number")
+    try:
+        return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"ScheduledJob {job_id!r}: cron={expression!r} cannot be read: {exc}") from None
 
 
 class Scheduler:
@@ -64,10 +113,22 @@ class Scheduler:
         self.hs = hs
         self.jobs = {job.id: job for job in jobs}
         self.tz = ZoneInfo(hs.config["time_zone"])
+        self.triggers = {job.id: job.trigger_in(self.tz) for job in jobs}
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.grace = hs.config["scheduler.misfire_grace_seconds"]
         self._aps: BackgroundScheduler | None = None
         self._last_beat = (time.time(), time.monotonic())
+
+    @staticmethod
+    def jobs_of(hs) -> list[ScheduledJob]:
+        """Every plugin's ``hearthside_scheduled_jobs``; a plugin still passing an APScheduler
+        trigger gets one deprecation warning (logged, and shown in ``hearthside plugins``)."""
+        jobs = []
+        for name, answer in hs.plugins.call_by_plugin("hearthside_scheduled_jobs", hs=hs):
+            if any(job.trigger is not None for job in answer):
+                hs.plugins.warn(name, TRIGGER_DEPRECATED)
+            jobs.extend(answer)
+        return jobs
 
     # -- bookkeeping in the app's own table ---------------------------------
 
@@ -104,7 +165,7 @@ class Scheduler:
         last = self.last_run(job.id)
         if last is None:
             return False
-        next_fire = job.trigger.get_next_fire_time(last.astimezone(self.tz), last.astimezone(self.tz))
+        next_fire = self.triggers[job.id].get_next_fire_time(last.astimezone(self.tz), last.astimezone(self.tz))
         return next_fire is not None and next_fire <= now
 
     def catch_up(self) -> list[str]:
@@ -168,7 +229,7 @@ class Scheduler:
             job_defaults={"misfire_grace_time": self.grace, "coalesce": True, "max_instances": 1},
         )
         for job in self.jobs.values():
-            self._aps.add_job(self.run_job, job.trigger, args=[job.id], id=job.id, name=job.id)
+            self._aps.add_job(self.run_job, self.triggers[job.id], args=[job.id], id=job.id, name=job.id)
         beat = self.hs.config["scheduler.heartbeat_seconds"]
         self._aps.add_job(self.heartbeat, IntervalTrigger(seconds=beat), id="core.heartbeat")
         self._aps.start()

@@ -112,7 +112,7 @@ def _erase_in(hs, path: Path, member: dict, at: str) -> None:
         conn.execute("PRAGMA journal_mode=DELETE")  # no -wal beside the copy: one file to rename
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA foreign_keys=ON")
-        db = Database(conn)  # no after_commit: nobody is told about changes to a backup
+        db = Database(conn, event_types=hs.plugins.event_types)  # no after_commit: nobody is told about changes to a backup
         for migrations in hs.plugins.call("hearthside_migrations"):
             with db.atomic():
                 migrations.apply(db)

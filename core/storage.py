@@ -98,13 +98,16 @@ class Database(sqlite_utils.Database):
 
     def __init__(self, conn: sqlite3.Connection, after_commit: Callable[["Database", list], None] | None = None,
                  write_lock: threading.RLock | None = None, lock_timeout: float = 5.0,
-                 in_order: Callable[[list], None] | None = None, data_dir: Path | None = None):
+                 in_order: Callable[[list], None] | None = None, data_dir: Path | None = None,
+                 event_types=None):
         super().__init__(conn, execute_plugins=False)
         self.after_commit = after_commit
         self.in_order = in_order
         # The data folder this database lives in (None for a file elsewhere, e.g. a backup
         # being cleared): where the forget ledger is kept (hearthside.ledger).
         self.data_dir = data_dir
+        # The app's declared event types (hearthside.events.EventTypes): what emit() may write here.
+        self.event_types = event_types
         self.pending_events: list = []
         self._on_commit: list[Callable[[], None]] = []
         self.write_lock = write_lock or threading.RLock()
@@ -213,8 +216,9 @@ class Storage:
     """Opens connections to the database file with the project's pragmas."""
 
     def __init__(self, data_dir: Path, busy_timeout_ms: int = 5000, after_commit: Callable | None = None,
-                 in_order: Callable | None = None):
+                 in_order: Callable | None = None, event_types=None):
         self.data_dir = Path(data_dir)
+        self.event_types = event_types
         self.in_order = in_order
         self.path = self.data_dir / DATABASE_NAME
         self.backups_dir = self.data_dir / "backups"
@@ -292,7 +296,8 @@ class Storage:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA secure_delete=ON")
         return Database(conn, after_commit=self.after_commit, write_lock=self.write_lock,
-                        lock_timeout=self.busy_timeout_ms / 1000, in_order=self.in_order, data_dir=self.data_dir)
+                        lock_timeout=self.busy_timeout_ms / 1000, in_order=self.in_order, data_dir=self.data_dir,
+                        event_types=self.event_types)
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Database]:

@@ -25,8 +25,15 @@ from hearthside.backups import open_bundle
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from hearthside.storage import DATABASE_NAME, validate_database_file
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 @pytest.fixture
@@ -305,38 +312,38 @@ def test_backup_of_a_fresh_database_without_tables(run_here, tmp_path):
 def backed_up(make_app, data_dir, run_here, tmp_path):
     """A data folder with one event, and a backup bundle of it at tmp_path/at-backup.hsb."""
     app = make_app()
-    add_event(app, "before.backup")
+    add_event(app, "test.before_backup")
     done = run_here("backup", "--data-dir", data_dir, "--out", tmp_path / "at-backup.hsb")
     assert done.returncode == 0, done.stderr
-    add_event(app, "after.backup")
+    add_event(app, "test.after_backup")
     return tmp_path / "at-backup.hsb"
 
 
 def test_restore_round_trip_keeps_the_previous_database(backed_up, run_here, data_dir):
     database = data_dir / DATABASE_NAME
-    assert event_types(database) == ["before.backup", "after.backup"]
+    assert event_types(database) == ["test.before_backup", "test.after_backup"]
 
     done = run_here("restore", backed_up, "--force", "--data-dir", data_dir)
     assert done.returncode == 0, done.stderr
-    assert event_types(database) == ["before.backup"]
+    assert event_types(database) == ["test.before_backup"]
 
     kept = [path for path in (data_dir / "backups").iterdir() if "before-restore" in path.name]
     assert len(kept) == 1
     assert str(kept[0]) in done.stdout
-    assert event_types(kept[0]) == ["before.backup", "after.backup"]
+    assert event_types(kept[0]) == ["test.before_backup", "test.after_backup"]
 
 
 def test_restore_into_an_empty_data_folder_needs_no_force(backed_up, run_here, tmp_path):
     done = run_here("restore", backed_up, "--data-dir", "fresh")
     assert done.returncode == 0, done.stderr
-    assert event_types(tmp_path / "fresh" / DATABASE_NAME) == ["before.backup"]
+    assert event_types(tmp_path / "fresh" / DATABASE_NAME) == ["test.before_backup"]
 
 
 def test_restore_refuses_to_overwrite_without_force(backed_up, run_here, data_dir):
     done = run_here("restore", backed_up, "--data-dir", data_dir)
     assert done.returncode == 1
     assert "--force" in done.stderr
-    assert event_types(data_dir / DATABASE_NAME) == ["before.backup", "after.backup"]
+    assert event_types(data_dir / DATABASE_NAME) == ["test.before_backup", "test.after_backup"]
     assert not list((data_dir / "backups").glob("*before-restore*"))
 
 
@@ -362,7 +369,7 @@ def test_restore_refuses_a_file_that_is_not_a_hearthside_backup(backed_up, run_h
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert (data_dir / DATABASE_NAME).read_bytes() == before
-    assert event_types(data_dir / DATABASE_NAME) == ["before.backup", "after.backup"]
+    assert event_types(data_dir / DATABASE_NAME) == ["test.before_backup", "test.after_backup"]
     assert not list((data_dir / "backups").glob("*before-restore*"))
 
 

@@ -11,6 +11,7 @@ from hearthside import events as events_module
 from hearthside.events import Event, emit
 from hearthside.hookspecs import hookimpl
 from hearthside.hub import Hub
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 
 class EventRecorder:
@@ -24,7 +25,7 @@ class EventRecorder:
         self.events.append(event)
         if event.type == "pause.started":  # a reaction that itself emits
             with db.atomic():
-                emit(db, "pause.acknowledged", event.couple_id, {"of": event.id}, visibility="couple")
+                emit(db, "test.acknowledged", event.couple_id, {"of": event.id}, visibility="couple")
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def recorder():
 
 @pytest.fixture
 def hs(make_app, recorder):
-    return make_app(extra_plugins={"recorder": recorder}).extensions["hearthside"]
+    return make_app(extra_plugins={"recorder": recorder, **TEST_EVENT_TYPES}).extensions["hearthside"]
 
 
 @pytest.fixture
@@ -51,19 +52,19 @@ def test_event_row_is_written_in_the_callers_transaction(hs, live):
         with pytest.raises(RuntimeError):
             with db.atomic():
                 db["test_changes"].insert({"minutes": 20})
-                emit(db, "pause.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
+                emit(db, "test.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
                 raise RuntimeError("the view failed after emitting")
         assert db["test_changes"].count == 0 and db["events"].count == 0
         assert live == []
 
         with db.atomic():
             db["test_changes"].insert({"minutes": 20})
-            event = emit(db, "pause.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
+            event = emit(db, "test.started", 1, {"minutes": 20}, visibility="couple", actor_id=5)
             with hs.storage.connection() as other:
                 assert other["events"].count == 0  # invisible until COMMIT
             assert live == []  # and not yet live
         row = db["events"].get(event.id)
-    assert row["type"] == "pause.started" and row["actor_id"] == 5 and row["couple_id"] == 1
+    assert row["type"] == "test.started" and row["actor_id"] == 5 and row["couple_id"] == 1
     assert Event.from_row(row) == event
     assert event.as_dict()["payload"] == {"minutes": 20}
 
@@ -75,17 +76,17 @@ def test_event_row_is_written_in_the_callers_transaction(hs, live):
 ])
 def test_committed_event_reaches_hub_with_rooms_of_its_visibility(hs, live, visibility, audience, rooms):
     with hs.storage.connection() as db, db.atomic():
-        event = emit(db, "note.added", 3, {"n": 1}, visibility=visibility, actor_id=8, audience_id=audience)
+        event = emit(db, "test.note_added", 3, {"n": 1}, visibility=visibility, actor_id=8, audience_id=audience)
     assert live == [(event, rooms)]
 
 
 def test_event_hook_is_called_with_the_event_and_may_emit_in_turn(hs, live, recorder):
     with hs.storage.connection() as db, db.atomic():
         started = emit(db, "pause.started", 2, {"minutes": 10}, visibility="dashboard")
-    assert [event.type for event in recorder.events] == ["pause.started", "pause.acknowledged"]
+    assert [event.type for event in recorder.events] == ["pause.started", "test.acknowledged"]
     assert recorder.events[0] == started
     assert recorder.events[1].payload == {"of": started.id}
-    assert [event.type for event, _ in live] == ["pause.started", "pause.acknowledged"]
+    assert [event.type for event, _ in live] == ["pause.started", "test.acknowledged"]
 
 
 def test_a_raising_hub_subscriber_does_not_stop_the_others(caplog):
@@ -119,14 +120,14 @@ def test_unsubscribed_listener_gets_nothing_more():
 def test_a_raising_subscriber_in_the_app_still_lets_the_event_hook_run(hs, recorder):
     hs.hub.subscribe(lambda event: 1 / 0)
     with hs.storage.connection() as db, db.atomic():
-        emit(db, "note.added", 1, visibility="couple")
-    assert [event.type for event in recorder.events] == ["note.added"]
+        emit(db, "test.note_added", 1, visibility="couple")
+    assert [event.type for event in recorder.events] == ["test.note_added"]
 
 
 def test_emit_outside_a_transaction_raises(hs):
     with hs.storage.connection() as db:
         with pytest.raises(RuntimeError, match="inside db.atomic"):
-            emit(db, "note.added", 1, visibility="couple")
+            emit(db, "test.note_added", 1, visibility="couple")
         assert db["events"].count == 0
 
 
@@ -140,7 +141,7 @@ def test_emit_rejects_bad_visibility_and_audience(hs, live, visibility, audience
     with hs.storage.connection() as db:
         with db.atomic():
             with pytest.raises(ValueError, match=message):
-                emit(db, "note.added", 1, visibility=visibility, audience_id=audience)
+                emit(db, "test.note_added", 1, visibility=visibility, audience_id=audience)
         assert db["events"].count == 0
     assert live == []
 
@@ -150,9 +151,9 @@ def test_emit_rejects_bad_visibility_and_audience(hs, live, visibility, audience
 def emit_three(hs, couple_id=1):
     """A couple event, one private to member 8, another couple event: what member 9 sees is 1 and 3."""
     with hs.storage.connection() as db, db.atomic():
-        first = emit(db, "note.shared", couple_id, visibility="couple")
-        hidden = emit(db, "journal.saved", couple_id, visibility="private", audience_id=8)
-        last = emit(db, "note.shared", couple_id, visibility="couple")
+        first = emit(db, "test.note_shared", couple_id, visibility="couple")
+        hidden = emit(db, "test.journal_saved", couple_id, visibility="private", audience_id=8)
+        last = emit(db, "test.note_shared", couple_id, visibility="couple")
     return first, hidden, last
 
 

@@ -12,6 +12,13 @@ from __future__ import annotations
 import pytest
 
 from hearthside.events import emit
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 def _emit_mix(hs, ann, bob, cat, rounds: int) -> None:

@@ -58,6 +58,7 @@ from hearthside.auth import Principal, issue_token, principal_for
 from hearthside.events import emit
 from hearthside.testing import join_new_couple, onboard_couple, pair_device
 from hearthside.web.openapi import openapi_path
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 DEFAULT_EXAMPLES = 32
 REFUSED_EXAMPLES = 3  # for operations the caller may not use at all (401 / 403 whatever the input)
@@ -70,6 +71,12 @@ CAT_SECRET = "FUZZ-PRIVATE-only-cat-may-read-this"
 TRACEBACK_SIGNS = ("Traceback (most recent call last)", 'File "/', "sqlite3.", "werkzeug.exceptions")
 
 pytestmark = pytest.mark.slow  # schemathesis over the whole API: the longest test here
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 def fuzz_settings(examples: int):
@@ -176,9 +183,9 @@ def world(tmp_path_factory):
     with hs.storage.connection() as db, db.atomic():
         couple_a = db["members"].get(ann.id)["couple_id"]
         couple_b = db["members"].get(cat.id)["couple_id"]
-        emit(db, "journal.saved", couple_a, {"text": BOB_SECRET}, visibility="private", audience_id=bob.id)
-        emit(db, "journal.saved", couple_a, {"text": ANN_SECRET}, visibility="private", audience_id=ann.id)
-        emit(db, "journal.saved", couple_b, {"text": CAT_SECRET}, visibility="private", audience_id=cat.id)
+        emit(db, "test.journal_saved", couple_a, {"text": BOB_SECRET}, visibility="private", audience_id=bob.id)
+        emit(db, "test.journal_saved", couple_a, {"text": ANN_SECRET}, visibility="private", audience_id=ann.id)
+        emit(db, "test.journal_saved", couple_b, {"text": CAT_SECRET}, visibility="private", audience_id=cat.id)
     fill = seed_objects(hs, ann, bob, cat)
     fill["token_id"] = [made(ann.post("/api/v1/tokens", json={"name": "fuzz-laptop"}))["id"]]
     fill["device_id"] = [wall.id]

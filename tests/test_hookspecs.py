@@ -62,3 +62,16 @@ def test_the_hook_reference_explains_registration_and_isolation():
     text = HOOKS_DOC.read_text(encoding="utf-8")
     assert '[project.entry-points."hearthside.plugins"]' in text
     assert "Isolation" in text
+
+
+def test_the_event_types_listed_in_the_reference_are_exactly_the_ones_the_app_declares():
+    from hearthside.plugin_manager import PluginManager, discover
+
+    plugins = PluginManager()
+    plugins.load(discover())  # the core and the built-in plugins, as installed
+    declared = [(t.name, ", ".join(t.visibilities), plugin, t.description) for plugin, t in plugins.event_types]
+    text = HOOKS_DOC.read_text(encoding="utf-8").split("#### Every declared event type", 1)[1].split("\n#", 1)[0]
+    listed = [(name, visibility, plugin, description) for name, visibility, plugin, description
+              in re.findall(r"^\| `([\w.]+)` \| ([\w, ]+) \| (\w+) \| (.*) \|$", text, re.MULTILINE)]
+    assert len(declared) > 50
+    assert listed == declared

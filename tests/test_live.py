@@ -24,8 +24,15 @@ from hearthside.hookspecs import hookimpl
 from hearthside.testing import HttpClient, couple_id_of
 from tests.conftest import PASSWORD, ServerProcess, join_new_couple, onboard_couple
 from hearthside.testing import pair_device
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 # -- in-process: rooms and authentication --------------------------------------------------------
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 def live_of(app):
@@ -65,9 +72,9 @@ def test_each_event_reaches_exactly_the_rooms_its_visibility_allows(app, couple,
     ann, bob = couple
     clients, _wall = sockets
     couple_id = couple_id_of(app, ann.id)
-    private = emit_now(app, couple_id, "journal.saved", "private", audience_id=ann.id, payload={"text": "SECRET-ANN"})
-    shared = emit_now(app, couple_id, "note.shared", "couple")
-    wall_event = emit_now(app, couple_id, "card.updated", "dashboard")
+    private = emit_now(app, couple_id, "test.journal_saved", "private", audience_id=ann.id, payload={"text": "SECRET-ANN"})
+    shared = emit_now(app, couple_id, "test.note_shared", "couple")
+    wall_event = emit_now(app, couple_id, "test.card_updated", "dashboard")
     got = {name: received(sio) for name, sio in clients.items()}
     assert [e["id"] for e in got["ann"]] == [private.id, shared.id, wall_event.id]
     assert [e["id"] for e in got["bob"]] == [shared.id, wall_event.id]
@@ -84,7 +91,7 @@ def test_other_couples_hear_nothing(app, client, couple, sockets):
     cat_sio.get_received()
     couple_id = couple_id_of(app, ann.id)
     for visibility, audience in (("private", ann.id), ("couple", None), ("dashboard", None)):
-        emit_now(app, couple_id, "x.happened", visibility, audience_id=audience)
+        emit_now(app, couple_id, "test.x_happened", visibility, audience_id=audience)
     assert received(cat_sio) == []
     cat_sio.disconnect()
 

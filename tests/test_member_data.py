@@ -8,6 +8,13 @@ from hearthside.consent import Scope
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 class NotesPlugin:
@@ -56,7 +63,7 @@ def _setup(make_app, plugin):
     with storage.connection() as db, db.atomic():
         db["notes_notes"].insert_all([{"member_id": ann.id, "text": "ann's secret"},
                                       {"member_id": bob.id, "text": "bob's secret"}])
-        emit(db, "note.reminder", 1, {"text": "for ann only"}, visibility="private", audience_id=ann.id)
+        emit(db, "test.note_reminder", 1, {"text": "for ann only"}, visibility="private", audience_id=ann.id)
     return app, storage, ann, bob
 
 
@@ -129,9 +136,9 @@ def _with_more_private_data(app, ann, bob):
     ours, theirs = (m.get("/api/v1/me").json["couple"]["id"] for m in (bob, cat))
     storage = app.extensions["hearthside"].storage
     with storage.connection() as db, db.atomic():
-        emit(db, "note.reminder", ours, {"text": "for bob only"}, visibility="private",
+        emit(db, "test.note_reminder", ours, {"text": "for bob only"}, visibility="private",
              audience_id=bob.id)
-        emit(db, "note.reminder", theirs, {"text": "for cat only"}, visibility="private",
+        emit(db, "test.note_reminder", theirs, {"text": "for cat only"}, visibility="private",
              audience_id=cat.id)
         db["notes_notes"].insert({"member_id": cat.id, "text": "cat's secret"})
     return cat, dan

@@ -14,6 +14,7 @@ from hearthside.hookspecs import hookimpl
 from tests.conftest import PASSWORD, join_new_couple, onboard_couple
 from hearthside.testing import mentions, pair_device
 from tests.test_accounts import onboard_first
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 MEMBER_PAGES = ["/", "/invite", "/consent", "/devices", "/account"]
@@ -26,6 +27,12 @@ NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", "htt
 # error message and a scheme used for addresses the page gives it (this server's).
 VENDOR_URLS = {"socket.io.min.js": {"https://", "https://socket.io/docs/v3/migrating-from-2-x-to-3-0/"}}
 URL = re.compile(r"""https?://[^\s"'()<>`]*""")
+
+
+@pytest.fixture
+def hearthside_plugins():
+    """This file's apps also declare the event types its tests emit (tests/support/event_types.py)."""
+    return dict(TEST_EVENT_TYPES)
 
 
 class Links(HTMLParser):
@@ -198,7 +205,7 @@ def _plant_bobs_private_things(app, ann, bob):
     hs = app.extensions["hearthside"]
     with hs.storage.connection() as db, db.atomic():
         couple_id = db["members"].get(bob.id)["couple_id"]
-        emit(db, "journal.written", couple_id, {"text": SECRETS[0]}, visibility="private", audience_id=bob.id)
+        emit(db, "test.journal_saved", couple_id, {"text": SECRETS[0]}, visibility="private", audience_id=bob.id)
 
 
 def test_no_page_shows_the_partners_private_data(app, couple_browsers):
@@ -364,7 +371,7 @@ def test_every_core_page_as_the_partner_the_wall_another_couple_and_nobody(app, 
     hs = app.extensions["hearthside"]
     with hs.storage.connection() as db, db.atomic():
         couple_a = db["members"].get(ann.id)["couple_id"]
-        emit(db, "journal.saved", couple_a, {"text": ANNIKA_PRIVATE}, visibility="private", audience_id=ann.id)
+        emit(db, "test.journal_saved", couple_a, {"text": ANNIKA_PRIVATE}, visibility="private", audience_id=ann.id)
     callers = {"nobody": (browser(app), {}), "wall": (browser(app), wall.headers),
                "other": (browser(app, "cat"), {}), "partner": (browser(app, "bartholomew"), {})}
     couple_a_words = ("Zephyr", "annika", "Annika", "bartholomew", "Bartholomew")

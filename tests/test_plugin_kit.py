@@ -7,13 +7,12 @@ leak on purpose, so the matrix has something to catch.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import ScheduledJob, api_error, emit, get_db, hookimpl, json_body, require
+from hearthside.plugin_api import EventType, ScheduledJob, api_error, emit, get_db, hookimpl, json_body, require
 from hearthside.testing import FakeClock, load_plugins, sign_in_browser, mentions
 
 
@@ -90,7 +89,12 @@ class KitPlugin:
             self.ticks += 1
             self.last_tick_clock = hs.scheduler.clock()
 
-        return [ScheduledJob("kit.tick", tick, IntervalTrigger(hours=1))]
+        return [ScheduledJob("kit.tick", tick, every=timedelta(hours=1))]
+
+    @hookimpl
+    def hearthside_event_types(self):
+        return [EventType("kit.note", "private", "A note, with its text (on purpose), for its author."),
+                EventType("kit.announced", ("private", "couple", "dashboard"), "An announcement to whom it says.")]
 
 
 @pytest.fixture

@@ -6,16 +6,16 @@ from __future__ import annotations
 import inspect
 import logging
 import types
+from datetime import timedelta
 
 import click
 import pytest
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Blueprint, jsonify
 from sqlite_utils.migrations import Migrations
 
 from hearthside import hookspecs
 from hearthside.config import Setting
-from hearthside.events import Event, emit
+from hearthside.events import Event, EventType, emit
 from hearthside.hookspecs import hookimpl
 from hearthside.plugin_manager import Candidate, PluginManager
 from hearthside.scheduler import ScheduledJob
@@ -23,14 +23,14 @@ from hearthside.scheduler import ScheduledJob
 HOOKSPECS = sorted(name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
                    if name.startswith("hearthside_"))
 START_HOOKS = {"hearthside_config_schema", "hearthside_migrations", "hearthside_blueprints", "hearthside_startup"}
-SAMPLE_EVENT = Event(1, 1, "sample.happened", None, "couple", None, {}, "2024-01-01T00:00:00.000+00:00")
+SAMPLE_EVENT = Event(1, 1, "good.happened", None, "couple", None, {}, "2024-01-01T00:00:00.000+00:00")
 
 
 class Good:
     """A well-behaved plugin implementing every hook; records what it was asked."""
 
-    def __init__(self):
-        self.calls: list[str] = []
+    def __init__(self, name: str = "good"):  # the name it is registered under: its event types' prefix
+        self.name, self.calls = name, []
 
     @hookimpl
     def hearthside_config_schema(self):
@@ -76,7 +76,12 @@ class Good:
     @hookimpl
     def hearthside_scheduled_jobs(self, hs):
         self.calls.append("hearthside_scheduled_jobs")
-        return [ScheduledJob("good.tidy", lambda hs: None, IntervalTrigger(hours=1))]
+        return [ScheduledJob("good.tidy", lambda hs: None, every=timedelta(hours=1))]
+
+    @hookimpl
+    def hearthside_event_types(self):
+        self.calls.append("hearthside_event_types")
+        return [EventType(f"{self.name}.happened", "couple", "Something good happened.")]
 
     @hookimpl
     def hearthside_event(self, hs, db, event):
@@ -157,9 +162,13 @@ def _check_shutdown(hs, client, db, good):
     assert "hearthside_shutdown" in good.calls
 
 
+def _check_event_types(hs, client, db, good):
+    assert [(plugin, t.name) for plugin, t in hs.plugins.event_types if plugin == "good"] == [("good", "good.happened")]
+
+
 def _check_event(hs, client, db, good):
     with db.atomic():
-        emit(db, "sample.happened", 1, visibility="couple")
+        emit(db, "good.happened", 1, visibility="couple")
     assert "hearthside_event" in good.calls
 
 
@@ -236,6 +245,7 @@ CHECKS = {
     "hearthside_dashboard_cards": _check_dashboard_cards,
     "hearthside_scheduled_jobs": _check_scheduled_jobs,
     "hearthside_event": _check_event,
+    "hearthside_event_types": _check_event_types,
     "hearthside_consent_scopes": _check_consent_scopes,
     "hearthside_export": _check_export,
     "hearthside_forget": _check_forget,
@@ -254,6 +264,7 @@ CALL_AGAIN = {
     "hearthside_dashboard_cards": lambda hs, db: {"hs": hs, "db": db, "couple_id": 1},
     "hearthside_scheduled_jobs": lambda hs, db: {"hs": hs},
     "hearthside_event": lambda hs, db: {"hs": hs, "db": db, "event": SAMPLE_EVENT},
+    "hearthside_event_types": lambda hs, db: {},
     "hearthside_consent_scopes": lambda hs, db: {"hs": hs},
     "hearthside_export": lambda hs, db: {"hs": hs, "db": db, "member_id": 1},
     "hearthside_forget": lambda hs, db: {"hs": hs, "db": db, "member_id": 1},
@@ -283,11 +294,11 @@ def test_a_plugin_raising_in_a_hook_is_isolated(make_app, caplog, hook_name):
         assert boom.calls == 1
         report = state(hs, "boom")
         assert report["state"] == "failed"
-        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:129"
+        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:134"
         assert state(hs, "good")["state"] == "loaded"
         assert state(hs, "core")["state"] == "loaded"
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:129"
+        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:134"
                    in message for message in errors), errors
         # The message can carry what a member wrote: only at debug level, never in what is shown.
         assert not any(f"boom in {hook_name}" in message for message in errors), errors
@@ -422,7 +433,7 @@ def test_two_apps_in_one_process_have_independent_plugin_managers(make_app, tmp_
         return [{"id": "flaky", "title": "Flaky", "body": {}}]
 
     flaky.hearthside_dashboard_cards = hearthside_dashboard_cards
-    first = make_app(extra_plugins={"flaky": flaky, "only_here": Good()}).extensions["hearthside"]
+    first = make_app(extra_plugins={"flaky": flaky, "only_here": Good("only_here")}).extensions["hearthside"]
     second = make_app(extra_plugins={"flaky": flaky},
                       flags={"data_dir": str(tmp_path / "second")}).extensions["hearthside"]
     assert first.plugins is not second.plugins and first.plugins.pm is not second.plugins.pm

@@ -33,6 +33,7 @@ from hearthside.events import emit
 from tests.conftest import join_new_couple, onboard_couple
 from tests.support import testcards as card_plugin
 from hearthside.testing import pair_device
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 PUBLIC = {
     ("GET", "/api/v1/health"),
@@ -54,7 +55,7 @@ MEMBER_KEYS = {"member_id", "started_by", "ended_by", "actor_id", "audience_id",
 @pytest.fixture
 def world(make_app):
     """Couple A with a wall, private data and objects; couple B; and who is calling."""
-    app = make_app(extra_plugins={"testcards": card_plugin})
+    app = make_app(extra_plugins={"testcards": card_plugin, **TEST_EVENT_TYPES})
     client = app.test_client()
     ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
     cat, _dan = join_new_couple(client, ann)
@@ -67,7 +68,7 @@ def world(make_app):
     with hs.storage.connection() as db, db.atomic():
         couple_a = db["members"].get(ann.id)["couple_id"]
         couple_b = db["members"].get(cat.id)["couple_id"]
-        emit(db, "journal.saved", couple_a, {"text": PRIVATE_MARKER}, visibility="private", audience_id=ann.id)
+        emit(db, "test.journal_saved", couple_a, {"text": PRIVATE_MARKER}, visibility="private", audience_id=ann.id)
     fill = {"device_id": wall.id, "token_id": extra_token["id"], "member_id": ann.id, "code": invite,
             "scope": "dashboard.testcards", "couple_id": couple_a}
     if "rituals" in hs.plugins.loaded():  # a therapy session with homework; an unrevealed check-in answer

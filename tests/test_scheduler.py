@@ -163,7 +163,7 @@ class Ticker:
 
     @hookimpl
     def hearthside_scheduled_jobs(self, hs):
-        return [ScheduledJob("ticker.tick", lambda hs: self.ran.set(), IntervalTrigger(seconds=1))]
+        return [ScheduledJob("ticker.tick", lambda hs: self.ran.set(), every=timedelta(seconds=1))]
 
 
 def test_started_scheduler_runs_a_short_job_and_records_it(make_app):

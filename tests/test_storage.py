@@ -15,6 +15,7 @@ from hearthside.errors import is_busy
 from hearthside.events import emit
 from hearthside.migrations import migrations as core_migrations
 from hearthside.storage import Storage, StorageBusy, validate_database_file
+from tests.support.event_types import declared
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def delivered():
 @pytest.fixture
 def storage(tmp_path, delivered) -> Storage:
     """A bare storage with the core tables, recording what after_commit receives."""
-    storage = Storage(tmp_path / "data", after_commit=lambda db, events: delivered.extend(events))
+    storage = Storage(tmp_path / "data", after_commit=lambda db, events: delivered.extend(events),
+                      event_types=declared())
     storage.apply_migrations([core_migrations])
     return storage
 
@@ -347,7 +349,7 @@ def test_events_of_a_rolled_back_transaction_are_never_delivered(storage, delive
     with storage.connection() as db:
         with pytest.raises(RuntimeError):
             with db.atomic():
-                emit(db, "pause.started", 1, {"minutes": 20}, visibility="couple")
+                emit(db, "test.started", 1, {"minutes": 20}, visibility="couple")
                 raise RuntimeError("the change failed")
         with db.atomic():
             pass  # a later, empty commit must not deliver the earlier event
@@ -358,12 +360,12 @@ def test_events_of_a_rolled_back_transaction_are_never_delivered(storage, delive
 def test_events_of_a_rolled_back_savepoint_are_not_delivered(storage, delivered):
     with storage.connection() as db:
         with db.atomic():
-            kept = emit(db, "ritual.done", 1, visibility="couple")
+            kept = emit(db, "test.ritual_done", 1, visibility="couple")
             with pytest.raises(RuntimeError):
                 with db.atomic():
-                    emit(db, "ritual.undone", 1, visibility="couple")
+                    emit(db, "test.ritual_undone", 1, visibility="couple")
                     raise RuntimeError("inner step failed")
-        assert [row["type"] for row in db["events"].rows] == ["ritual.done"]
+        assert [row["type"] for row in db["events"].rows] == ["test.ritual_done"]
     assert delivered == [kept]
 
 
@@ -398,7 +400,7 @@ def test_events_are_delivered_only_after_commit(storage, delivered):
 
     storage.after_commit = check
     with storage.connection() as db, db.atomic():
-        emit(db, "pause.started", 1, visibility="dashboard")
+        emit(db, "test.started", 1, visibility="dashboard")
         with storage.connection() as other:
             assert other["events"].count == 0  # not before COMMIT
         assert seen_by_other_connection == []
@@ -415,7 +417,7 @@ def test_failed_commit_delivers_nothing(storage, delivered):
         with pytest.raises(sqlite3.IntegrityError):
             with db.atomic():
                 db.execute("INSERT INTO child (parent_id) VALUES (7)")
-                emit(db, "child.added", 1, visibility="couple")
+                emit(db, "test.child_added", 1, visibility="couple")
         assert not db.conn.in_transaction
         assert db["events"].count == 0
     assert delivered == []

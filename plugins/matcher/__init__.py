@@ -25,9 +25,9 @@ answers, notes and custom items with a key kept outside the database
 
 from __future__ import annotations
 
-from apscheduler.triggers.interval import IntervalTrigger
+from datetime import timedelta
 
-from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
 
 from . import store
 
@@ -91,7 +91,7 @@ def hearthside_consent_scopes(hs):
 def hearthside_scheduled_jobs(hs):
     from .jobs import settle_matured_raises
 
-    return [ScheduledJob("matcher.settle_raises", settle_matured_raises, IntervalTrigger(minutes=10))]
+    return [ScheduledJob("matcher.settle_raises", settle_matured_raises, every=timedelta(minutes=10))]
 
 
 @hookimpl
@@ -106,3 +106,12 @@ def hearthside_forget(hs, db, member_id):
     from .lifecycle import forget
 
     forget(hs, db, member_id)
+
+
+@hookimpl
+def hearthside_event_types():
+    return [
+        EventType("matcher.answers.saved", "private", "The member saved answers to the yes / no / maybe list."),
+        EventType("matcher.matches.changed", "couple", "What the two of you both said yes or maybe to changed."),
+        EventType("matcher.items.changed", "couple", "The yes / no / maybe list itself changed."),
+    ]

@@ -31,9 +31,9 @@ Consent scopes (see the Consent page):
 
 from __future__ import annotations
 
-from apscheduler.triggers.interval import IntervalTrigger
+from datetime import timedelta
 
-from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
@@ -112,7 +112,7 @@ def hearthside_dashboard_cards(hs, db, couple_id):
 def hearthside_scheduled_jobs(hs):
     from .reminders import JOB_ID, run_job
 
-    return [ScheduledJob(JOB_ID, run_job, IntervalTrigger(minutes=1))]
+    return [ScheduledJob(JOB_ID, run_job, every=timedelta(minutes=1))]
 
 
 @hookimpl
@@ -134,3 +134,21 @@ def hearthside_forget(hs, db, member_id):
     from .export import forget
 
     forget(db, member_id)
+
+
+@hookimpl
+def hearthside_event_types():
+    return [
+        EventType("rituals.ritual_created", "couple", "A member created a ritual."),
+        EventType("rituals.ritual_updated", "couple", "A member changed a ritual."),
+        EventType("rituals.occurrence_updated", "couple", "One occurrence of a ritual was marked, moved or skipped."),
+        EventType("rituals.homework_changed", "couple", "A homework item of a ritual was added, ticked off or removed."),
+        EventType("rituals.settings_changed", "private", "The member changed their own ritual settings."),
+        EventType("rituals.feed_changed", "private", "The member turned their calendar feed on, off or renewed it."),
+        EventType("rituals.wall_refresh", "dashboard", "The rituals card on the wall should be read again."),
+        EventType("rituals.reminder", "private", "A reminder of a coming ritual, for one member."),
+        EventType("rituals.missed_summary", "private", "A summary of the reminders missed while the server was off."),
+        EventType("rituals.reminders_changed", "private", "The member changed when they are reminded."),
+        EventType("rituals.checkin_submitted", "couple", "A member submitted a check-in (its answers stay hidden)."),
+        EventType("rituals.checkin_revealed", "couple", "Both check-ins are in and shown to the two of you."),
+    ]

@@ -37,9 +37,9 @@ Consent scopes:
 
 from __future__ import annotations
 
-from apscheduler.triggers.interval import IntervalTrigger
+from datetime import timedelta
 
-from hearthside.plugin_api import ScheduledJob, Scope, Setting, get_db, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, get_db, hookimpl
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
@@ -129,7 +129,7 @@ def check_agreement_reviews(hs) -> None:
 @hookimpl
 def hearthside_scheduled_jobs(hs):
     minutes = hs.config.plugin(PLUGIN).get("review_check_minutes", 60)
-    return [ScheduledJob("transparency.agreement_reviews", check_agreement_reviews, IntervalTrigger(minutes=minutes))]
+    return [ScheduledJob("transparency.agreement_reviews", check_agreement_reviews, every=timedelta(minutes=minutes))]
 
 
 @hookimpl
@@ -145,3 +145,18 @@ def hearthside_forget(hs, db, member_id):
     from .validate import utc_now
 
     forget(db, member_id, utc_now())
+
+
+@hookimpl
+def hearthside_event_types():
+    return [
+        EventType("transparency.agreement_changed", "couple", "The couple's transparency agreement changed."),
+        EventType("transparency.agreement_review_due", "couple", "The agreement is due for its review."),
+        EventType("transparency.forgotten", "private", "The member's transparency entries were replaced by tombstones."),
+        EventType("transparency.entry_added", "private", "A log entry was added; told to who may read it."),
+        EventType("transparency.wall_refresh", "dashboard", "The transparency card on the wall should be read again."),
+        EventType("transparency.acknowledged", "private", "A log entry was acknowledged; told to each of the two."),
+        EventType("transparency.sharing_changed", "private", "What the member shares changed."),
+        EventType("transparency.review_changed", "couple", "A review of the log was opened, answered or closed."),
+        EventType("transparency.rules_changed", "couple", "A proposed change of the sharing rules was made or answered."),
+    ]

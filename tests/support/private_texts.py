@@ -53,8 +53,9 @@ def add_private_event(data_dir: Path, member_id: int, marker: str) -> None:
     """A private event for the member only, written the way the core writes one."""
     from hearthside.events import emit
     from hearthside.storage import Storage
+    from tests.support.event_types import declared
 
-    storage = Storage(data_dir)
+    storage = Storage(data_dir, event_types=declared())
     try:
         with storage.connection() as db, db.atomic():
             emit(db, "test.private_note", 1, {"text": marker}, visibility="private", audience_id=member_id)

@@ -2,12 +2,10 @@
 
 import time
 
-from apscheduler.triggers.cron import CronTrigger
-
 from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import ScheduledJob
 
-HEARTHSIDE_API = ">=1.0,<2"
+HEARTHSIDE_API = ">=1.2,<2"
 JOB_ID = "slow_catch_up.daily"
 
 
@@ -17,4 +15,4 @@ def hang(hs):
 
 @hookimpl
 def hearthside_scheduled_jobs(hs):
-    return [ScheduledJob(JOB_ID, hang, CronTrigger(hour=3))]
+    return [ScheduledJob(JOB_ID, hang, cron="0 3 * * *")]

@@ -19,14 +19,14 @@ Consent scope: ``dashboard.gratitude_jar`` (mutual). Tables
 
 from __future__ import annotations
 
-from apscheduler.triggers.interval import IntervalTrigger
+from datetime import timedelta
 
-from hearthside.plugin_api import ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
 
 from . import jar
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.2,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -70,7 +70,7 @@ def hearthside_dashboard_cards(hs, db, couple_id):
 def hearthside_scheduled_jobs(hs):
     # Every 10 minutes rather than a cron time: couples may live in different time zones,
     # and a Pi that was off at draw time still draws once it is back the same evening.
-    return [ScheduledJob("gratitude_jar.evening_draw", jar.draw_evening, IntervalTrigger(minutes=10))]
+    return [ScheduledJob("gratitude_jar.evening_draw", jar.draw_evening, every=timedelta(minutes=10))]
 
 
 @hookimpl
@@ -81,3 +81,13 @@ def hearthside_export(hs, db, member_id):
 @hookimpl
 def hearthside_forget(hs, db, member_id):
     jar.forget(db, member_id)
+
+
+@hookimpl
+def hearthside_event_types():
+    return [
+        EventType("gratitude_jar.dropped", "private", "The member dropped a note in the jar; told to its author."),
+        EventType("gratitude_jar.taken_back", "private", "The member took a note of theirs back out."),
+        EventType("gratitude_jar.drawn", "dashboard", "The evening's note was drawn, for the phones and the wall."),
+        EventType("gratitude_jar.draw_removed", "dashboard", "The drawn note is gone from the wall."),
+    ]
