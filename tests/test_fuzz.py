@@ -174,7 +174,7 @@ class Caller:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """Two couples with a wall and one of everything, and the three callers."""
-    app = create_app(None, env={}, flags={"data_dir": str(tmp_path_factory.mktemp("fuzz") / "data")})
+    app = create_app(None, env={}, extra_plugins=dict(TEST_EVENT_TYPES), flags={"data_dir": str(tmp_path_factory.mktemp("fuzz") / "data")})
     hs = app.extensions["hearthside"]
     client = app.test_client()
     ann, bob = onboard_couple(client)
