@@ -323,16 +323,25 @@
       });
     }
 
+    // A partner's live change refreshes the page while this member's own tick may
+    // be on its way: only the newest refresh may set the switch, and none while saving.
+    var saving = false;
+    var newest = 0;
+
     function refresh() {
+      var mine = ++newest;
       return HS.api("GET", "/api/v1/consents")
         .then(function (data) {
+          if (mine !== newest) return null;
           var scope = (data.scopes || []).filter(function (s) {
             return s.scope === SCOPE;
           })[0];
           if (!scope) throw new HS.ApiError(404, "unknown_scope", "Comparing is not available on this server.");
           var mineOn = !!(scope.members || {})[String(HS.memberId)];
-          toggle.checked = mineOn;
-          toggle.disabled = false;
+          if (!saving) {
+            toggle.checked = mineOn;
+            toggle.disabled = false;
+          }
           if (scope.active) stateText.textContent = "On for both of you.";
           else if (mineOn) stateText.textContent = "You're ready. Results show once both of you are ready.";
           else stateText.textContent = "Off for you. Turn it on whenever you feel ready; there is no hurry.";
@@ -384,12 +393,16 @@
     toggle.addEventListener("change", function () {
       var granted = toggle.checked;
       toggle.disabled = true;
+      saving = true;
       if (!granted) dropResults(); // stepping back shows at once, before the server answers
       HS.api("PUT", "/api/v1/consents/" + encodeURIComponent(SCOPE), { granted: granted })
         .catch(function (failure) {
           HS.showError(error, failure);
         })
-        .then(refresh);
+        .then(function () {
+          saving = false;
+          return refresh();
+        });
     });
 
     function onConsent(event) {
