@@ -27,7 +27,9 @@ def test_a_hanging_catch_up_job_does_not_keep_the_server_from_answering(tmp_path
         changed = db.execute("UPDATE scheduler_runs SET last_run_at = '2020-01-01T00:00:00+00:00' "
                              "WHERE job_id = ?", [JOB_ID]).rowcount
     assert changed == 1
-    second = ServerProcess(data_dir, plugins=[PLUGIN])  # waits for health, 20 s at most: the job hangs 60
+    # Waits for health, 20 s at most: the job hangs 60. A stop waits for running jobs only as long as
+    # server.shutdown_seconds allows; 2 s keeps this test short.
+    second = ServerProcess(data_dir, plugins=[PLUGIN], env={"HEARTHSIDE_SERVER__SHUTDOWN_SECONDS": "2"})
     try:
         assert requests.get(second.url + "/welcome", timeout=5).status_code == 200
         wait_for_line(second, f"Job {JOB_ID} missed a run")  # it did run, beside serving
