@@ -18,7 +18,7 @@ from html import unescape
 import requests
 
 from hearthside.plugin_manager import is_builtin_module
-from hearthside.testing import PHONE, SCREENSHOTS, BrowserGuard, new_page
+from hearthside.testing import PHONE, SCREENSHOTS, BrowserGuard, signed_in_page
 from hearthside.web.forget_notes import BUILTIN
 from tests.conftest import PASSWORD
 from tests.test_pages import browser
@@ -69,14 +69,6 @@ def log_text(member: Api) -> str:
     return json.dumps(member.call("GET", "/api/v1/transparency/entries?limit=100"))
 
 
-def signed_in(chromium, guard: BrowserGuard, base: str, username: str, password: str = PASSWORD, **device):
-    page = new_page(chromium, guard, **(device or PHONE))
-    answer = page.context.request.post(base + "/api/v1/auth/session",
-                                       data={"username": username, "password": password})
-    assert answer.ok, answer.text()
-    return page
-
-
 def no_sideways_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
@@ -123,7 +115,7 @@ def test_ann_downloads_her_data_from_the_account_page(chromium, server, tmp_path
     base = server.url
     couple_with_data(base)
     guard = BrowserGuard(base)
-    page = signed_in(chromium, guard, base, "ann")
+    page = signed_in_page(chromium, guard, "ann", **PHONE)
     page.goto("/account")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data").click()
@@ -146,7 +138,7 @@ def test_ann_forgets_her_data_wrong_password_first_then_for_real(chromium, serve
     base = server.url
     ann, bob, item = couple_with_data(base)
     guard = BrowserGuard(base)
-    page = signed_in(chromium, guard, base, "ann")
+    page = signed_in_page(chromium, guard, "ann", **PHONE)
     page.goto("/account")
     form = page.locator("[data-forget-form]")
     expect(form).to_be_hidden()
@@ -208,7 +200,7 @@ def test_the_account_page_fits_a_phone_and_a_tablet_at_every_forget_step(chromiu
     couple_with_data(base)
     guard = BrowserGuard(base)
     for name, device in (("phone", PHONE), ("tablet", TABLET_PORTRAIT)):
-        page = signed_in(chromium, guard, base, "ann", **device)
+        page = signed_in_page(chromium, guard, "ann", **device)
         page.goto("/account")
         no_sideways_scroll(page)
         page.get_by_role("button", name="Forget my data…").click()

@@ -9,34 +9,17 @@ the reason where either is missing, except with REQUIRE_BROWSER_TESTS=1.
 from __future__ import annotations
 
 import pytest
-import requests
 
-from hearthside.testing import PHONE, SCREENSHOTS, TABLET, BrowserGuard, new_page
-from tests.conftest import PASSWORD, ServerProcess
+from hearthside.testing import PHONE, SCREENSHOTS, TABLET, BrowserGuard, HttpClient, onboard_couple, signed_in_page
 
 SCOPE = "core.backup_download"
 
 
-@pytest.fixture
-def backup_server(data_dir):
-    process = ServerProcess(data_dir)
-    yield process
-    process.stop_soon()
-
-
 def sign_up(base: str, consent: bool) -> None:
-    answer = requests.post(base + "/api/v1/onboarding", json={
-        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}}, timeout=10)
-    ann = answer.json()["token"]
-    code = requests.post(base + "/api/v1/invites", headers={"Authorization": f"Bearer {ann}"},
-                         timeout=10).json()["code"]
-    bob = requests.post(f"{base}/api/v1/invites/{code}/accept", json={
-        "username": "bob", "password": PASSWORD, "display_name": "Bob"}, timeout=10).json()["token"]
-    for token in (ann, bob) if consent else ():
-        granted = requests.put(base + f"/api/v1/consents/{SCOPE}", json={"granted": True},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert granted.status_code == 200, granted.text
+    """Ann and Bob through the real API; with ``consent``, both have agreed to downloadable backups."""
+    for member in onboard_couple(HttpClient(base)):
+        if consent:
+            member.grant(SCOPE)
 
 
 def a_scheduled_backup_fails(data_dir, tmp_path) -> None:
@@ -54,25 +37,17 @@ def a_scheduled_backup_fails(data_dir, tmp_path) -> None:
     assert run["ok"] == 0
 
 
-def signed_in(chromium, guard, options):
-    page = new_page(chromium, guard, accept_downloads=True, **options)
-    answer = page.context.request.post(guard.base_url + "/api/v1/auth/session",
-                                       data={"username": "ann", "password": PASSWORD})
-    assert answer.ok, answer.text()
-    return page
-
-
 @pytest.mark.parametrize("device", ["phone", "tablet"])
-def test_the_admin_sees_a_failed_backup_and_downloads_a_bundle(chromium, backup_server, data_dir, tmp_path, device):
+def test_the_admin_sees_a_failed_backup_and_downloads_a_bundle(chromium, server, data_dir, tmp_path, device):
     from playwright.sync_api import expect
 
     from hearthside.backups import open_bundle
 
-    base = backup_server.url
+    base = server.url
     sign_up(base, consent=True)
     a_scheduled_backup_fails(data_dir, tmp_path)
     guard = BrowserGuard(base)
-    page = signed_in(chromium, guard, PHONE if device == "phone" else TABLET)
+    page = signed_in_page(chromium, guard, "ann", accept_downloads=True, **(PHONE if device == "phone" else TABLET))
 
     page.goto("/admin")
     panel = page.locator("[data-backups]")
@@ -98,12 +73,12 @@ def test_the_admin_sees_a_failed_backup_and_downloads_a_bundle(chromium, backup_
     assert guard.outside == [] and guard.errors == []
 
 
-def test_without_both_consents_the_download_is_off_and_says_why(chromium, backup_server):
+def test_without_both_consents_the_download_is_off_and_says_why(chromium, server):
     from playwright.sync_api import expect
 
-    sign_up(backup_server.url, consent=False)
-    guard = BrowserGuard(backup_server.url)
-    page = signed_in(chromium, guard, PHONE)
+    sign_up(server.url, consent=False)
+    guard = BrowserGuard(server.url)
+    page = signed_in_page(chromium, guard, "ann", accept_downloads=True, **PHONE)
     page.goto("/admin")
     panel = page.locator("[data-backups]")
     expect(panel.locator("[data-backup-last]")).to_have_text("No scheduled backup has run yet.")

@@ -54,7 +54,7 @@ same fixtures (``tests/conftest.py``).
 
 from .apps import load_plugins
 from .browser import (CHROMIUM, LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, BrowserGuard, missing_browser, new_page,
-                      wait_until_live)
+                      signed_in_page, wait_until_live)
 from .clock import FakeClock, SchedulerDriver
 from .http import HttpAnswer, HttpClient, free_port
 from .live import LiveClient, Sockets, connect_socket, listen
@@ -71,5 +71,5 @@ __all__ = [
     "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "HttpClient", "HttpAnswer",
     "sealed_answer_specs", "check_sealed_answers", "run_sealed_answers", "QUICK_PASSWORD_HASHING",
     "CHROMIUM", "PHONE", "TABLET", "LIVE_TIMEOUT_MS", "SCREENSHOTS", "missing_browser", "BrowserGuard", "new_page",
-    "wait_until_live",
+    "signed_in_page", "wait_until_live",
 ]

@@ -63,6 +63,18 @@ def new_page(chromium, guard: BrowserGuard, **options):
     return page
 
 
+def signed_in_page(chromium, guard: BrowserGuard, username: str, password: str | None = None, **options):
+    """A fresh page (see :func:`new_page`) signed in as ``username`` through the API's browser session:
+    the cookie a real sign-in sets, so pages and their live stream see that member."""
+    from .members import PASSWORD
+
+    page = new_page(chromium, guard, **options)
+    answer = page.context.request.post(guard.base_url + "/api/v1/auth/session",
+                                       data={"username": username, "password": password or PASSWORD})
+    assert answer.ok, answer.text()
+    return page
+
+
 def wait_until_live(page, timeout_ms: int = 10000) -> None:
     """The page's Socket.IO connection is up, so events sent from now on reach it."""
     page.wait_for_function("() => window.Hearthside && Hearthside.socket && Hearthside.socket.connected",

@@ -12,43 +12,11 @@ with the reason, where either is missing - except with
 from __future__ import annotations
 
 import pytest
-import requests
 
-from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS
-from tests.conftest import PASSWORD, ServerProcess
+from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
+                                signed_in_page)
 
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}  # the narrowest phones in use
-
-
-@pytest.fixture
-def matcher_server(data_dir):
-    process = ServerProcess(data_dir)
-    yield process
-    process.stop_soon()
-
-
-def _onboard(base: str) -> None:
-    answer = requests.post(f"{base}/api/v1/onboarding", timeout=10, json={
-        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
-    assert answer.status_code == 201, answer.text
-    code = requests.post(f"{base}/api/v1/invites", timeout=10,
-                         headers={"Authorization": f"Bearer {answer.json()['token']}"}).json()["code"]
-    joined = requests.post(f"{base}/api/v1/invites/{code}/accept", timeout=10,
-                           json={"username": "bob", "password": PASSWORD, "display_name": "Bob"})
-    assert joined.status_code == 201, joined.text
-
-
-def _phone(chromium, base: str, username: str, problems: list[str]):
-    context = chromium.new_context(base_url=base, **SMALL_PHONE)
-    context.on("request", lambda request: request.url.startswith((base, base.replace("http", "ws", 1), "data:"))
-               or problems.append(f"left the server: {request.url}"))
-    page = context.new_page()
-    page.on("pageerror", lambda exc: problems.append(f"{username}: {exc}"))
-    page.set_default_timeout(15000)
-    signed_in = page.request.post("/api/v1/auth/session", data={"username": username, "password": PASSWORD})
-    assert signed_in.ok, signed_in.text()
-    return page
 
 
 def _answer_touch_items(page, answers: list[str], note: str | None = None) -> None:
@@ -79,14 +47,14 @@ def fits_a_small_phone(page) -> None:
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone"
 
 
-def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_server, chromium):
+def test_two_phones_answer_compare_and_a_revocation_hides_the_results(server, chromium):
     from playwright.sync_api import expect
 
-    base = matcher_server.url
-    _onboard(base)
-    problems: list[str] = []
-    ann = _phone(chromium, base, "ann", problems)
-    bob = _phone(chromium, base, "bob", problems)
+    base = server.url
+    onboard_couple(HttpClient(base))
+    guard = BrowserGuard(base)
+    ann = signed_in_page(chromium, guard, "ann", **SMALL_PHONE)
+    bob = signed_in_page(chromium, guard, "bob", **SMALL_PHONE)
 
     # each answers alone: holding hands (yes/yes), long hugs (yes/maybe), cuddling (maybe/no)
     _answer_touch_items(ann, ["yes", "yes", "maybe"], note="ANN-PRIVATE-NOTE")
@@ -117,30 +85,23 @@ def test_two_phones_answer_compare_and_a_revocation_hides_the_results(matcher_se
     expect(bob.locator("[data-both-yes] li")).to_have_count(0)
     expect(bob.locator("[data-results-off]")).to_be_visible()
     expect(ann.locator("[data-results]")).to_be_hidden()
-    assert problems == []
+    assert guard.outside == [] and guard.errors == []
 
 
-def _token(base: str, username: str) -> dict:
-    answer = requests.post(f"{base}/api/v1/auth/token", timeout=10, json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['token']}"}
-
-
-def test_saying_yes_to_everything_is_shown_to_the_partner_who_must_confirm_first(matcher_server, chromium):
+def test_saying_yes_to_everything_is_shown_to_the_partner_who_must_confirm_first(server, chromium):
     from playwright.sync_api import expect
 
-    base = matcher_server.url
-    _onboard(base)
-    problems: list[str] = []
-    ann = _phone(chromium, base, "ann", problems)
-    bob = _phone(chromium, base, "bob", problems)
-    ann_auth, bob_auth = _token(base, "ann"), _token(base, "bob")
-    items = requests.get(f"{base}/api/v1/matcher/items", headers=ann_auth, timeout=10).json()["items"]
+    base = server.url
+    ann_api, bob_api = onboard_couple(HttpClient(base))
+    guard = BrowserGuard(base)
+    ann = signed_in_page(chromium, guard, "ann", **SMALL_PHONE)
+    bob = signed_in_page(chromium, guard, "bob", **SMALL_PHONE)
+    items = ann_api.get("/api/v1/matcher/items").json["items"]
     touch = [item for item in items if item["category"] == "touch"]
-    for who, answers in ((ann_auth, {item["id"]: "yes" for item in items}),
-                         (bob_auth, {touch[0]["id"]: "yes", touch[1]["id"]: "maybe"})):
-        saved = requests.put(f"{base}/api/v1/matcher/answers", headers=who, timeout=10, json={"answers": answers})
-        assert saved.status_code == 200, saved.text
+    for who, answers in ((ann_api, {item["id"]: "yes" for item in items}),
+                         (bob_api, {touch[0]["id"]: "yes", touch[1]["id"]: "maybe"})):
+        saved = who.put("/api/v1/matcher/answers", json={"answers": answers})
+        assert saved.status_code == 200, saved.json
 
     for phone in (ann, bob):
         phone.goto("/matcher/compare")
@@ -165,4 +126,4 @@ def test_saying_yes_to_everything_is_shown_to_the_partner_who_must_confirm_first
         expect(phone.locator("[data-both-yes] li")).to_have_text([touch[0]["title"]])
         expect(phone.locator("[data-worth] li")).to_have_text([touch[1]["title"]])
         expect(phone.locator("[data-broad]")).to_be_hidden()
-    assert problems == []
+    assert guard.outside == [] and guard.errors == []

@@ -12,54 +12,30 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
-from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, new_page, wait_until_live
-from tests.conftest import PASSWORD, ServerProcess
+from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
+                                signed_in_page, wait_until_live)
 
 ANN_ANSWER = "Your patience on Tuesday meant a lot"
 BOB_ANSWER = "A quiet walk, just us"
 
 
-@pytest.fixture
-def rituals_server(data_dir):
-    process = ServerProcess(data_dir)
-    yield process
-    process.stop_soon()
-
-
-def sign_up(base: str) -> dict:
+def sign_up(base: str):
     """Ann and Bob, through the real API, with the reveal consent on for both."""
-    answer = requests.post(base + "/api/v1/onboarding", json={
-        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}}, timeout=10)
-    ann = answer.json()["token"]
-    code = requests.post(base + "/api/v1/invites", headers={"Authorization": f"Bearer {ann}"}, timeout=10).json()["code"]
-    bob = requests.post(f"{base}/api/v1/invites/{code}/accept", json={
-        "username": "bob", "password": PASSWORD, "display_name": "Bob"}, timeout=10).json()["token"]
-    for token in (ann, bob):
-        granted = requests.put(base + "/api/v1/consents/rituals.checkin_reveal", json={"granted": True},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert granted.status_code == 200, granted.text
-    return {"ann": ann, "bob": bob}
+    ann, bob = onboard_couple(HttpClient(base))
+    for member in (ann, bob):
+        member.grant("rituals.checkin_reveal")
+    return ann, bob
 
 
-def signed_in_phone(chromium, guard, username: str):
-    page = new_page(chromium, guard, **PHONE)
-    answer = page.context.request.post(guard.base_url + "/api/v1/auth/session",
-                                       data={"username": username, "password": PASSWORD})
-    assert answer.ok, answer.text()
-    return page
-
-
-def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, rituals_server):
+def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, server):
     from playwright.sync_api import expect
 
-    base = rituals_server.url
+    base = server.url
     sign_up(base)
     guard = BrowserGuard(base)
-    ann = signed_in_phone(chromium, guard, "ann")
-    bob = signed_in_phone(chromium, guard, "bob")
+    ann = signed_in_page(chromium, guard, "ann", **PHONE)
+    bob = signed_in_page(chromium, guard, "bob", **PHONE)
 
     # -- Ann creates a weekly check-in from the template, in the editor --------------------------
     ann.goto("/rituals")
@@ -113,30 +89,25 @@ def test_weekly_checkin_both_answer_both_see_the_reveal_live(chromium, rituals_s
     assert guard.errors == [], f"page errors: {guard.errors}"
 
 
-def test_wall_refresh_signals_are_not_news_on_the_home_page(chromium, rituals_server):
+def test_wall_refresh_signals_are_not_news_on_the_home_page(chromium, server):
     """With the rituals card on the wall, adding a ritual also emits ``rituals.wall_refresh``
     (the wall re-reads its card); the "What's new" feed lists the ritual, never the signal."""
     from playwright.sync_api import expect
 
-    base = rituals_server.url
-    tokens = sign_up(base)
-    for token in tokens.values():
-        granted = requests.put(base + "/api/v1/consents/dashboard.rituals", json={"granted": True},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert granted.status_code == 200, granted.text
-    made = requests.post(base + "/api/v1/rituals", json={"template": "date", "title": "Picnic by the river",
-                                                         "start": (datetime.now() + timedelta(days=1)).strftime(
-                                                             "%Y-%m-%dT18:00")},
-                         headers={"Authorization": f"Bearer {tokens['ann']}"}, timeout=10)
-    assert made.status_code == 201, made.text
-    history = requests.get(base + "/api/v1/events?limit=500", headers={"Authorization": f"Bearer {tokens['bob']}"},
-                           timeout=10).json()["events"]
+    base = server.url
+    ann, bob = sign_up(base)
+    for member in (ann, bob):
+        member.grant("dashboard.rituals")
+    made = ann.post("/api/v1/rituals", json={"template": "date", "title": "Picnic by the river",
+                                             "start": (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT18:00")})
+    assert made.status_code == 201, made.json
+    history = bob.get("/api/v1/events?limit=500").json["events"]
     assert "rituals.wall_refresh" in [event["type"] for event in history]  # the signal exists...
 
     guard = BrowserGuard(base)
-    bob = signed_in_phone(chromium, guard, "bob")
-    bob.goto("/")
-    feed = bob.locator("[data-feed] li")
+    phone = signed_in_page(chromium, guard, "bob", **PHONE)
+    phone.goto("/")
+    feed = phone.locator("[data-feed] li")
     expect(feed.filter(has_text="Picnic by the river")).to_have_count(1)
     # The signal came last; the newest item shown is the ritual, and no item is the signal.
     expect(feed.first).to_contain_text("Ann added the ritual “Picnic by the river”.")

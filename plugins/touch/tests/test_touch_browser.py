@@ -11,48 +11,18 @@ with the reason, where either is missing - except with
 
 from __future__ import annotations
 
-import pytest
-import requests
-
-from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS
-from tests.conftest import PASSWORD, ServerProcess
+from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
+                                signed_in_page)
 
 
-
-@pytest.fixture
-def touch_server(data_dir):
-    process = ServerProcess(data_dir)
-    yield process
-    process.stop_soon()
-
-
-def _couple(base: str) -> None:
-    answer = requests.post(f"{base}/api/v1/onboarding", json={
-        "couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}}, timeout=10)
-    assert answer.status_code == 201, answer.text
-    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-    code = requests.post(f"{base}/api/v1/invites", headers=headers, timeout=10).json()["code"]
-    joined = requests.post(f"{base}/api/v1/invites/{code}/accept", timeout=10,
-                           json={"username": "bob", "password": PASSWORD, "display_name": "Bob"})
-    assert joined.status_code == 201, joined.text
-
-
-def test_yellow_shows_on_the_partners_phone_and_red_pauses_both(chromium, touch_server):
+def test_yellow_shows_on_the_partners_phone_and_red_pauses_both(chromium, server):
     from playwright.sync_api import expect
 
-    base = touch_server.url
-    _couple(base)
-    outside, errors, phones = [], [], {}
+    base = server.url
+    ann_api, _ = onboard_couple(HttpClient(base))
+    guard, phones = BrowserGuard(base), {}
     for name in ("ann", "bob"):
-        context = chromium.new_context(base_url=base, **PHONE)
-        context.on("request", lambda request: None if request.url.startswith(
-            (base, base.replace("http", "ws", 1), "data:", "blob:", "about:")) else outside.append(request.url))
-        signed_in = context.request.post(f"{base}/api/v1/auth/session", data={"username": name, "password": PASSWORD})
-        assert signed_in.ok, signed_in.text()
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page = signed_in_page(chromium, guard, name, **PHONE)
         page.goto("/touch")
         expect(page.locator("body[data-touch-ready='1']")).to_be_attached()
         expect(page.locator("[data-plan-name]")).to_have_text("Being close")
@@ -81,12 +51,6 @@ def test_yellow_shows_on_the_partners_phone_and_red_pauses_both(chromium, touch_
         expect(phone.locator("#pause-overlay")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
         expect(phone.locator("[data-session]")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
     ann.screenshot(path=str(SCREENSHOTS / "touch-red-ann.png"))
-    state = requests.get(f"{base}/api/v1/touch/sessions", timeout=10,
-                         headers={"Authorization": "Bearer " + _token(base, "ann")}).json()
+    state = ann_api.get("/api/v1/touch/sessions").json
     assert state["past"][0]["end_reason"] == "red"
-    assert outside == [] and errors == []
-
-
-def _token(base: str, username: str) -> str:
-    return requests.post(f"{base}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
-                         timeout=10).json()["token"]
+    assert guard.outside == [] and guard.errors == []

@@ -10,44 +10,16 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import requests
-
-from hearthside.testing import LIVE_TIMEOUT_MS, PASSWORD, PHONE, BrowserGuard, new_page
+from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, BrowserGuard, HttpClient, onboard_couple, signed_in_page
 
 API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."
 
 
-def member(base: str, body: dict, path: str) -> dict:
-    answer = requests.post(base + path, json=body, timeout=10)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def sharing_couple(base: str) -> None:
     """Ann (onboarding) and Bob (invited) in one couple, both sharing their transparency log."""
-    ann = member(base, {"couple": {"name": "Ann & Bob", "time_zone": "Europe/Berlin"},
-                        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}},
-                 "/api/v1/onboarding")
-    code = requests.post(base + "/api/v1/invites", headers=bearer(ann["token"]), timeout=10).json()["code"]
-    bob = member(base, {"username": "bob", "password": PASSWORD, "display_name": "Bob"},
-                 f"/api/v1/invites/{code}/accept")
-    for token in (ann["token"], bob["token"]):
-        answer = requests.put(base + "/api/v1/consents/transparency.share", json={"granted": True},
-                              headers=bearer(token), timeout=10)
-        assert answer.status_code == 200
-
-
-def signed_in_phone(chromium, guard, base: str, username: str):
-    page = new_page(chromium, guard, **PHONE)
-    answer = page.context.request.post(base + "/api/v1/auth/session",
-                                       data={"username": username, "password": PASSWORD})
-    assert answer.ok, answer.text()
-    return page
+    for member in onboard_couple(HttpClient(base)):
+        member.grant("transparency.share")
 
 
 def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(chromium, server, data_dir):
@@ -57,8 +29,8 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
     sharing_couple(base)
 
     guard = BrowserGuard(base)
-    ann_phone = signed_in_phone(chromium, guard, base, "ann")
-    bob_phone = signed_in_phone(chromium, guard, base, "bob")
+    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
+    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency")
         expect(phone.locator("[data-sharing-you]")).to_contain_text("You are sharing")
@@ -108,8 +80,8 @@ def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live
     base = server.url
     sharing_couple(base)
     guard = BrowserGuard(base)
-    ann_phone = signed_in_phone(chromium, guard, base, "ann")
-    bob_phone = signed_in_phone(chromium, guard, base, "bob")
+    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
+    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency/questions")
         expect(phone.locator("[data-rules-empty]")).to_be_visible()
