@@ -53,3 +53,16 @@ def test_the_database_benchmark_runs_and_reports_no_server_error():
     rows = [line for line in run.stdout.splitlines() if line.startswith("| database |")]
     assert any("write POST transparency entry" in row for row in rows), run.stdout
     assert any(row.startswith("| database | 5xx during throughput runs | 0 |") for row in rows), run.stdout
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_runs_and_counts_server_errors():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--sections", "load", "--load-seconds", "4"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| load |")]
+    assert any(row.startswith("| load | 5xx answers (10 writers, 10 listeners + churn, 4 s) |") for row in rows), \
+        run.stdout
+    assert any("health p99 while loaded" in row and "idle health p99" in row for row in rows), run.stdout
