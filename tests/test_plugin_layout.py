@@ -8,7 +8,7 @@ imported) and held to the one layout that docs/plugins/tutorial.md and
 docs/architecture.md ("Plugin layout") describe:
 
 ==================  =============================================================
-``__init__.py``     hook implementations only (plus ``__version__`` and ``HEARTHSIDE_API``)
+``__init__.py``     hook implementations only (plus ``__version__``, ``HEARTHSIDE_API``, ``SEALED_ANSWERS``)
 ``api.py``          the JSON routes: ``api = Blueprint("<name>_api", ..., url_prefix="/api/v1/<name>")``
 ``pages.py``        the HTML pages: ``pages = Blueprint("<name>_pages", ...)``, static files at ``/<slug>/static``
 ``model.py``        the domain, where the other domain modules are reached from; no Flask
@@ -33,7 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_MODULES = ("__init__.py", "api.py", "pages.py", "model.py", "data.py", "migrations.py")
 VIEW_MODULES = {"__init__.py", "api.py", "pages.py"}
-METADATA = {"__version__", "HEARTHSIDE_API"}
+METADATA = {"__version__", "HEARTHSIDE_API", "SEALED_ANSWERS"}  # SEALED_ANSWERS: for the privacy matrix
 MAX_DOMAIN_LINES = 400
 
 
