@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
 from .backups import BUNDLE_SUFFIX, bundle_name, write_bundle
 from .datafolder import write_private
+from .clock import utc_now
 from .errors import is_storage_full, log_exception
 from .events import emit
 from .scheduler import ScheduledJob
@@ -61,16 +62,12 @@ def next_at(hs, now: datetime) -> datetime | None:
     return None if when is None else when.get_next_fire_time(None, now)
 
 
-def _now(hs) -> datetime:
-    return hs.scheduler.clock() if hs.scheduler is not None else datetime.now(timezone.utc)
-
-
 # -- the job ---------------------------------------------------------------------------------------
 
 
 def run_scheduled_backup(hs) -> dict:
     """Write a bundle, prune old scheduled ones, copy it; record the run and tell the admins if it failed."""
-    started = _now(hs)
+    started = utc_now(hs)
     run = {"started_at": started.isoformat(), "ok": 0, "file": None, "size": None, "copied_to": None,
            "problem": None}
     try:
@@ -83,7 +80,7 @@ def run_scheduled_backup(hs) -> dict:
     except Exception as exc:
         run["problem"] = _why(exc, hs.storage.backups_dir)
     run["ok"] = int(run["problem"] is None)
-    run["finished_at"] = _now(hs).isoformat()
+    run["finished_at"] = utc_now(hs).isoformat()
     _record(hs, run)
     return run
 
@@ -151,7 +148,7 @@ def _record(hs, run: dict) -> None:
 def status(hs, db) -> dict:
     """The admin's view: the schedule, the last run, the next one, the recent runs."""
     recent = [_public(row) for row in db.query(f"SELECT * FROM backup_runs ORDER BY id DESC LIMIT {RECENT}")]
-    upcoming = next_at(hs, _now(hs))
+    upcoming = next_at(hs, utc_now(hs))
     return {
         "schedule": hs.config["backups.schedule"],
         "time": hs.config["backups.time"],

@@ -22,16 +22,13 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
+from .clock import utc_now
 from .errors import Invalid
 from .events import emit
 from .storage import row_or_none
 
 DEFAULT_MINUTES = 20
 MAX_MINUTES = 24 * 60
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _iso(moment: datetime) -> str:
@@ -50,7 +47,7 @@ def _iso_ceil(moment: datetime) -> str:
 
 def requested_end(body: dict, now: datetime | None = None) -> datetime:
     """When a pause asked for with ``minutes`` or ``resume_at`` ends; 400 if unclear."""
-    now = now or _now()
+    now = now or utc_now()
     if "minutes" in body and "resume_at" in body:
         raise Invalid("invalid_field", "Send either 'minutes' or 'resume_at', not both.")
     if "resume_at" in body:
@@ -82,7 +79,7 @@ def _resume_at(value, now: datetime) -> datetime:
 
 def state(row: dict | None, now: datetime | None = None) -> dict:
     """The pause state JSON: ``{"active": false}`` or the running pause (with who started it)."""
-    now = now or _now()
+    now = now or utc_now()
     if row is None or row["ended_at"] is not None or datetime.fromisoformat(row["ends_at"]) <= now:
         return {"active": False}
     ends_at = datetime.fromisoformat(row["ends_at"])
@@ -111,7 +108,7 @@ def current_as_seen_by(db, principal) -> dict:
 def current(db, couple_id: int) -> dict:
     """The couple's pause state now, closing a pause whose time ran out."""
     row = _open_row(db, couple_id)
-    if row is not None and datetime.fromisoformat(row["ends_at"]) <= _now():
+    if row is not None and datetime.fromisoformat(row["ends_at"]) <= utc_now():
         close_expired(db, couple_id)
         return {"active": False}
     return state(row)
@@ -120,7 +117,7 @@ def current(db, couple_id: int) -> dict:
 def close_expired(db, couple_id: int) -> None:
     """Close open pauses whose time is up and tell everyone (``pause.ended``, time_up)."""
     with db.atomic():
-        now_text = _iso(_now())
+        now_text = _iso(utc_now())
         expired = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL AND ends_at <= ?",
                                 [couple_id, now_text]))
         for row in expired:
@@ -136,7 +133,7 @@ def start(db, couple_id: int, member_id: int, ends_at: datetime) -> dict:
     """Start a pause (replacing a running one) and emit ``pause.started``."""
     with db.atomic():
         close_expired(db, couple_id)
-        now = _now()
+        now = utc_now()
         replaced = _open_row(db, couple_id)
         # Plain SQL: sqlite-utils' table helpers look the schema up on every
         # call (a dozen queries), and a pause is the one write whose event
@@ -161,7 +158,7 @@ def end(db, couple_id: int, member_id: int) -> dict:
         close_expired(db, couple_id)
         row = _open_row(db, couple_id)
         if row is not None:
-            ended_at = _iso(_now())
+            ended_at = _iso(utc_now())
             db["pauses"].update(row["id"], {"ended_at": ended_at, "ended_by": member_id})
             emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": ended_at, "reason": "ended"},
                  visibility="dashboard", actor_id=member_id)

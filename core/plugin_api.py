@@ -40,6 +40,7 @@ from .member_pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own p
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
 from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
 from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up hook for a damaged file of your own: serve names it and the newest backup
+from .clock import utc_now  # utc_now() -> now (aware, UTC), the one clock tests move; utc_now(hs) in a job: the scheduler's
 from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "PLUGIN_API_VERSION",
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",
+    "utc_now",
 ]

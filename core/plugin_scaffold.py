@@ -38,10 +38,12 @@ FILES = {
     "package/__init__.py.tmpl": "@@package@@/__init__.py",
     "package/migrations.py.tmpl": "@@package@@/migrations.py",
     "package/model.py.tmpl": "@@package@@/model.py",
+    "package/data.py.tmpl": "@@package@@/data.py",
     "package/api.py.tmpl": "@@package@@/api.py",
     "package/pages.py.tmpl": "@@package@@/pages.py",
     "package/templates/index.html.tmpl": "@@package@@/templates/@@name@@/index.html",
     "package/static/plugin.js.tmpl": "@@package@@/static/@@name@@.js",
+    "tests/conftest.py.tmpl": "tests/conftest.py",
     "tests/test_plugin.py.tmpl": "tests/test_@@name@@.py",
 }
 

@@ -28,7 +28,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .clock import utc_now
 from .errors import is_storage_full, log_exception
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class Scheduler:
         self.jobs = {job.id: job for job in jobs}
         self.tz = ZoneInfo(hs.config["time_zone"])
         self.triggers = {job.id: job.trigger_in(self.tz) for job in jobs}
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or utc_now
         self.grace = hs.config["scheduler.misfire_grace_seconds"]
         self._aps: BackgroundScheduler | None = None
         self._last_beat = (time.time(), time.monotonic())

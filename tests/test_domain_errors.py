@@ -22,7 +22,7 @@ from hearthside.plugin_api import (
     Conflict, ConsentRequired, DomainError, Forbidden, Invalid, NotFound, Scope, Unavailable, one_row, row_or_none,
 )
 from hearthside.plugins.rituals import fields as rituals_fields
-from hearthside.plugins.transparency import log as transparency_log
+from hearthside.plugins.transparency import model as transparency_log
 from hearthside.testing import FakeClock, SchedulerDriver, onboard_couple
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import EventType, ScheduledJob, api_error, emit, get_db, hookimpl, json_body, require
+from hearthside.plugin_api import (EventType, ScheduledJob, api_error, emit, get_db, hookimpl, json_body, require,
+                                   utc_now)
+from hearthside.scheduler import Scheduler
 from hearthside.testing import FakeClock, load_plugins, sign_in_browser, mentions
 
 
@@ -174,6 +176,30 @@ def test_the_clock_wants_aware_times():
     with pytest.raises(ValueError, match="aware"):
         clock.set(datetime(2024, 1, 2))
     assert clock.advance(days=1) == datetime(2024, 1, 2, tzinfo=timezone.utc) == clock()
+
+
+def test_utc_now_is_the_clock_a_test_puts_in_and_the_real_one_after(hs, scheduler, clock):
+    """``utc_now()`` reads a FakeClock only inside ``as_now()``; ``utc_now(hs)`` is the scheduler's clock."""
+    clock.set(datetime(2024, 6, 10, 12, 0, tzinfo=timezone.utc))
+    assert utc_now(hs) == clock()  # a job follows the test's scheduler
+    before = utc_now()
+    assert before.tzinfo is not None and before.utcoffset() == timedelta(0) and before != clock()
+    with pytest.raises(RuntimeError):
+        with clock.as_now():
+            assert utc_now() == clock()
+            clock.advance(days=3)
+            assert utc_now() == datetime(2024, 6, 13, 12, 0, tzinfo=timezone.utc)
+            raise RuntimeError("the block fails")
+    assert abs(utc_now() - before) < timedelta(hours=1)  # the real time again, even after the failure
+
+
+def test_the_schedulers_own_clock_is_the_process_clock(hs):
+    """A scheduler started without a clock reads ``utc_now()``, so ``as_now()`` moves its jobs too."""
+    clock = FakeClock(datetime(2030, 1, 1, tzinfo=timezone.utc))
+    scheduler = Scheduler(hs, [])
+    with clock.as_now():
+        assert scheduler.clock() == clock() == utc_now()
+    assert scheduler.clock() != clock()
 
 
 # -- loading the plugins under test ------------------------------------------------------------------------

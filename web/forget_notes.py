@@ -6,7 +6,7 @@ themselves: every loaded plugin that implements ``hearthside_forget`` (the
 same list ``POST /api/v1/me/forget`` answers with), so a plugin that is off
 is not promised and a third-party plugin is not left out. *What* each part
 deletes is written here for the built-in plugins, read off their forget code
-(``plugins/*/data.py``, ``export.py``, ``lifecycle.py``, ``privacy.py``);
+(``plugins/*/data.py``);
 ``tests/test_account_data_pages.py`` fails when a built-in plugin forgets
 without words here. A plugin without words is named with a general line
 rather than an invented list. No hook is added for this: the hookspecs are a

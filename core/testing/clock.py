@@ -6,7 +6,11 @@ No background thread: a job runs inside :meth:`SchedulerDriver.advance` or
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+from hearthside import clock as process_clock
 
 
 class FakeClock:
@@ -33,6 +37,19 @@ class FakeClock:
         """Move forward by ``timedelta(**delta)``: ``clock.advance(hours=2)``."""
         self.now += timedelta(**delta)
         return self.now
+
+    @contextmanager
+    def as_now(self) -> Iterator["FakeClock"]:
+        """Be ``utc_now()`` (``hearthside.plugin_api``) for the block, then give the real time back.
+
+        The process clock is the whole process's: the test's in-process
+        servers read this clock too, so their requests follow the test.
+        """
+        previous = process_clock.use(self)
+        try:
+            yield self
+        finally:
+            process_clock.use(previous)
 
 
 class SchedulerDriver:

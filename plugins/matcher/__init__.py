@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
 
-from . import store
+from . import crypto, data, model
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.1,<2"  # the plugin API versions this plugin works with (1.1: hearthside_backup_files)
@@ -56,7 +56,7 @@ def hearthside_migrations():
 
 @hookimpl
 def hearthside_startup(hs):
-    store.prepare_key(hs)
+    crypto.prepare_key(hs)
 
 
 @hookimpl
@@ -74,14 +74,12 @@ def hearthside_nav_items(hs, member):
 
 @hookimpl
 def hearthside_backup_files(hs):
-    from .crypto import KEY_FILE
-
-    return [KEY_FILE]  # without it a restored database holds answers nobody can open
+    return [crypto.KEY_FILE]  # without it a restored database holds answers nobody can open
 
 
 @hookimpl
 def hearthside_consent_scopes(hs):
-    return [Scope(store.REVEAL_SCOPE,
+    return [Scope(model.REVEAL_SCOPE,
                   "Show both of us the yes/no/maybe items we are both open to (never anyone's one-sided answers). "
                   "If one of us answered yes or maybe to nearly everything, the other is told that first, "
                   "and the results wait until they agree.")]
@@ -96,16 +94,12 @@ def hearthside_scheduled_jobs(hs):
 
 @hookimpl
 def hearthside_export(hs, db, member_id):
-    from .lifecycle import export
-
-    return export(hs, db, member_id)
+    return data.export(hs, db, member_id)
 
 
 @hookimpl
 def hearthside_forget(hs, db, member_id):
-    from .lifecycle import forget
-
-    forget(hs, db, member_id)
+    data.forget(hs, db, member_id)
 
 
 @hookimpl

@@ -13,9 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from hearthside.plugin_api import (api_error, current_hs, emit, get_db, is_granted, json_body, require,
-                                   require_active, text_value)
+                                   require_active, text_value, utc_now)
 
-from . import catalog, store
+from . import catalog, model as store  # the domain is model.py
 
 api = Blueprint("matcher_api", __name__, url_prefix="/api/v1/matcher")
 
@@ -112,7 +112,7 @@ def withdraw(principal):
 
 def _own_answers(hs, db, principal) -> dict:
     """The caller's own answers, notes and waiting raises, for the items they see."""
-    now = store.utcnow()
+    now = utc_now()
     visible = store.visible_ids(hs, db, principal.couple_id)
     mine = store.load_answers(hs, db, principal.couple_id, principal.member_id).get(principal.member_id, {})
     answers, notes, waiting = {}, {}, {}
@@ -179,7 +179,7 @@ def put_answers(principal):
 
 def _save(hs, db, couple_id: int, member_id: int, answers: dict, notes: dict) -> None:
     cooldown = _settings()["raise_cooldown_days"]
-    now = store.utcnow()
+    now = utc_now()
     with db.atomic():
         watch = store.TierWatch(hs, db, couple_id)
         compared = store.has_compared(db, couple_id)

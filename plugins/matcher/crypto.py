@@ -16,13 +16,15 @@ running server can read everything.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import secrets
 import stat
+import weakref
 from pathlib import Path
 
-from hearthside.plugin_api import DataFileDamaged
+from hearthside.plugin_api import DataFileDamaged, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -107,3 +109,66 @@ def create_key(data_dir: Path) -> bytes:
         handle.flush()
         os.fsync(handle.fileno())
     return key
+
+
+# -- this server's key, loaded once at start -----------------------------------------
+
+_ciphers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def prepare_key(hs) -> None:
+    """At start: load the key, or make one when nothing encrypted exists yet.
+
+    If encrypted rows exist but the key file is gone, no new key is made (it
+    could never open them); the API answers 503 until the key is put back.
+    """
+    data_dir = hs.config.data_dir
+    try:
+        key = read_key(data_dir)
+    except KeyUnavailable as exc:
+        log.error("The matcher cannot open answers: %s. Restore the key file from the backup of this "
+                  "database; until then the matcher answers 503", exc)
+        return
+    if key is None:
+        with hs.storage.connection() as db:
+            holds_data = any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                             for table in ("matcher_answers", "matcher_custom_items"))
+        if holds_data:
+            log.error("The matcher key file (matcher.key) is missing from the data folder, but the database "
+                      "holds encrypted answers: restore the key file that belongs to this database")
+            return
+        key = create_key(data_dir)
+        log.info("Created the matcher's encryption key in the data folder")
+    _ciphers[hs] = Cipher(key)
+
+
+def has_key(hs) -> bool:
+    """Was the key loaded at start (without it nothing can be read, and the API says so)."""
+    return hs in _ciphers
+
+
+def cipher(hs) -> Cipher:
+    found = _ciphers.get(hs)
+    if found is None:
+        unavailable()
+    return found
+
+
+def unavailable():
+    raise Unavailable(
+        "matcher_key_unavailable",
+        "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
+        "is missing or does not belong to this database. Restore the key file from the same backup.")
+
+
+def open_json(hs, blob: bytes, context: str) -> dict:
+    """The JSON sealed in ``blob`` for its row (``context``), or 503 when the key cannot open it."""
+    try:
+        return json.loads(cipher(hs).open(blob, context))
+    except KeyUnavailable:
+        unavailable()
+
+
+def seal_json(hs, data: dict, context: str) -> bytes:
+    """``data`` as JSON, sealed for its row (``context``)."""
+    return cipher(hs).seal(json.dumps(data, separators=(",", ":")).encode(), context)

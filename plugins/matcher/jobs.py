@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from hearthside.plugin_api import emit
+from hearthside.plugin_api import emit, utc_now
 
-from . import store
+from . import crypto, model
 
 log = logging.getLogger(__name__)
 
 
 def settle_matured_raises(hs) -> int:
     """Fold matured raises for every couple; returns how many answers were settled."""
-    if hs not in store._ciphers:
+    if not crypto.has_key(hs):
         return 0  # no key: nothing can be read; the API already says so
     settled = 0
     with hs.storage.connection() as db:
@@ -31,22 +31,22 @@ def settle_matured_raises(hs) -> int:
 
 
 def _settle_couple(hs, db, couple_id: int) -> int:
-    now = store.utcnow()
-    answers = store.load_answers(hs, db, couple_id)
+    now = utc_now()
+    answers = model.load_answers(hs, db, couple_id)
     matured = [(member_id, item_id, state) for member_id, states in answers.items()
                for item_id, state in states.items() if state.counts_from is not None and not state.waiting(now)]
     if not matured:
         return 0
     # "Before" is what counted until the wait ended: the old value of each matured raise.
     keys = {(member_id, item_id) for member_id, item_id, _ in matured}
-    before = {member_id: {item_id: (store.AnswerState(s.counted, s.counted, None, s.note)
+    before = {member_id: {item_id: (model.AnswerState(s.counted, s.counted, None, s.note)
                                     if (member_id, item_id) in keys else s)
                           for item_id, s in states.items()}
               for member_id, states in answers.items()}
     for member_id, item_id, state in matured:
-        store.save_answer(hs, db, couple_id, member_id, item_id, state.settled(now))
+        model.save_answer(hs, db, couple_id, member_id, item_id, state.settled(now))
     # What was shown against what is shown now: a matured raise may also make a member
-    # broad, which closes the results until the partner confirms (store.pending).
-    if store.shown(hs, db, couple_id, before, now) != store.shown(hs, db, couple_id, answers, now):
-        emit(db, "matcher.matches.changed", couple_id, {"summary": store.MATCHES_CHANGED}, visibility="couple")
+    # broad, which closes the results until the partner confirms (model.pending).
+    if model.shown(hs, db, couple_id, before, now) != model.shown(hs, db, couple_id, answers, now):
+        emit(db, "matcher.matches.changed", couple_id, {"summary": model.MATCHES_CHANGED}, visibility="couple")
     return len(matured)

@@ -14,7 +14,7 @@
   raised answer waits for the cool-down).
 * ``matcher_broad_confirmations`` - who confirmed having been told that a
   partner's answers are open to almost everything (``subject_id``); the
-  results wait for it (store.py, "broad"). Removed when the partner is no
+  results wait for it (model.py, "broad"). Removed when the partner is no
   longer broad, so becoming broad again is told again.
 """
 

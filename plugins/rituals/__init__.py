@@ -33,26 +33,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl, utc_now
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
-_OCC = "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00"
 SEALED_ANSWERS = [{
     "name": "rituals check-in",
     "scopes": ["rituals.checkin_reveal", "dashboard.rituals"],
     "create": ["POST", "/api/v1/rituals", {"template": "checkin", "start": "2024-03-03T19:00"}],
-    "answer": ["PUT", _OCC + "/checkin", {"answers": {"hard": "{text}", "rating": 3}}],
-    "reads": [_OCC, _OCC + "/checkin", _OCC + "/checkin/reveal", "/api/v1/rituals/{id}/trend",
-              "/api/v1/rituals/{id}/trend.svg", "/api/v1/rituals/occurrences?from=2024-03-02&to=2024-03-04"],
+    "answer": ["PUT", "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/checkin", {"answers": {"hard": "{text}", "rating": 3}}],
+    "reads": ["/api/v1/rituals/{id}/occurrences/2024-03-03T19:00",
+              "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/checkin",
+              "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/checkin/reveal",
+              "/api/v1/rituals/{id}/trend",
+              "/api/v1/rituals/{id}/trend.svg",
+              "/api/v1/rituals/occurrences?from=2024-03-02&to=2024-03-04"],
     "moves": [["PATCH", "/api/v1/rituals/{id}", {"participants": ["{partner}"]}],
               ["PATCH", "/api/v1/rituals/{id}", {"participants": ["{me}"]}],
               ["PATCH", "/api/v1/rituals/{id}", {"participants": ["{me}", "{partner}"]}],
-              ["PUT", _OCC + "/status", {"status": "done"}], ["PUT", _OCC + "/status", {"status": "upcoming"}],
-              ["PUT", _OCC + "/move", {"start": "2024-03-04T19:00"}], ["DELETE", _OCC + "/move"]],
+              ["PUT", "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/status", {"status": "done"}],
+              ["PUT", "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/status", {"status": "upcoming"}],
+              ["PUT", "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/move", {"start": "2024-03-04T19:00"}],
+              ["DELETE", "/api/v1/rituals/{id}/occurrences/2024-03-03T19:00/move"]],
 }]
 
 
@@ -102,7 +107,6 @@ def hearthside_nav_items(hs, member):
 @hookimpl
 def hearthside_dashboard_cards(hs, db, couple_id):
     from .dashboard import card
-    from .model import utc_now
 
     shown = card(db, couple_id, utc_now())
     return [shown] if shown else []
@@ -124,16 +128,16 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
 
 @hookimpl
 def hearthside_export(hs, db, member_id):
-    from .export import export
+    from . import data
 
-    return export(db, member_id)
+    return data.export(db, member_id)
 
 
 @hookimpl
 def hearthside_forget(hs, db, member_id):
-    from .export import forget
+    from . import data
 
-    forget(db, member_id)
+    data.forget(db, member_id)
 
 
 @hookimpl

@@ -17,7 +17,9 @@ import logging
 import uuid
 from datetime import datetime
 
-from . import model
+from hearthside.plugin_api import utc_now
+
+from . import checks, model
 from .recurrence import format_local
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def _read(db, couple_id: int, entry) -> dict | None:
         participants = [int(m) for m in entry.get("participants") or []]
     except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
         return None
-    members = model.member_ids(db, couple_id)
+    members = checks.member_ids(db, couple_id)
     participants = sorted({m for m in participants if m in members}) or members
     if status not in STATUSES or not source or not key or not title or start.tzinfo is None \
             or not 5 <= duration <= model.MAX_DURATION or not participants:
@@ -53,7 +55,7 @@ def keep(db, couple_id: int, entry) -> bool | None:
     if read is None:
         log.warning("A calendar entry from another plugin was not kept: it is malformed")
         return None
-    now = model.utc_iso(model.utc_now())
+    now = model.utc_iso(utc_now())
     with db.atomic():
         rows = list(db.query("SELECT id FROM rituals_rituals WHERE couple_id = ? AND source = ? AND source_key = ?",
                              [couple_id, read["source"], read["key"]]))

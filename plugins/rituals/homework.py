@@ -7,9 +7,9 @@ or on the wall.
 
 from __future__ import annotations
 
-from hearthside.plugin_api import Conflict, Invalid, NotFound, emit, one_row
+from hearthside.plugin_api import Conflict, Invalid, NotFound, emit, one_row, utc_now
 
-from .model import Ritual, display_name, ensure_row, utc_iso, utc_now
+from .model import Ritual, display_name, ensure_row, utc_iso
 
 MAX_ITEMS = 30
 

@@ -10,28 +10,22 @@ that describes it.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row, row_or_none
+from hearthside.plugin_api import (Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row, row_or_none,
+                                   utc_now)
 
 from . import fields, presets
+from .checks import read_participants, read_prompts
 from .recurrence import (LOCAL_FORMAT, RecurrenceError, Series, first_occurrence, format_local, localize,
                          normalise_rule, parse_key, parse_local)
 
 STATUSES = ("active", "paused", "archived")
-PROMPT_KINDS = ("text", "rating")
-PROMPT_ID = re.compile(r"^[a-z0-9_]{1,24}$")
-MAX_PROMPTS = 12
 MAX_DURATION = 24 * 60
 RITUAL_FIELDS = {"template", "kind", "title", "description", "location", "start", "duration_minutes", "rrule",
                  "participants", "prompts", "status"}
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def iso(moment: datetime) -> str:
@@ -224,45 +218,6 @@ def next_occurrence(db, ritual: Ritual, now_utc: datetime) -> dict | None:
 
 
 # -- checking what a member sent ------------------------------------------------------
-
-
-def member_ids(db, couple_id: int) -> list[int]:
-    return [row["id"] for row in couple_members(db, couple_id)]
-
-
-def read_participants(db, couple_id: int, value) -> list[int]:
-    members = member_ids(db, couple_id)
-    if value is None:
-        return members
-    if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in value):
-        raise Invalid("invalid_field", "'participants' must be a non-empty list of member ids.")
-    if any(v not in members for v in value):
-        raise Invalid("unknown_member", "'participants' may only list members of your couple.")
-    return sorted(set(value))
-
-
-def read_prompts(value, kind: str) -> list[dict]:
-    if value is None:
-        return [dict(p) for p in presets.TEMPLATES[kind]["prompts"]]
-    if kind != "checkin" and value:
-        raise Invalid("invalid_field", "Only check-ins have prompts.")
-    if not isinstance(value, list) or len(value) > MAX_PROMPTS:
-        raise Invalid("invalid_field", f"'prompts' must be a list of at most {MAX_PROMPTS} questions.")
-    prompts, seen = [], set()
-    for index, prompt in enumerate(value, 1):
-        if not isinstance(prompt, dict):
-            raise Invalid("invalid_field", "Each prompt must be an object with 'text' and 'kind'.")
-        text = fields.text(prompt, "text", max_length=200, required=True)
-        kind_ = fields.choice(prompt, "kind", PROMPT_KINDS, default="text")
-        prompt_id = prompt.get("id", f"q{index}")
-        if not isinstance(prompt_id, str) or not PROMPT_ID.match(prompt_id) or prompt_id in seen:
-            raise Invalid("invalid_field", "Each prompt 'id' must be unique: lower-case letters, digits or _.")
-        seen.add(prompt_id)
-        prompts.append({"id": prompt_id, "kind": kind_, "text": text})
-    if kind == "checkin" and not prompts:
-        raise Invalid("invalid_field", "A check-in needs at least one prompt.")
-    return prompts
 
 
 def read_ritual(db, couple_id: int, body: dict, existing: Ritual | None = None) -> dict:

@@ -15,14 +15,15 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db, member_page, render_member_page
+from hearthside.plugin_api import (CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db,
+                                   member_page, render_member_page, utc_now)
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
 from .recurrence import describe_rule, parse_key
 
-pages = Blueprint("rituals_pages", __name__, url_prefix="/rituals", template_folder="templates",
-                  static_folder="static", static_url_path="/static")
+pages = Blueprint("rituals_pages", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/rituals/static")
 
 REMINDER_CHOICES = [(10080, "1 week before"), (1440, "1 day before"), (120, "2 hours before"),
                     (60, "1 hour before"), (30, "30 minutes before"), (10, "10 minutes before"), (0, "At the start")]
@@ -42,7 +43,7 @@ def _config() -> dict:
 
 
 def _today(db, couple_id: int) -> date:
-    return model.utc_now().astimezone(model.couple_tz(db, couple_id)).date()
+    return utc_now().astimezone(model.couple_tz(db, couple_id)).date()
 
 
 def _group_by_day(occurrences: list[dict]) -> list[tuple[date, list[dict]]]:
@@ -62,21 +63,21 @@ def _render(template: str, viewer: dict, **context):
                               **context)
 
 
-@pages.get("")
+@pages.get("/rituals")
 @member_page
 def index(viewer):
     db = get_db()
     couple_id = viewer["couple"]["id"]
     today = _today(db, couple_id)
     rituals = model.rituals_of(db, couple_id, ("active", "paused"))
-    now = model.utc_now()
+    now = utc_now()
     summaries = [{"ritual": ritual, "progress": progress.progress(db, ritual, now, _config()["progress_window"])}
                  for ritual in rituals]
     return _render("rituals/index.html", viewer, today=today, rituals=summaries, templates=template_list(),
                    days=_group_by_day(_between(db, couple_id, today, 14)))
 
 
-@pages.get("/week")
+@pages.get("/rituals/week")
 @member_page
 def week(viewer):
     db = get_db()
@@ -89,7 +90,7 @@ def week(viewer):
                    previous=monday - timedelta(days=7), following=monday + timedelta(days=7))
 
 
-@pages.get("/month")
+@pages.get("/rituals/month")
 @member_page
 def month(viewer):
     db = get_db()
@@ -119,7 +120,7 @@ def _date_arg(name: str, default: date) -> date:
     return day if EARLIEST_DATE <= day <= LATEST_DATE else default
 
 
-@pages.get("/new")
+@pages.get("/rituals/new")
 @member_page
 def new(viewer):
     kind = request.args.get("template", "checkin")
@@ -142,20 +143,20 @@ def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
         abort(404)  # a page answers with the page 404, not the API's JSON
 
 
-@pages.get("/<int:ritual_id>/edit")
+@pages.get("/rituals/<int:ritual_id>/edit")
 @member_page
 def edit(viewer, ritual_id):
     ritual = _ritual_or_404(viewer, ritual_id)
     return _render("rituals/edit.html", viewer, draft=ritual.as_dict(), ritual_id=ritual.id, templates=template_list())
 
 
-@pages.get("/<int:ritual_id>")
+@pages.get("/rituals/<int:ritual_id>")
 @member_page
 def ritual_page(viewer, ritual_id):
     db = get_db()
     ritual = _ritual_or_404(viewer, ritual_id)
     member_id = viewer["member"]["id"]
-    now = model.utc_now()
+    now = utc_now()
     local = now.astimezone(ritual.tz).replace(tzinfo=None)
     coming = [view for view in model.occurrences_between(db, [ritual], local - timedelta(days=1),
                                                           local + timedelta(days=120))
@@ -170,7 +171,7 @@ def ritual_page(viewer, ritual_id):
                    reminder_choices=REMINDER_CHOICES, is_participant=member_id in ritual.participants)
 
 
-@pages.get("/<int:ritual_id>/occurrences/<occurrence_key>")
+@pages.get("/rituals/<int:ritual_id>/occurrences/<occurrence_key>")
 @member_page
 def occurrence_page(viewer, ritual_id, occurrence_key):
     db = get_db()
@@ -191,7 +192,7 @@ def occurrence_page(viewer, ritual_id, occurrence_key):
     return _render("rituals/occurrence.html", viewer, **context)
 
 
-@pages.get("/settings")
+@pages.get("/rituals/settings")
 @member_page
 def settings_page(viewer):
     return _render("rituals/settings.html", viewer, settings=settings.describe(get_db(), viewer["member"]["id"]))

@@ -29,10 +29,10 @@ import json
 import logging
 from datetime import datetime, time, timedelta, timezone
 
-from hearthside.plugin_api import emit, row_or_none
+from hearthside.plugin_api import emit, row_or_none, utc_now
 
 from .dashboard import refresh_wall
-from .model import couple_tz, occurrences_between, rituals_of, utc_iso, utc_now, when_text
+from .model import couple_tz, occurrences_between, rituals_of, utc_iso, when_text
 from .recurrence import localize
 
 log = logging.getLogger(__name__)
@@ -111,14 +111,8 @@ def lead_text(minutes: int) -> str:
 # -- the job ----------------------------------------------------------------------------
 
 
-def job_clock(hs):
-    """The scheduler's clock (a test's controllable one), else the real one."""
-    scheduler = getattr(hs, "scheduler", None)
-    return scheduler.clock if scheduler is not None else utc_now
-
-
 def run_job(hs) -> None:
-    run(hs, job_clock(hs)())
+    run(hs, utc_now(hs))  # the scheduler's clock: a test's scheduler moves it
 
 
 def run(hs, now: datetime) -> dict:

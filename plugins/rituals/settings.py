@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import secrets
 
-from hearthside.plugin_api import emit, row_or_none
+from hearthside.plugin_api import emit, row_or_none, utc_now
 
 from .ical import digest
-from .model import utc_iso, utc_now
+from .model import utc_iso
 
 
 def _row(db, member_id: int) -> dict | None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from hearthside.plugin_api import EventType, Scope, Setting, hookimpl
 
-from . import model, sessions
+from . import data, model, sessions, wall
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
@@ -84,20 +84,13 @@ def hearthside_consent_scopes(hs):
     return [
         Scope(model.REFLECTIONS_SCOPE, "Share how our touch sessions felt, as counts for both of us (\"both felt "
                                        "safe in 4 of the last 5\"). Ratings and notes themselves stay private"),
-        Scope(model.DASHBOARD_SCOPE, _wall_scope_description(hs)),
+        Scope(model.DASHBOARD_SCOPE, wall.scope_description(hs)),
     ]
-
-
-def _wall_scope_description(hs) -> str:
-    if hs.config.plugin(model.PLUGIN).get("wall_shows_phase_name"):
-        return "Show the name of tonight's touch phase on the wall screen (only the name: nothing about sessions"\
-               " or either of us)"
-    return "Show on the wall screen when a quiet evening together is planned (nothing more)"
 
 
 @hookimpl
 def hearthside_dashboard_cards(hs, db, couple_id):
-    return sessions.dashboard_cards(hs, db, couple_id)
+    return wall.dashboard_cards(hs, db, couple_id)
 
 
 @hookimpl
@@ -108,16 +101,12 @@ def hearthside_event(hs, db, event):
 
 @hookimpl
 def hearthside_export(hs, db, member_id):
-    from .data import export
-
-    return export(db, member_id)
+    return data.export(db, member_id)
 
 
 @hookimpl
 def hearthside_forget(hs, db, member_id):
-    from .data import forget
-
-    forget(db, member_id)
+    data.forget(db, member_id)
 
 
 @hookimpl

@@ -15,7 +15,7 @@ import json
 
 from hearthside.plugin_api import get_member
 
-from . import model, sessions
+from . import model, phases, sessions
 
 
 def export(db, member_id: int) -> dict | None:
@@ -40,7 +40,7 @@ def export(db, member_id: int) -> dict | None:
         "my_signals": mine("SELECT session_id, signal, created_at FROM touch_signals WHERE member_id = ? ORDER BY id"),
         "ladder_versions": model.ladder_versions(db, couple_id),
         "proposals": proposals,
-        "path": model.level_history(db, couple_id),
+        "path": phases.level_history(db, couple_id),
         "sessions": [sessions.view(row) for row in db.query(
             "SELECT * FROM touch_sessions WHERE couple_id = ? ORDER BY id", [couple_id])],
     }

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from . import model
+from hearthside.plugin_api import utc_now
+
+from . import model, phases
 
 WIDTH, HEIGHT = 380, 250
 LEFT, RIGHT, TOP, BOTTOM = 104, 14, 12, 30
@@ -24,7 +26,7 @@ MIN_SPAN = timedelta(days=14)
 
 def timeline(db, couple_id: int) -> dict:
     """The data behind the chart (also the API's answer): steps and sessions, oldest first."""
-    steps = model.level_history(db, couple_id)
+    steps = phases.level_history(db, couple_id)
     sessions = [dict(row) for row in db.query(
         "SELECT id, started_at, ended_at, phase_level, phase_name FROM touch_sessions "
         "WHERE couple_id = ? AND status = 'ended' ORDER BY started_at", [couple_id])]
@@ -48,7 +50,7 @@ def svg(data: dict, time_zone: str, now: datetime | None = None) -> Markup:
     steps, sessions = data["steps"], data["sessions"]
     if not steps and not sessions:
         return Markup("")
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     zone = ZoneInfo(time_zone)
     moments = [_when(s["created_at"]) for s in steps] + [_when(s["started_at"]) for s in sessions]
     start = min(moments) - timedelta(days=1)

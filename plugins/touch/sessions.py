@@ -19,20 +19,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from hearthside.plugin_api import (
-    Conflict, Invalid, NotFound, emit, get_couple, one_row, pause_state, row_or_none, start_pause,
+    Conflict, Invalid, NotFound, emit, one_row, pause_state, row_or_none, start_pause, utc_now,
 )
 
 from . import model
+# What a member sends, checked; the views reach the checks through here.
+from .checks import MAX_MINUTES, MIN_MINUTES, parse_minutes, parse_rating, parse_signal, parse_when  # noqa: F401
 
-SIGNALS = ("green", "yellow", "red")
-SAFEWORDS = {"pause": "red", "stop": "red", "yellow": "yellow"}
 FELT_WELL = 4  # a 4 or 5 counts as "felt safe" / "felt comfortable" in the shared counts
 MAX_UPCOMING = 20
-MAX_AHEAD_DAYS = 90
-MIN_MINUTES, MAX_MINUTES = 10, 240
 
 
 def settings(hs) -> dict:
@@ -46,11 +43,7 @@ def _session_card_changed(hs, db, couple_id: int) -> None:
         model.card_changed(db, couple_id)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -83,11 +76,11 @@ def find(db, couple_id: int, session_id) -> dict:
                    NotFound("unknown_session", "There is no such session in your space."))
 
 
-def _running_row(db, couple_id: int) -> dict | None:
+def running_row(db, couple_id: int) -> dict | None:
     return row_or_none(db, "SELECT * FROM touch_sessions WHERE couple_id = ? AND status = 'running'", [couple_id])
 
 
-def _overdue(hs, row: dict, now: datetime) -> datetime | None:
+def overdue(hs, row: dict, now: datetime) -> datetime | None:
     """When a forgotten running session counts as over (it was never ended), or None."""
     limit = timedelta(minutes=settings(hs)["max_session_minutes"])
     ends = datetime.fromisoformat(row["started_at"]) + limit
@@ -100,15 +93,15 @@ def running(hs, db, couple_id: int, *, close_overdue: bool = True) -> dict | Non
     With ``close_overdue=False`` (a read-only connection, the wall) an overdue
     session is simply not running, and nothing is written.
     """
-    row = _running_row(db, couple_id)
+    row = running_row(db, couple_id)
     if row is None:
         return None
-    ends = _overdue(hs, row, _now())
+    ends = overdue(hs, row, utc_now())
     if ends is None:
         return row
     if close_overdue:
         with db.atomic():
-            fresh = _running_row(db, couple_id)
+            fresh = running_row(db, couple_id)
             if fresh is not None and fresh["id"] == row["id"]:
                 _end(hs, db, row, "time_up", ended_at=ends)
     return None
@@ -133,7 +126,7 @@ def current(hs, db, couple_id: int) -> dict:
 
 def upcoming(db, couple_id: int) -> list[dict]:
     """Planned sessions from twelve hours ago on (an evening's plan stays until it is started)."""
-    since = _iso(_now() - timedelta(hours=12))
+    since = iso(utc_now() - timedelta(hours=12))
     return [view(row) for row in db.query(
         "SELECT * FROM touch_sessions WHERE couple_id = ? AND status = 'planned' AND planned_for >= ? "
         "ORDER BY planned_for, id", [couple_id, since])]
@@ -146,33 +139,6 @@ def past(db, couple_id: int, limit: int = 100) -> list[dict]:
 
 
 # -- planning ---------------------------------------------------------------------------------
-
-
-def parse_when(db, couple_id: int, value) -> datetime:
-    """A time with its offset, or the couple's wall-clock ``YYYY-MM-DDTHH:MM``; soon, not past."""
-    message = ("'planned_for' must be a time such as 2025-05-01T20:00 (your couple's time zone) or with an "
-               f"offset, from now to {MAX_AHEAD_DAYS} days ahead.")
-    if not isinstance(value, str) or "T" not in value:  # a date alone is not a time to meet
-        raise Invalid("invalid_field", message)
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("invalid_field", message)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(get_couple(db, couple_id)["time_zone"]))
-    now = _now()
-    if not now - timedelta(minutes=5) <= moment <= now + timedelta(days=MAX_AHEAD_DAYS):
-        raise Invalid("invalid_field", message)
-    return moment
-
-
-def parse_minutes(value) -> int:
-    if value is None:
-        return 60
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise Invalid("invalid_field", f"'duration_minutes' must be a whole number from {MIN_MINUTES} to "
-                                       f"{MAX_MINUTES}.")
-    return value
 
 
 def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:
@@ -189,13 +155,13 @@ def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:
 def plan_session(hs, db, couple_id: int, member_id: int, when: datetime, minutes: int) -> dict:
     with db.atomic():
         count = db.execute("SELECT count(*) FROM touch_sessions WHERE couple_id = ? AND status = 'planned' "
-                           "AND planned_for >= ?", [couple_id, _iso(_now())]).fetchone()[0]
+                           "AND planned_for >= ?", [couple_id, iso(utc_now())]).fetchone()[0]
         if count >= MAX_UPCOMING:
             raise Conflict("too_many_planned", f"You already have {MAX_UPCOMING} sessions planned; that is "
                                                "plenty. Cancel one to plan another.")
         session_id = db["touch_sessions"].insert({
-            "couple_id": couple_id, "status": "planned", "planned_for": _iso(when), "duration_minutes": minutes,
-            "created_by": member_id, "created_at": _iso(_now()),
+            "couple_id": couple_id, "status": "planned", "planned_for": iso(when), "duration_minutes": minutes,
+            "created_by": member_id, "created_at": iso(utc_now()),
         }).last_pk
         row = db["touch_sessions"].get(session_id)
         if _calendar(hs, db, couple_id, row, "planned"):
@@ -230,11 +196,11 @@ def start(hs, db, couple_id: int, member_id: int, session_id=None) -> dict:
     if pause_state(db, couple_id)["active"]:
         raise Conflict("paused", "A pause is on. Start the session when it is over and you both feel ready.")
     with db.atomic():
-        if _running_row(db, couple_id) is not None:
+        if running_row(db, couple_id) is not None:
             raise Conflict("session_running", "A session is already running; end it first.")
         model.ensure_state(db, couple_id)
         phase = model.plan(db, couple_id)
-        now = _iso(_now())
+        now = iso(utc_now())
         fields = {"status": "running", "phase_key": phase["key"], "phase_name": phase["name"],
                   "phase_level": phase["level"], "ladder_version": model.state(db, couple_id)["version"],
                   "started_at": now}
@@ -258,17 +224,17 @@ def start(hs, db, couple_id: int, member_id: int, session_id=None) -> dict:
 def _planned_around_now(db, couple_id: int) -> int | None:
     """"Start now" on an evening with a plan starts that plan (the nearest within twelve hours),
     so it does not linger as planned after it has happened."""
-    now = _now()
+    now = utc_now()
     rows = [(abs((datetime.fromisoformat(r["planned_for"]) - now).total_seconds()), r["id"])
             for r in db.query("SELECT id, planned_for FROM touch_sessions WHERE couple_id = ? AND status = 'planned' "
                               "AND planned_for BETWEEN ? AND ?",
-                              [couple_id, _iso(now - timedelta(hours=12)), _iso(now + timedelta(hours=12))])]
+                              [couple_id, iso(now - timedelta(hours=12)), iso(now + timedelta(hours=12))])]
     return min(rows)[1] if rows else None
 
 
 def _end(hs, db, row: dict, reason: str, ended_at: datetime | None = None) -> None:
     """Close a running session (inside the caller's transaction); no one is named."""
-    db["touch_sessions"].update(row["id"], {"status": "ended", "ended_at": _iso(ended_at or _now()),
+    db["touch_sessions"].update(row["id"], {"status": "ended", "ended_at": iso(ended_at or utc_now()),
                                             "end_reason": reason})
     if row["calendar"]:
         _calendar(hs, db, row["couple_id"], row, "done")
@@ -286,16 +252,6 @@ def end(hs, db, couple_id: int) -> dict:
     return view(db["touch_sessions"].get(row["id"]))
 
 
-def parse_signal(value) -> str:
-    """green, yellow or red - and the safewords: "pause" (or "stop") is red, "yellow" is yellow."""
-    word = value.strip().lower() if isinstance(value, str) else None
-    if word in SIGNALS:
-        return word
-    if word in SAFEWORDS:
-        return SAFEWORDS[word]
-    raise Invalid("invalid_field", "'signal' must be green, yellow or red (or the safeword pause).")
-
-
 def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
     """Show a light. Red ends the session and starts the core pause for everyone, at once."""
     with db.atomic():
@@ -304,14 +260,14 @@ def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
             raise Conflict("no_session", "No session is running, so there is nothing to signal. "
                                          "The Pause button works any time.")
         db["touch_signals"].insert({"session_id": row["id"], "couple_id": couple_id, "member_id": member_id,
-                                    "signal": light, "created_at": _iso(_now())})
+                                    "signal": light, "created_at": iso(utc_now())})
         emit(db, "touch.signal", couple_id, {"session_id": row["id"], "member_id": member_id, "signal": light},
              visibility="couple", actor_id=member_id)
         pause = None
         if light == "red":
             _end(hs, db, row, "red")
             minutes = settings(hs)["red_pause_minutes"]
-            pause = start_pause(db, couple_id, member_id, _now() + timedelta(minutes=minutes))
+            pause = start_pause(db, couple_id, member_id, utc_now() + timedelta(minutes=minutes))
     result = current(hs, db, couple_id)
     result["pause"] = pause
     return result
@@ -320,19 +276,12 @@ def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
 def on_pause_started(hs, db, couple_id: int) -> None:
     """The core pause (from any screen) ends a running session too."""
     with db.atomic():
-        row = _running_row(db, couple_id)
+        row = running_row(db, couple_id)
         if row is not None:
             _end(hs, db, row, "pause")
 
 
 # -- reflections ------------------------------------------------------------------------------
-
-
-def parse_rating(body: dict, field: str) -> int:
-    value = body.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.", field=field)
-    return value
 
 
 def reflection_view(row: dict) -> dict:
@@ -345,7 +294,7 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
         row = find(db, couple_id, session_id)
         if row["status"] != "ended":
             raise Conflict("not_ended", "You can reflect on a session once it has ended.")
-        now = _iso(_now())
+        now = iso(utc_now())
         existing = list(db.query("SELECT created_at FROM touch_reflections WHERE session_id = ? AND member_id = ?",
                                  [row["id"], member_id]))
         db["touch_reflections"].upsert({
@@ -360,7 +309,7 @@ def save_reflection(db, couple_id: int, member_id: int, session_id, safe: int, c
 
 def reflection_due(db, couple_id: int, member_id: int) -> dict | None:
     """The latest ended session the member has not reflected on yet, if it is recent (two days)."""
-    since = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
+    since = iso(utc_now() - timedelta(days=2))
     row = row_or_none(
         db, "SELECT s.* FROM touch_sessions s WHERE s.couple_id = ? AND s.status = 'ended' "
         "AND s.ended_at >= ? AND NOT EXISTS (SELECT 1 FROM touch_reflections r "
@@ -402,42 +351,3 @@ def shared_summary(db, couple_id: int, last: int = 5) -> dict:
                  f"{who} felt comfortable in {comfortable} of the last {sessions} sessions you reflected on."]
     return {"sessions": sessions, "everyone_felt_safe": safe, "everyone_felt_comfortable": comfortable,
             "lines": lines}
-
-
-# -- the wall ---------------------------------------------------------------------------------
-
-
-def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
-    """At most one calm card. Read-only; the core asks only while ``dashboard.touch`` is on.
-
-    By default it is tonight's phase name and nothing else (the plan both
-    phones show, which never says whose ceiling set it). With
-    ``wall_shows_phase_name`` off it is more discreet still: it only says a
-    quiet evening is planned (or under way), on an evening with a session.
-    Never ceilings, votes, signals or reflections.
-    """
-    if settings(hs)["wall_shows_phase_name"]:
-        return [{"id": "touch.tonight", "title": "Tonight", "body": {"text": model.plan(db, couple_id)["name"]}}]
-    return _discreet_card(hs, db, couple_id)
-
-
-def _discreet_card(hs, db, couple_id: int) -> list[dict]:
-    """"A quiet evening planned / together" on an evening with a session; else no card."""
-    row = _running_row(db, couple_id)
-    now = _now()
-    if row is not None and _overdue(hs, row, now) is not None:
-        row = None
-    if row is not None:
-        text = "A quiet evening together"
-    else:
-        soon = [r["planned_for"] for r in db.query(
-            "SELECT planned_for FROM touch_sessions WHERE couple_id = ? AND status = 'planned' AND planned_for "
-            "BETWEEN ? AND ?", [couple_id, _iso(now - timedelta(days=1)), _iso(now + timedelta(days=1))])]
-        if not soon:  # checked first: nothing planned means nothing to look up
-            return []
-        zone = ZoneInfo(get_couple(db, couple_id)["time_zone"])
-        today = now.astimezone(zone).date()
-        if not any(datetime.fromisoformat(when).astimezone(zone).date() == today for when in soon):
-            return []
-        text = "A quiet evening planned"
-    return [{"id": "touch.tonight", "title": "This evening", "body": {"text": text}}]

@@ -39,12 +39,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, get_db, hookimpl
+from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
-
-PLUGIN = "transparency"
 
 
 @hookimpl
@@ -66,15 +64,15 @@ def hearthside_migrations():
 
 @hookimpl
 def hearthside_blueprints(hs):
-    from .api import bp
+    from .api import api
     from .pages import pages
 
-    return [bp, pages]
+    return [api, pages]
 
 
 @hookimpl
 def hearthside_consent_scopes(hs):
-    from .log import DASHBOARD_SCOPE, SHARE_SCOPE
+    from .model import DASHBOARD_SCOPE, SHARE_SCOPE
 
     return [
         Scope(SHARE_SCOPE, "Share what I write in the transparency log with my partner", who="author"),
@@ -88,7 +86,7 @@ def hearthside_nav_items(hs, member):
     """The menu entry, with the member's unread count: the phone shows what waits."""
     from flask import has_request_context
 
-    from .log import unread
+    from .model import unread
 
     known = has_request_context() and member.get("couple_id") and member.get("id")
     count = unread(get_db(), member["couple_id"], member["id"]) if known else 0
@@ -99,8 +97,7 @@ def hearthside_nav_items(hs, member):
 @hookimpl
 def hearthside_dashboard_cards(hs, db, couple_id):
     from .card import dashboard_card
-    from .log import couple_time_zone
-    from .validate import utc_now
+    from .model import couple_time_zone
 
     time_zone = couple_time_zone(db, couple_id)
     return [dashboard_card(db, couple_id, time_zone, utc_now())] if time_zone else []
@@ -109,42 +106,33 @@ def hearthside_dashboard_cards(hs, db, couple_id):
 @hookimpl
 def hearthside_event(hs, db, event):
     """Record in the log itself when a member turns their sharing on or off."""
-    from .log import SHARE_SCOPE, reconcile_sharing
-    from .validate import utc_now
+    from .model import SHARE_SCOPE, reconcile_sharing
 
     if event.type == "consent.changed" and event.payload.get("scope") == SHARE_SCOPE and event.actor_id:
         reconcile_sharing(db, event.couple_id, event.actor_id, utc_now())
 
 
-def check_agreement_reviews(hs) -> None:
-    """The scheduled job: flag agreements whose review date has come (read on the scheduler's clock)."""
-    from .agreements import flag_due_reviews
-    from .validate import utc_now
-
-    now = hs.scheduler.clock() if hs.scheduler is not None else utc_now()
-    with hs.storage.connection() as db:
-        flag_due_reviews(db, now)
-
-
 @hookimpl
 def hearthside_scheduled_jobs(hs):
+    from .agreements import review_job
+    from .model import PLUGIN
+
     minutes = hs.config.plugin(PLUGIN).get("review_check_minutes", 60)
-    return [ScheduledJob("transparency.agreement_reviews", check_agreement_reviews, every=timedelta(minutes=minutes))]
+    return [ScheduledJob("transparency.agreement_reviews", review_job, every=timedelta(minutes=minutes))]
 
 
 @hookimpl
 def hearthside_export(hs, db, member_id):
-    from .privacy import export
+    from . import data
 
-    return export(db, member_id)
+    return data.export(db, member_id)
 
 
 @hookimpl
 def hearthside_forget(hs, db, member_id):
-    from .privacy import forget
-    from .validate import utc_now
+    from . import data
 
-    forget(db, member_id, utc_now())
+    data.forget(db, member_id, utc_now())
 
 
 @hookimpl

@@ -19,9 +19,9 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import Conflict, NotFound, emit, one_row
+from hearthside.plugin_api import Conflict, NotFound, emit, one_row, utc_now
 
-from .log import couple_time_zone, member_ids
+from .model import couple_time_zone, member_ids
 from .validate import bad, iso
 
 MAX_ITEMS = 20
@@ -150,6 +150,12 @@ def end(db, principal, agreement_id: int, now: datetime) -> dict:
         _announce(db, principal.couple_id, agreement_id, "ended", principal.member_id,
                   "Your transparency agreement was ended. It stays readable in its history.")
         return version_json(db, db["transparency_agreements"].get(agreement_id))
+
+
+def review_job(hs) -> None:
+    """The scheduled job: flag agreements whose review date has come (read on the scheduler's clock)."""
+    with hs.storage.connection() as db:
+        flag_due_reviews(db, utc_now(hs))
 
 
 def flag_due_reviews(db, now: datetime) -> list[int]:

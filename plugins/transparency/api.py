@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import current_hs, get_couple, get_db, json_body, query_number, require
+from hearthside.plugin_api import current_hs, get_couple, get_db, json_body, query_number, require, utc_now
 
-from . import agreements, chain, log, reviews, rules, validate
-from .validate import utc_now
+from . import agreements, chain, reviews, rules, validate
+from . import model as log  # the domain is model.py
 
-bp = Blueprint("transparency_api", __name__, url_prefix="/api/v1/transparency")
+api = Blueprint("transparency_api", __name__, url_prefix="/api/v1/transparency")
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -41,7 +41,7 @@ def _one(principal, entry_id: int) -> dict:
 # -- the log ---------------------------------------------------------------------------
 
 
-@bp.get("/status")
+@api.get("/status")
 @require()
 def status(principal):
     """What a phone shows first: who is sharing, unread, open questions, and the chain's state."""
@@ -54,7 +54,7 @@ def status(principal):
     })
 
 
-@bp.get("/entries")
+@api.get("/entries")
 @require()
 def list_entries(principal):
     """The couple's log, newest first; page back with ``before_seq``."""
@@ -65,7 +65,7 @@ def list_entries(principal):
     return jsonify({"entries": items, "unread": log.unread(db, principal.couple_id, principal.member_id)})
 
 
-@bp.post("/entries")
+@api.post("/entries")
 @require()
 def add_entry(principal):
     """Write an entry (or a correction/addendum to one's own earlier entry)."""
@@ -86,7 +86,7 @@ def add_entry(principal):
     return jsonify(_one(principal, row["id"])), 201
 
 
-@bp.get("/entries/<int:entry_id>")
+@api.get("/entries/<int:entry_id>")
 @require()
 def get_entry(principal, entry_id):
     """One record, with the record it refers to and every record that refers to it."""
@@ -98,7 +98,7 @@ def get_entry(principal, entry_id):
                                            newest_first=False) if related else []})
 
 
-@bp.post("/entries/<int:entry_id>/acknowledge")
+@api.post("/entries/<int:entry_id>/acknowledge")
 @require()
 def acknowledge(principal, entry_id):
     """A read receipt for the partner's record (201; 200 if it was already acknowledged)."""
@@ -106,7 +106,7 @@ def acknowledge(principal, entry_id):
     return jsonify(receipt), 201 if created else 200
 
 
-@bp.post("/entries/<int:entry_id>/replies")
+@api.post("/entries/<int:entry_id>/replies")
 @require()
 def reply(principal, entry_id):
     """A reply is a record in the chain too, referring to the entry."""
@@ -121,7 +121,7 @@ def reply(principal, entry_id):
 # -- questions ---------------------------------------------------------------------------
 
 
-@bp.get("/questions")
+@api.get("/questions")
 @require()
 def list_questions(principal):
     """Every question, open ones first with their age, each with its answers (records of the chain)."""
@@ -135,7 +135,7 @@ def list_questions(principal):
     return jsonify({"questions": items, "ground_rules": rules.state(db, principal.couple_id)["current"]})
 
 
-@bp.post("/questions")
+@api.post("/questions")
 @require()
 def ask(principal):
     text = validate.text(json_body(), "text", _max_text())
@@ -145,7 +145,7 @@ def ask(principal):
     return jsonify(_one(principal, row["id"])), 201
 
 
-@bp.post("/questions/<int:question_id>/answers")
+@api.post("/questions/<int:question_id>/answers")
 @require()
 def answer(principal, question_id):
     """Answers are entries in the chain; the first one closes the question."""
@@ -160,26 +160,26 @@ def answer(principal, question_id):
 # -- ground rules ----------------------------------------------------------------------------
 
 
-@bp.get("/rules")
+@api.get("/rules")
 @require()
 def get_rules(principal):
     return jsonify(rules.state(get_db(), principal.couple_id))
 
 
-@bp.post("/rules/proposals")
+@api.post("/rules/proposals")
 @require()
 def propose_rules(principal):
     items = validate.lines(json_body(), "rules", max_items=rules.MAX_RULES, max_length=rules.MAX_RULE_LENGTH)
     return jsonify(rules.propose(get_db(), principal, items, utc_now())), 201
 
 
-@bp.post("/rules/proposals/<int:proposal_id>/approve")
+@api.post("/rules/proposals/<int:proposal_id>/approve")
 @require()
 def approve_rules(principal, proposal_id):
     return jsonify(rules.approve(get_db(), principal, proposal_id, utc_now()))
 
 
-@bp.post("/rules/proposals/<int:proposal_id>/decline")
+@api.post("/rules/proposals/<int:proposal_id>/decline")
 @require()
 def decline_rules(principal, proposal_id):
     return jsonify(rules.decline(get_db(), principal, proposal_id, utc_now()))
@@ -194,13 +194,13 @@ def _review_on(body: dict, principal, now) -> object:
     return review_on
 
 
-@bp.get("/agreements")
+@api.get("/agreements")
 @require()
 def get_agreements(principal):
     return jsonify(agreements.state(get_db(), principal.couple_id))
 
 
-@bp.post("/agreements")
+@api.post("/agreements")
 @require()
 def propose_agreement(principal):
     """Propose a new version (a first agreement, or a change): what will be shared, until when."""
@@ -211,19 +211,19 @@ def propose_agreement(principal):
     return jsonify(agreements.propose(get_db(), principal, items, review_on, now)), 201
 
 
-@bp.post("/agreements/<int:agreement_id>/sign")
+@api.post("/agreements/<int:agreement_id>/sign")
 @require()
 def sign_agreement(principal, agreement_id):
     return jsonify(agreements.sign(get_db(), principal, agreement_id, utc_now()))
 
 
-@bp.post("/agreements/<int:agreement_id>/decline")
+@api.post("/agreements/<int:agreement_id>/decline")
 @require()
 def decline_agreement(principal, agreement_id):
     return jsonify(agreements.decline(get_db(), principal, agreement_id, utc_now()))
 
 
-@bp.post("/agreements/<int:agreement_id>/renew")
+@api.post("/agreements/<int:agreement_id>/renew")
 @require()
 def renew_agreement(principal, agreement_id):
     """The same items again with a new review date: a new version both sign."""
@@ -232,7 +232,7 @@ def renew_agreement(principal, agreement_id):
     return jsonify(agreements.renew(get_db(), principal, agreement_id, review_on, now)), 201
 
 
-@bp.post("/agreements/<int:agreement_id>/end")
+@api.post("/agreements/<int:agreement_id>/end")
 @require()
 def end_agreement(principal, agreement_id):
     return jsonify(agreements.end(get_db(), principal, agreement_id, utc_now()))
@@ -241,26 +241,26 @@ def end_agreement(principal, agreement_id):
 # -- reviews ---------------------------------------------------------------------------------------
 
 
-@bp.get("/reviews")
+@api.get("/reviews")
 @require()
 def list_reviews(principal):
     return jsonify(reviews.listing(get_db(), principal.couple_id))
 
 
-@bp.post("/reviews")
+@api.post("/reviews")
 @require()
 def start_review(principal):
     return jsonify(reviews.start(get_db(), principal, utc_now())), 201
 
 
-@bp.get("/reviews/<int:review_id>")
+@api.get("/reviews/<int:review_id>")
 @require()
 def get_review(principal, review_id):
     db = get_db()
     return jsonify(reviews.review_json(db, reviews.find(db, principal.couple_id, review_id)))
 
 
-@bp.post("/reviews/<int:review_id>/mark")
+@api.post("/reviews/<int:review_id>/mark")
 @require()
 def mark_review(principal, review_id):
     """Mark the review as reviewed, with an optional note both of you can read."""
@@ -271,7 +271,7 @@ def mark_review(principal, review_id):
 # -- the chain -------------------------------------------------------------------------------------------
 
 
-@bp.get("/verify")
+@api.get("/verify")
 @require()
 def verify(principal):
     """Recompute the couple's hash chain: length, head, and the first broken link (or null)."""

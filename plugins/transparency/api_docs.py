@@ -7,7 +7,8 @@ the JSON error response are filled in from the route.
 
 from __future__ import annotations
 
-from . import agreements, api, log, reviews, rules
+from . import agreements, api, reviews, rules
+from . import model as log  # the domain is model.py
 from .validate import MAX_TAG_LENGTH, MAX_TAGS
 
 TAG = ["transparency"]

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, get_db, member_page, render_member_page
+from hearthside.plugin_api import (CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, get_db, member_page,
+                                   render_member_page, utc_now)
 
-from . import chain, log, reviews, rules
-from .validate import utc_now
+from . import chain, model, reviews, rules
 
 pages = Blueprint("transparency_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/transparency/static")
@@ -43,7 +43,7 @@ def _page_headers(response: Response) -> Response:
 
 
 def _render(template: str, viewer: dict, **context):
-    return render_member_page(template, viewer, tabs=TABS, kinds=log.ENTRY_KINDS, **context)
+    return render_member_page(template, viewer, tabs=TABS, kinds=model.ENTRY_KINDS, **context)
 
 
 @pages.get("/transparency")
@@ -99,15 +99,15 @@ def print_page(viewer):
     since = datetime.combine(start, time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(timespec="milliseconds")
     until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(ZoneInfo("UTC")).isoformat(
         timespec="milliseconds")
-    span = log.seq_span(db, couple_id, since, until)
-    items = log.records(db, couple_id, limit=-1, from_seq=span[0], to_seq=span[1], newest_first=False) \
+    span = model.seq_span(db, couple_id, since, until)
+    items = model.records(db, couple_id, limit=-1, from_seq=span[0], to_seq=span[1], newest_first=False) \
         if span[0] is not None else []
     by_id = {item["id"]: item for item in items}
     names = {m["id"]: m["display_name"] for m in viewer["members"]}
     return _render(
         "transparency/print.html", viewer, items=items, by_id=by_id, names=names, start=start, end=end,
         problem=problem, zone=zone, summary=reviews.summarise(db, couple_id, span[0], span[1]) if span[0] else None,
-        questions=[q for q in log.questions(db, couple_id, utc_now()) if q["id"] in by_id],
+        questions=[q for q in model.questions(db, couple_id, utc_now()) if q["id"] in by_id],
         ground_rules=rules.state(db, couple_id)["current"], chain=chain.verify(db, couple_id),
         generated=utc_now().astimezone(zone),
     )

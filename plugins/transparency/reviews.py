@@ -18,7 +18,7 @@ from datetime import datetime
 from hearthside.plugin_api import Conflict, NotFound, emit, one_row, row_or_none
 
 from . import chain
-from .log import ENTRY_KINDS, member_ids, nudge_wall
+from .model import ENTRY_KINDS, member_ids, nudge_wall
 from .validate import iso
 
 COUNTED_KINDS = ENTRY_KINDS + ("reply", "question", "answer")

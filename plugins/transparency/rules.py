@@ -16,7 +16,7 @@ from datetime import datetime
 
 from hearthside.plugin_api import Conflict, NotFound, emit, one_row
 
-from .log import member_ids
+from .model import member_ids
 from .validate import iso
 
 MAX_RULES = 12

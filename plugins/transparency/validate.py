@@ -115,9 +115,5 @@ def lines(body: dict, field: str, *, max_items: int, max_length: int) -> list[st
     return cleaned
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def iso(moment_: datetime) -> str:
     return moment_.astimezone(timezone.utc).isoformat(timespec="milliseconds")

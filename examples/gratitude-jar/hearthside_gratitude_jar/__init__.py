@@ -23,10 +23,10 @@ from datetime import timedelta
 
 from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
 
-from . import jar
+from . import data, model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.2,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.3,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -57,30 +57,30 @@ def hearthside_nav_items(hs, member):
 
 @hookimpl
 def hearthside_consent_scopes(hs):
-    return [Scope(jar.SCOPE, "Each evening, draw one appreciation from the gratitude jar and show it on the wall "
+    return [Scope(model.SCOPE, "Each evening, draw one appreciation from the gratitude jar and show it on the wall "
                              "screen and to both of us. Until it is drawn, a note stays private to whoever wrote it")]
 
 
 @hookimpl
 def hearthside_dashboard_cards(hs, db, couple_id):
-    return jar.dashboard_cards(db, couple_id)
+    return model.dashboard_cards(db, couple_id)
 
 
 @hookimpl
 def hearthside_scheduled_jobs(hs):
     # Every 10 minutes rather than a cron time: couples may live in different time zones,
     # and a Pi that was off at draw time still draws once it is back the same evening.
-    return [ScheduledJob("gratitude_jar.evening_draw", jar.draw_evening, every=timedelta(minutes=10))]
+    return [ScheduledJob("gratitude_jar.evening_draw", model.draw_evening, every=timedelta(minutes=10))]
 
 
 @hookimpl
 def hearthside_export(hs, db, member_id):
-    return jar.export(db, member_id)
+    return data.export(db, member_id)
 
 
 @hookimpl
 def hearthside_forget(hs, db, member_id):
-    jar.forget(db, member_id)
+    data.forget(db, member_id)
 
 
 @hookimpl

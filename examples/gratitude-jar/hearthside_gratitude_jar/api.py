@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import api_error, current_hs, get_db, json_body, require, require_active, text_value
+from hearthside.plugin_api import api_error, current_hs, get_db, is_active, json_body, require, require_active, text_value
 
-from . import jar
+from . import model
 
-api = Blueprint("gratitude_jar", __name__, url_prefix="/api/v1/gratitude_jar")
+api = Blueprint("gratitude_jar_api", __name__, url_prefix="/api/v1/gratitude_jar")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 NOTE = {"type": "object", "required": ["id", "text", "created_at", "drawn_on"], "properties": {
@@ -41,7 +41,7 @@ def note_text(body: dict) -> str:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         api_error(400, "invalid_field", "'text' is required: write one thing you appreciate.")
-    return text_value(text, "'text'", max_length=jar.MAX_LENGTH, multiline=True)
+    return text_value(text, "'text'", max_length=model.MAX_LENGTH, multiline=True)
 
 
 @api.get("/notes")
@@ -50,9 +50,9 @@ def list_notes(principal):
     """The caller's own notes, and whether the evening draw is on for the couple."""
     db = get_db()
     return jsonify({
-        "notes": jar.own_notes(db, principal.member_id),
-        "drawing": jar.is_active(db, principal.couple_id, jar.SCOPE),
-        "draw_hour": current_hs().config.plugin(jar.PLUGIN)["draw_hour"],
+        "notes": model.own_notes(db, principal.member_id),
+        "drawing": is_active(db, principal.couple_id, model.SCOPE),
+        "draw_hour": current_hs().config.plugin(model.PLUGIN)["draw_hour"],
     })
 
 
@@ -70,14 +70,14 @@ list_notes.openapi = {"get": {
 def add_note(principal):
     """Drop a note in the jar: private to the caller until it is drawn."""
     text = note_text(json_body())
-    note = jar.drop(get_db(), principal.couple_id, principal.member_id, text)
+    note = model.drop(get_db(), principal.couple_id, principal.member_id, text)
     return jsonify({"note": note}), 201
 
 
 add_note.openapi = {"post": {
     "summary": "Drop an appreciation in the jar (private to me until it is drawn)", "tags": ["gratitude_jar"],
     "requestBody": {"required": True, "content": _json({"type": "object", "required": ["text"], "properties": {
-        "text": {"type": "string", "minLength": 1, "maxLength": jar.MAX_LENGTH}}})},
+        "text": {"type": "string", "minLength": 1, "maxLength": model.MAX_LENGTH}}})},
     "responses": {"201": {"description": "In the jar", "content": _json(
         {"type": "object", "properties": {"note": NOTE}, "required": ["note"]})},
         "400": {"description": "No text, or too long; nothing was stored", "content": _json(ERROR)}},
@@ -88,7 +88,7 @@ add_note.openapi = {"post": {
 @require()
 def take_back(principal, note_id: int):
     """Take one of my notes back, drawn or not: no reason needed."""
-    if not jar.take_back(get_db(), principal.member_id, note_id):
+    if not model.take_back(get_db(), principal.member_id, note_id):
         api_error(404, "not_found", "You have no note with that id.")
     return jsonify({"taken_back": note_id})
 
@@ -106,8 +106,8 @@ take_back.openapi = {"delete": {
 def drawn(principal):
     """Both partners' drawn notes, only while everyone consents to the evening draw."""
     db = get_db()
-    require_active(db, principal.couple_id, jar.SCOPE)
-    return jsonify({"drawn": jar.drawn_notes(db, principal.couple_id, principal.member_id)})
+    require_active(db, principal.couple_id, model.SCOPE)
+    return jsonify({"drawn": model.drawn_notes(db, principal.couple_id, principal.member_id)})
 
 
 drawn.openapi = {"get": {

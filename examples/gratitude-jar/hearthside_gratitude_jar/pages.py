@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from hearthside.plugin_api import CONTENT_SECURITY_POLICY, member_page, render_member_page
 
-from . import jar
+from . import model
 
 pages = Blueprint("gratitude_jar_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/gratitude-jar/static")
@@ -26,4 +26,4 @@ def _page_headers(response: Response) -> Response:
 @pages.get("/gratitude-jar")
 @member_page
 def index(viewer):
-    return render_member_page("gratitude_jar/index.html", viewer, max_length=jar.MAX_LENGTH, scope=jar.SCOPE)
+    return render_member_page("gratitude_jar/index.html", viewer, max_length=model.MAX_LENGTH, scope=model.SCOPE)

@@ -1,4 +1,4 @@
-"""The gratitude jar, tested with hearthside.testing's fixtures (no conftest.py needed).
+"""The gratitude jar, tested with hearthside.testing's fixtures and its own (conftest.py).
 
 ``ann, bob`` are a couple, ``wall`` their paired screen, ``other_couple`` a
 second couple on the same server; ``scheduler`` runs the evening draw on the
@@ -181,12 +181,10 @@ def test_the_draw_follows_the_couples_own_evening(make_app, clock):
     driver.close()
 
 
-def test_revoking_consent_takes_everything_off_at_once(ann, bob, wall, scheduler, clock):
+def test_revoking_consent_takes_everything_off_at_once(ann, bob, wall, scheduler, clock, evening_draw):
     drop(ann, "You held my hand at the doctor's")
     drop(ann, "still waiting")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     assert len(wall_cards(wall)) == 1 and bob.get(DRAWN).status_code == 200
     bob.grant(SCOPE, False)  # either partner, no reason needed
     assert wall_cards(wall) == []
@@ -197,11 +195,9 @@ def test_revoking_consent_takes_everything_off_at_once(ann, bob, wall, scheduler
 
 
 def test_taking_back_a_drawn_note_takes_it_off_the_wall_and_never_redraws_that_evening(ann, bob, wall, scheduler,
-                                                                                      clock):
+        evening_draw):
     note_id = drop(ann, "drawn then taken back")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     drop(ann, "another")
     assert ann.delete(f"{NOTES}/{note_id}").status_code == 200
     assert wall_cards(wall) == [] and bob.get(DRAWN).json["drawn"] == []
@@ -227,11 +223,9 @@ def test_live_events_reach_only_their_audience(ann, bob, sockets, scheduler, clo
 # -- privacy ----------------------------------------------------------------------------------------------
 
 
-def test_privacy_matrix(privacy_matrix, ann, bob, scheduler, clock):
+def test_privacy_matrix(privacy_matrix, ann, bob, evening_draw):
     drop(ann, "drawn and shared")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     private_id = drop(ann, f"waiting: {privacy_matrix.marker}")
     result = privacy_matrix.run(fill={"note_id": private_id}, private_params={"note_id"})
     assert result.status("partner", "GET /api/v1/gratitude_jar/drawn") == 200  # shared, but not the marker
@@ -242,11 +236,9 @@ def test_privacy_matrix(privacy_matrix, ann, bob, scheduler, clock):
 # -- export, forget, page, config -----------------------------------------------------------------------
 
 
-def test_export_holds_my_notes_and_only_the_shared_ones_of_my_partner(ann, bob, scheduler, clock):
+def test_export_holds_my_notes_and_only_the_shared_ones_of_my_partner(ann, bob, evening_draw):
     drop(ann, "drawn")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     drop(ann, "ann-private")
     drop(bob, "bob-private")
     exported = bob.get("/api/v1/me/export").json["plugins"]["gratitude_jar"]
@@ -257,11 +249,9 @@ def test_export_holds_my_notes_and_only_the_shared_ones_of_my_partner(ann, bob, 
     assert exported["drawn_from_my_partner"] == [] and "ann-private" not in str(exported)
 
 
-def test_forget_deletes_my_notes_and_takes_mine_off_the_wall(ann, bob, wall, scheduler, clock):
+def test_forget_deletes_my_notes_and_takes_mine_off_the_wall(ann, bob, wall, evening_draw):
     drop(ann, "drawn")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     drop(bob, "bob keeps his")
     answer = ann.post("/api/v1/me/forget", json={"confirm": "forget my data", "password": "correct horse battery"})
     assert answer.status_code == 200 and "gratitude_jar" in answer.json["plugins"]
@@ -301,11 +291,9 @@ def test_a_note_id_beyond_any_stored_number_is_a_plain_404(ann):
     assert [n["id"] for n in ann.get(NOTES).json["notes"]] == [note_id]
 
 
-def test_taking_back_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, scheduler, clock):
+def test_taking_back_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, evening_draw):
     note_id = drop(ann, "drawn, then the draw was turned off")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     bob.grant(SCOPE, False)
     sockets.clear()
     assert ann.delete(f"{NOTES}/{note_id}").status_code == 200
@@ -313,11 +301,9 @@ def test_taking_back_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, s
     assert sockets.who_heard("gratitude_jar.taken_back") == {"ann"}
 
 
-def test_forgetting_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, scheduler, clock):
+def test_forgetting_a_drawn_note_while_the_draw_is_off_tells_nobody(ann, bob, sockets, evening_draw):
     drop(ann, "drawn, then forgotten")
-    both_consent(ann, bob)
-    clock.set(evening())
-    scheduler.run(JOB)
+    evening_draw()
     ann.grant(SCOPE, False)
     sockets.clear()
     answer = ann.post("/api/v1/me/forget", json={"confirm": "forget my data", "password": "correct horse battery"})

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from hearthside.plugins.matcher import store
 from hearthside.testing import FakeClock
 
 
@@ -61,8 +60,8 @@ def other_pair(new_couple):
 
 
 @pytest.fixture
-def matcher_clock(monkeypatch) -> FakeClock:
-    """The matcher's clock (``store.utcnow``), starting at 2030-05-01 12:00 UTC and moved by hand."""
+def matcher_clock() -> FakeClock:
+    """The clock (``utc_now``), starting at 2030-05-01 12:00 UTC and moved by hand."""
     clock = FakeClock(datetime(2030, 5, 1, 12, 0, tzinfo=timezone.utc))
-    monkeypatch.setattr(store, "utcnow", clock)
-    return clock
+    with clock.as_now():
+        yield clock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearthside.plugins.matcher import store as matcher_store
+from hearthside.plugins.matcher import model as matcher_store
 from hearthside.testing import pair_device
 from matcher_testing import IDS, SCOPE, W, X, Y, Z, events_after, last_event_id, matches, own, put, reveal
 

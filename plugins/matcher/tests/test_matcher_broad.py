@@ -185,10 +185,10 @@ def test_the_privacy_matrix_holds_the_matcher_to_the_saying_yes_rule(shared_app,
 def test_the_probe_catches_a_matcher_without_the_notice(shared_app, pair, other_pair, monkeypatch):
     """The matrix rule itself: with the notice switched off (today's main), the probe reports the hole."""
     from hearthside.plugins import matcher
-    from hearthside.plugins.matcher import store
+    from hearthside.plugins.matcher import model
     from hearthside.testing import PrivacyMatrix, pair_device
 
-    monkeypatch.setattr(store, "pending", lambda *args, **kwargs: set())
+    monkeypatch.setattr(model, "pending", lambda *args, **kwargs: set())
     ann, bob = pair
     put(bob, BOB)
     reveal(ann, bob)

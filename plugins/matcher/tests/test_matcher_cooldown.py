@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hearthside.config import ConfigError
-from hearthside.plugins.matcher import jobs, store
+from hearthside.plugins.matcher import answers, jobs
 from hearthside.testing import couple_id_of, onboard_couple
 from matcher_testing import X, Y, Z, events_after, last_event_id, matches, own, put, reveal
 
@@ -172,7 +172,7 @@ def test_the_job_settles_matured_raises_and_tells_pages_only_when_the_tiers_move
     assert events == events_after(bob, before) and events[0]["actor_id"] is None
     assert own(bob)["waiting"] == {} and matches(ann).json["both_yes"] == [X]
     with hs.storage.connection() as db:
-        states = store.load_answers(hs, db, couple_id_of(app, bob.id), bob.id)[bob.id]
+        states = answers.load_answers(hs, db, couple_id_of(app, bob.id), bob.id)[bob.id]
     assert all(state.counts_from is None for state in states.values())
     assert jobs.settle_matured_raises(hs) == 0
 

@@ -127,7 +127,7 @@ def test_a_question_stays_open_with_its_age_until_the_partner_answers(pair):
 
 
 def test_open_questions_come_first_and_their_age_grows_with_the_clock(shared_app, pair):
-    from hearthside.plugins.transparency import log
+    from hearthside.plugins.transparency import model
 
     ann, bob = pair
     old = bob.post(f"{API}/questions", json={"text": "First question."}).json
@@ -135,7 +135,7 @@ def test_open_questions_come_first_and_their_age_grows_with_the_clock(shared_app
     ann.post(f"{API}/questions/{old['id']}/answers", json={"text": "An answer."})
     asked_at = datetime.fromisoformat(newer["created_at"])
     with hs_of(shared_app).storage.connection() as db:
-        later = log.questions(db, couple_id_of(shared_app, ann), asked_at + timedelta(days=3, hours=2))
+        later = model.questions(db, couple_id_of(shared_app, ann), asked_at + timedelta(days=3, hours=2))
     assert [(q["id"], q["status"]) for q in later] == [(newer["id"], "open"), (old["id"], "answered")]
     assert later[0]["age_seconds"] == 3 * 86400 + 7200
     answered_after = (datetime.fromisoformat(later[1]["answered_at"]) - datetime.fromisoformat(old["created_at"]))

@@ -30,173 +30,25 @@ The rules, and why:
 
 from __future__ import annotations
 
-import json
-import logging
 import secrets
-import weakref
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-from hearthside.plugin_api import Conflict, Invalid, NotFound, Unavailable, couple_members, emit, is_active
+from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, is_active, utc_now
 
 from . import catalog
-from .crypto import Cipher, KeyUnavailable, create_key, read_key
-
-log = logging.getLogger(__name__)
+# The answers and the key live in their own modules; views, the job and the data hooks reach them through here.
+from .answers import RANK, AnswerState, answer_change, iso, load_answers, save_answer  # noqa: F401
+from .crypto import open_json, seal_json
 
 PLUGIN = "matcher"
 REVEAL_SCOPE = "matcher.reveal"
 ANSWERS = ("yes", "no", "maybe")
-RANK = {"no": 0, "maybe": 1, "yes": 2}
 NOTE_MAX = 500
 TITLE_MAX = 120
 EXPLANATION_MAX = 240
 MAX_CUSTOM_ITEMS = 300
 SHOWN_ID_LENGTH = 60
 MATCHES_CHANGED = "Your shared yes / no / maybe results changed."
-
-
-def utcnow() -> datetime:
-    """The one clock of the matcher (tests move it to check the cool-down)."""
-    return datetime.now(timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-# -- the key ---------------------------------------------------------------------
-
-_ciphers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def prepare_key(hs) -> None:
-    """At start: load the key, or make one when nothing encrypted exists yet.
-
-    If encrypted rows exist but the key file is gone, no new key is made (it
-    could never open them); the API answers 503 until the key is put back.
-    """
-    data_dir = hs.config.data_dir
-    try:
-        key = read_key(data_dir)
-    except KeyUnavailable as exc:
-        log.error("The matcher cannot open answers: %s. Restore the key file from the backup of this "
-                  "database; until then the matcher answers 503", exc)
-        return
-    if key is None:
-        with hs.storage.connection() as db:
-            holds_data = any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-                             for table in ("matcher_answers", "matcher_custom_items"))
-        if holds_data:
-            log.error("The matcher key file (matcher.key) is missing from the data folder, but the database "
-                      "holds encrypted answers: restore the key file that belongs to this database")
-            return
-        key = create_key(data_dir)
-        log.info("Created the matcher's encryption key in the data folder")
-    _ciphers[hs] = Cipher(key)
-
-
-def cipher(hs) -> Cipher:
-    found = _ciphers.get(hs)
-    if found is None:
-        unavailable()
-    return found
-
-
-def unavailable():
-    raise Unavailable(
-        "matcher_key_unavailable",
-        "The yes/no/maybe list can't be opened: the server's matcher key (matcher.key in the data folder) "
-        "is missing or does not belong to this database. Restore the key file from the same backup.")
-
-
-def _open(hs, blob: bytes, context: str) -> dict:
-    try:
-        return json.loads(cipher(hs).open(blob, context))
-    except KeyUnavailable:
-        unavailable()
-
-
-def _seal(hs, data: dict, context: str) -> bytes:
-    return cipher(hs).seal(json.dumps(data, separators=(",", ":")).encode(), context)
-
-
-# -- answers ----------------------------------------------------------------------
-
-
-@dataclass
-class AnswerState:
-    """One member's answer to one item.
-
-    ``value`` is what they said; ``counted`` is what counts until
-    ``counts_from`` (set only while a raised answer waits out the cool-down).
-    """
-
-    value: str | None = None
-    counted: str | None = None
-    counts_from: str | None = None
-    note: str | None = None
-
-    def waiting(self, now: datetime) -> bool:
-        return self.counts_from is not None and datetime.fromisoformat(self.counts_from) > now
-
-    def effective(self, now: datetime) -> str:
-        """The answer that counts for matching at ``now``; unanswered is no."""
-        if self.value is None:
-            return "no"
-        if self.waiting(now):
-            return self.counted or "no"
-        return self.value
-
-    def settled(self, now: datetime) -> "AnswerState":
-        """The same state with a matured raise folded in."""
-        if self.counts_from is not None and not self.waiting(now):
-            return AnswerState(self.value, self.value, None, self.note)
-        return self
-
-    def is_empty(self) -> bool:
-        return self.value is None and not self.note
-
-
-def _answer_context(member_id: int, item_id: str) -> str:
-    return f"matcher/answers/{member_id}/{item_id}"
-
-
-def load_answers(hs, db, couple_id: int, member_id: int | None = None) -> dict[int, dict[str, AnswerState]]:
-    """Decrypted answers of a couple (or of one member), by member and item."""
-    sql, params = "SELECT member_id, item_id, state FROM matcher_answers WHERE couple_id = ?", [couple_id]
-    if member_id is not None:
-        sql, params = sql + " AND member_id = ?", params + [member_id]
-    found: dict[int, dict[str, AnswerState]] = {}
-    for row_member, item_id, blob in db.execute(sql, params).fetchall():
-        data = _open(hs, blob, _answer_context(row_member, item_id))
-        found.setdefault(row_member, {})[item_id] = AnswerState(**data)
-    return found
-
-
-def save_answer(hs, db, couple_id: int, member_id: int, item_id: str, state: AnswerState) -> None:
-    if state.is_empty():
-        db.execute("DELETE FROM matcher_answers WHERE member_id = ? AND item_id = ?", [member_id, item_id])
-        return
-    blob = _seal(hs, asdict(state), _answer_context(member_id, item_id))
-    db.execute("INSERT INTO matcher_answers (member_id, couple_id, item_id, state) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT (member_id, item_id) DO UPDATE SET state = excluded.state",
-               [member_id, couple_id, item_id, blob])
-
-
-def answer_change(state: AnswerState, new: str, now: datetime, cooldown_days: int, compared: bool) -> AnswerState:
-    """The state after a member answers ``new``; the cool-down rule lives here.
-
-    A raise above what counts now waits ``cooldown_days`` once the couple has
-    compared; a raise made while one is already waiting keeps the earlier
-    start, so changing one's mind within the wait never restarts it, and
-    never shortens it either.
-    """
-    now_counts = state.effective(now)
-    if not compared or cooldown_days == 0 or RANK[new] <= RANK[now_counts]:
-        return AnswerState(new, new, None, state.note)
-    counts_from = state.counts_from if state.waiting(now) else iso(now + timedelta(days=cooldown_days))
-    return AnswerState(new, now_counts, counts_from, state.note)
 
 
 # -- the couple's items -------------------------------------------------------------
@@ -211,7 +63,7 @@ def custom_items(hs, db, couple_id: int) -> list[dict]:
                       "ORDER BY created_at, rowid", [couple_id]).fetchall()
     items = []
     for item_id, category, blob in rows:
-        content = _open(hs, blob, _custom_context(couple_id, item_id))
+        content = open_json(hs, blob, _custom_context(couple_id, item_id))
         item = {"id": item_id, "category": category, "title": content["title"], "custom": True}
         if content.get("explanation"):
             item["explanation"] = content["explanation"]
@@ -246,7 +98,7 @@ def add_custom_item(hs, db, couple_id: int, proposer_id: int, category: str, tit
         content["explanation"] = explanation
     db["matcher_custom_items"].insert({
         "id": item_id, "couple_id": couple_id, "category": category, "proposer_id": proposer_id,
-        "content": _seal(hs, content, _custom_context(couple_id, item_id)), "created_at": iso(utcnow()),
+        "content": seal_json(hs, content, _custom_context(couple_id, item_id)), "created_at": iso(utc_now()),
     })
     item = {"id": item_id, "category": category, "title": title, "custom": True}
     if explanation:
@@ -304,7 +156,7 @@ def tiers(item_ids: list[str], answers: dict[int, dict[str, AnswerState]], membe
 
 def couple_tiers(hs, db, couple_id: int, now: datetime | None = None) -> dict[str, list[str]]:
     return tiers(visible_ids(hs, db, couple_id), load_answers(hs, db, couple_id), member_ids(db, couple_id),
-                 now or utcnow())
+                 now or utc_now())
 
 
 def reveal_active(db, couple_id: int) -> bool:
@@ -324,7 +176,7 @@ def broad_members(hs, db, couple_id: int, answers: dict | None = None, now: date
     if not item_ids:
         return set()
     answers = load_answers(hs, db, couple_id) if answers is None else answers
-    now = now or utcnow()
+    now = now or utc_now()
     percent = hs.config.plugin(PLUGIN)["broad_percent"]
     broad = set()
     for member in member_ids(db, couple_id):
@@ -353,7 +205,7 @@ def confirm_broad(db, couple_id: int, member_id: int, subjects: set[int]) -> Non
     """Record that ``member_id`` was told the ``subjects`` are broad and still wants to compare."""
     for subject in sorted(subjects):
         db["matcher_broad_confirmations"].insert({"couple_id": couple_id, "member_id": member_id,
-                                                  "subject_id": subject, "confirmed_at": iso(utcnow())})
+                                                  "subject_id": subject, "confirmed_at": iso(utc_now())})
 
 
 def drop_stale_confirmations(hs, db, couple_id: int) -> None:
@@ -368,7 +220,7 @@ def shown(hs, db, couple_id: int, answers: dict | None = None, now: datetime | N
     """The tiers as everyone may see them now, or None while the reveal is off or awaits a confirmation."""
     if not reveal_active(db, couple_id):
         return None
-    now = now or utcnow()
+    now = now or utc_now()
     answers = load_answers(hs, db, couple_id) if answers is None else answers
     if pending(hs, db, couple_id, answers, now):
         return None
@@ -384,7 +236,7 @@ def mark_compared(db, couple_id: int) -> None:
     """Remember the first comparison: from now on raised answers wait (inside a transaction)."""
     db.execute("INSERT INTO matcher_couples (couple_id, compared_at) VALUES (?, ?) "
                "ON CONFLICT (couple_id) DO UPDATE SET compared_at = COALESCE(compared_at, excluded.compared_at)",
-               [couple_id, iso(utcnow())])
+               [couple_id, iso(utc_now())])
 
 
 class TierWatch:
@@ -465,7 +317,7 @@ def propose(hs, db, couple_id: int, member_id: int, item_id: str, action: str) -
         if done:
             db.execute("DELETE FROM matcher_votes WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
             if action == "hide":
-                db["matcher_hidden"].insert({"couple_id": couple_id, "item_id": item_id, "hidden_at": iso(utcnow())})
+                db["matcher_hidden"].insert({"couple_id": couple_id, "item_id": item_id, "hidden_at": iso(utc_now())})
             else:
                 db.execute("DELETE FROM matcher_hidden WHERE couple_id = ? AND item_id = ?", [couple_id, item_id])
         items_changed(db, couple_id)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 
-from hearthside.plugin_api import Unavailable, get_member
+from hearthside.plugin_api import Unavailable, get_member, utc_now
 
-from . import store
+from . import crypto, model
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,10 @@ def export(hs, db, member_id: int) -> dict | None:
 
 
 def _export(hs, db, couple_id: int, member_id: int) -> dict:
-    now = store.utcnow()
-    items = store.all_items(hs, db, couple_id)
+    now = utc_now()
+    items = model.all_items(hs, db, couple_id)
     titles = {item["id"]: item["title"] for item in items}
-    mine = store.load_answers(hs, db, couple_id, member_id).get(member_id, {})
+    mine = model.load_answers(hs, db, couple_id, member_id).get(member_id, {})
     answers = {}
     for item_id, state in mine.items():
         entry = {"title": titles.get(item_id, item_id), "answer": state.value}
@@ -47,20 +47,20 @@ def _export(hs, db, couple_id: int, member_id: int) -> dict:
         if state.note:
             entry["note"] = state.note
         answers[item_id] = entry
-    open_votes = store.votes(db, couple_id)
+    open_votes = model.votes(db, couple_id)
     result = {
         "your_answers": answers,
         "items_added_by_your_couple": [item for item in items if item.get("custom")],
-        "hidden_items": sorted(store.hidden_ids(db, couple_id)),
-        "open_proposals": [{"item_id": item_id, **store.proposal_for(entry, member_id)}
+        "hidden_items": sorted(model.hidden_ids(db, couple_id)),
+        "open_proposals": [{"item_id": item_id, **model.proposal_for(entry, member_id)}
                            for item_id, entry in sorted(open_votes.items())],
-        "raise_cooldown_days": hs.config.plugin(store.PLUGIN)["raise_cooldown_days"],
+        "raise_cooldown_days": hs.config.plugin(model.PLUGIN)["raise_cooldown_days"],
     }
-    shown = store.shown(hs, db, couple_id, now=now)
-    if shown is not None and store.has_compared(db, couple_id):
+    shown = model.shown(hs, db, couple_id, now=now)
+    if shown is not None and model.has_compared(db, couple_id):
         # Only once the couple has compared: an export must not become a way to peek
-        # before "compared" starts the cool-down (store.py), nor past a broad-answers
-        # confirmation still owed (store.pending); /matches is the way to look.
+        # before "compared" starts the cool-down (model.py), nor past a broad-answers
+        # confirmation still owed (model.pending); /matches is the way to look.
         result["mutual_results"] = shown
     return result
 
@@ -70,9 +70,9 @@ def forget(hs, db, member_id: int) -> None:
     member = get_member(db, member_id)
     couple_id = member["couple_id"] if member else None
     watch = None
-    if couple_id is not None and hs in store._ciphers:
+    if couple_id is not None and crypto.has_key(hs):
         try:
-            watch = store.TierWatch(hs, db, couple_id)
+            watch = model.TierWatch(hs, db, couple_id)
         except Unavailable:
             watch = None  # unreadable answers can still be deleted
     db.execute("DELETE FROM matcher_answers WHERE member_id = ?", [member_id])
@@ -85,6 +85,6 @@ def forget(hs, db, member_id: int) -> None:
             db.execute(f"DELETE FROM {table} WHERE item_id = ?", [item_id])
         db.execute("DELETE FROM matcher_custom_items WHERE id = ?", [item_id])
     if (own_items or withdrawn) and couple_id is not None:
-        store.items_changed(db, couple_id)
+        model.items_changed(db, couple_id)
     if watch is not None:
         watch.finish()

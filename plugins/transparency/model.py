@@ -32,6 +32,7 @@ from .validate import iso
 ENTRY_KINDS = ("plan", "whereabouts", "contact", "disclosure", "breach", "note")
 RECORD_KINDS = ENTRY_KINDS + ("reply", "question", "answer", "sharing")
 CORRECTIONS = ("correction", "addendum")
+PLUGIN = "transparency"
 SHARE_SCOPE = "transparency.share"
 DASHBOARD_SCOPE = "dashboard.transparency"
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from hearthside.plugin_api import emit, get_member
 
 from . import agreements, chain, reviews, rules
-from .log import member_ids, nudge_wall, records
+from .model import member_ids, nudge_wall, records
 from .validate import iso
 
 

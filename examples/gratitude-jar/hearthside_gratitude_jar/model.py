@@ -17,18 +17,12 @@ import random
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import emit, get_couple, get_member, is_active
+from hearthside.plugin_api import emit, get_couple, is_active, utc_now
 
 PLUGIN = "gratitude_jar"
 SCOPE = "dashboard.gratitude_jar"
 MAX_LENGTH = 280
 _random = random.SystemRandom()
-
-
-def utc_now(hs=None) -> datetime:
-    """Now: the scheduler's clock when there is one (tests move it), else the real one."""
-    scheduler = getattr(hs, "scheduler", None)
-    return scheduler.clock() if scheduler is not None else datetime.now(timezone.utc)
 
 
 def _iso(moment: datetime) -> str:
@@ -46,7 +40,7 @@ def drop(db, couple_id: int, member_id: int, text: str) -> dict:
     """Put a note in the jar; only its author hears about it (a private event without the text)."""
     with db.atomic():
         row = {"couple_id": couple_id, "author_id": member_id, "text": text,
-               "created_at": _iso(datetime.now(timezone.utc))}
+               "created_at": _iso(utc_now())}
         row["id"] = db["gratitude_jar_notes"].insert(row).last_pk
         emit(db, "gratitude_jar.dropped", couple_id, {"note_id": row["id"]}, visibility="private",
              actor_id=member_id, audience_id=member_id)
@@ -164,31 +158,3 @@ def draw_one(db, couple_id: int, drawn_on: str, now: datetime) -> bool:
         # Dashboard visibility: both phones and the wall look again; no text, no author.
         emit(db, "gratitude_jar.drawn", couple_id, {"drawn_on": drawn_on}, visibility="dashboard")
     return True
-
-
-# -- export and forget ----------------------------------------------------------------------
-
-
-def export(db, member_id: int) -> dict | None:
-    """The member's own notes, and the partner's drawn ones only while the scope is active."""
-    member = get_member(db, member_id)
-    mine = own_notes(db, member_id)
-    shared = drawn_notes(db, member["couple_id"], member_id, limit=10_000) \
-        if is_active(db, member["couple_id"], SCOPE) else []
-    partners = [note for note in shared if not note["mine"]]
-    if not mine and not partners:
-        return None
-    return {"my_notes": mine, "drawn_from_my_partner": partners}
-
-
-def forget(db, member_id: int) -> None:
-    """Delete every note the member wrote (inside the caller's transaction)."""
-    member = get_member(db, member_id)
-    drawn = db.execute(
-        "SELECT count(*) FROM gratitude_jar_draws WHERE note_id IN "
-        "(SELECT id FROM gratitude_jar_notes WHERE author_id = ?)", [member_id]).fetchone()[0]
-    db.execute("UPDATE gratitude_jar_draws SET note_id = NULL WHERE note_id IN "
-               "(SELECT id FROM gratitude_jar_notes WHERE author_id = ?)", [member_id])
-    db.execute("DELETE FROM gratitude_jar_notes WHERE author_id = ?", [member_id])
-    if drawn and is_active(db, member["couple_id"], SCOPE):
-        emit(db, "gratitude_jar.draw_removed", member["couple_id"], {}, visibility="dashboard")
