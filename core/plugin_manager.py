@@ -40,7 +40,7 @@ from typing import Any
 
 import pluggy
 
-from . import PLUGIN_API_VERSION, hookspecs
+from . import PLUGIN_API_VERSION, hook_types, hookspecs
 from .errors import describe, is_busy, is_storage_full, log_exception
 from .events import EventTypes
 from .plugin_loading import (  # noqa: F401 - Candidate, discover, is_builtin_module: importable from here
@@ -159,6 +159,30 @@ class PluginManager(PluginLoader):
             missed[:0] = [name for name in self.failed() if name in self.plugins
                           and hasattr(self.plugins[name].module, hook_name) and name not in missed]
         return results
+
+    def answers(self, hook_name: str, *, missed: list[str] | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like :meth:`call_by_plugin`, each answer checked against the type the hook declares.
+
+        The one policy for a bad answer, whatever the hook: the plugin that gave
+        it is failed, with a reason naming the hook and the field
+        (:mod:`hearthside.hook_types`), and its answer is left out (and added
+        to ``missed``); a built-in stops the start instead. An answer in the
+        plugin API 1.x shape (dicts) is converted, with a deprecation note once
+        per plugin. Every reader of a hook's answers calls this.
+        """
+        checked = []
+        for name, answer in self.call_by_plugin(hook_name, missed=missed, **kwargs):
+            try:
+                answer, note = hook_types.check(hook_name, answer)
+            except hook_types.BadReturn as problem:
+                self._fail(self.plugins[name], str(problem))
+                if missed is not None:
+                    missed.append(name)
+                continue
+            if note:
+                self.warn(name, note)
+            checked.append((name, answer))
+        return checked
 
     def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Like :meth:`call_by_plugin`, returning only the results."""

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hearthside.plugin_api import (
-    Conflict, Invalid, NotFound, emit, get_couple, one_row, pause_state, row_or_none, start_pause,
+    CalendarEntry, Conflict, DashboardCard, Invalid, NotFound, emit, get_couple, one_row, pause_state, row_or_none,
+    start_pause,
 )
 
 from . import model
@@ -177,12 +178,10 @@ def parse_minutes(value) -> int:
 
 def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:
     """Tell a calendar plugin (rituals), if one is installed; True when one keeps it."""
-    entry = {
-        "source": model.PLUGIN, "key": f"session-{row['id']}", "status": status,
-        "title": settings(hs)["calendar_title"], "start": row["planned_for"],
-        "duration_minutes": row["duration_minutes"], "participants": model.member_ids(db, couple_id),
-    }
-    answers = hs.plugins.call_by_plugin("hearthside_calendar_entry", hs=hs, db=db, couple_id=couple_id, entry=entry)
+    entry = CalendarEntry(model.PLUGIN, f"session-{row['id']}", status, settings(hs)["calendar_title"],
+                          datetime.fromisoformat(row["planned_for"]), row["duration_minutes"],
+                          tuple(model.member_ids(db, couple_id)))
+    answers = hs.plugins.answers("hearthside_calendar_entry", hs=hs, db=db, couple_id=couple_id, entry=entry)
     return any(result is True for _plugin, result in answers)
 
 
@@ -407,7 +406,7 @@ def shared_summary(db, couple_id: int, last: int = 5) -> dict:
 # -- the wall ---------------------------------------------------------------------------------
 
 
-def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
+def dashboard_cards(hs, db, couple_id: int) -> list[DashboardCard]:
     """At most one calm card. Read-only; the core asks only while ``dashboard.touch`` is on.
 
     By default it is tonight's phase name and nothing else (the plan both
@@ -417,11 +416,11 @@ def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
     Never ceilings, votes, signals or reflections.
     """
     if settings(hs)["wall_shows_phase_name"]:
-        return [{"id": "touch.tonight", "title": "Tonight", "body": {"text": model.plan(db, couple_id)["name"]}}]
+        return [DashboardCard("touch.tonight", "Tonight", text=model.plan(db, couple_id)["name"])]
     return _discreet_card(hs, db, couple_id)
 
 
-def _discreet_card(hs, db, couple_id: int) -> list[dict]:
+def _discreet_card(hs, db, couple_id: int) -> list[DashboardCard]:
     """"A quiet evening planned / together" on an evening with a session; else no card."""
     row = _running_row(db, couple_id)
     now = _now()
@@ -440,4 +439,4 @@ def _discreet_card(hs, db, couple_id: int) -> list[dict]:
         if not any(datetime.fromisoformat(when).astimezone(zone).date() == today for when in soon):
             return []
         text = "A quiet evening planned"
-    return [{"id": "touch.tonight", "title": "This evening", "body": {"text": text}}]
+    return [DashboardCard("touch.tonight", "This evening", text=text)]
