@@ -7,9 +7,11 @@ the hook. Now they are frozen dataclasses, exported by
 ``hearthside.plugin_api``, and every hook's answer goes through
 :func:`check` (called by :meth:`hearthside.plugin_manager.PluginManager.answers`):
 an answer of the wrong shape fails the plugin that gave it, with a reason
-naming the hook and the field, e.g. ``hearthside_nav_items returned a NavItem
-without 'label'`` - the same way a plugin that raises is failed (a built-in
-stops the start instead, see :mod:`hearthside.plugin_manager`).
+naming the hook and the field, e.g. ``gave a bad answer: hearthside_nav_items
+returned a NavItem without 'label'`` - the same way a plugin that raises is
+failed (a built-in stops the start instead, see :mod:`hearthside.plugin_manager`).
+``hearthside_event_types`` is checked as each type is declared, at load
+(:class:`hearthside.events.EventTypes`).
 
 A plugin written for plugin API 1.0-1.2 may still answer nav items and cards
 as dicts: they are converted and checked the same way, with one deprecation

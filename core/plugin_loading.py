@@ -249,7 +249,8 @@ class PluginLoader:
             if answer is _NO_ANSWER:
                 return
             if not isinstance(answer, (list, tuple)):
-                self._fail(info, f"hearthside_event_types returned {type(answer).__name__}, not a list")
+                self._fail(info, f"gave a bad answer: hearthside_event_types returned {type(answer).__name__}, "
+                                 "not a list")
                 return
             declared.extend(answer)
         for event_type in declared:

@@ -175,7 +175,7 @@ class PluginManager(PluginLoader):
             try:
                 answer, note = hook_types.check(hook_name, answer)
             except hook_types.BadReturn as problem:
-                self._fail(self.plugins[name], str(problem))
+                self._fail(self.plugins[name], f"gave a bad answer: {problem}")
                 if missed is not None:
                     missed.append(name)
                 continue
