@@ -277,9 +277,17 @@ def _known(hook: str, kind: type, given: dict) -> dict:
     return given
 
 
+def _one(kind: type, what: str):
+    """An answer that is one ``kind`` (``what`` names it in the reason)."""
+    def checker(hook: str, answer: Any) -> tuple[Any, None]:
+        if not isinstance(answer, kind):
+            raise BadReturn(f"{hook} returned {type(answer).__name__}, not {what}")
+        return answer, None
+    return checker
+
+
 def _schema(hook: str, answer: Any) -> tuple[dict, None]:
-    if not isinstance(answer, dict):
-        raise BadReturn(f"{hook} returned {type(answer).__name__}, not a dict")
+    _one(dict, "a dict")(hook, answer)
     for name, setting in answer.items():
         if not isinstance(setting, Setting):
             raise BadReturn(f"{hook} returned a schema whose {name!r} is a {type(setting).__name__}, not a Setting")
@@ -293,24 +301,6 @@ def _scope(hook: str, scope: Scope) -> Scope:
     return scope
 
 
-def _migrations(hook: str, answer: Any) -> tuple[Migrations, None]:
-    if not isinstance(answer, Migrations):
-        raise BadReturn(f"{hook} returned {type(answer).__name__}, not a Migrations set")
-    return answer, None
-
-
-def _export(hook: str, answer: Any) -> tuple[dict, None]:
-    if not isinstance(answer, dict):
-        raise BadReturn(f"{hook} returned {type(answer).__name__}, not a dict")
-    return answer, None
-
-
-def _kept(hook: str, answer: Any) -> tuple[bool, None]:
-    if not isinstance(answer, bool):
-        raise BadReturn(f"{hook} returned {type(answer).__name__}, not True or None")
-    return answer, None
-
-
 def _job(hook: str, job: ScheduledJob) -> ScheduledJob:
     _fields(hook, job, {"id": (str,)}, ("id",))
     if not callable(job.func):
@@ -320,13 +310,13 @@ def _job(hook: str, job: ScheduledJob) -> ScheduledJob:
 
 CHECKS: dict[str, Callable[[str, Any], tuple[Any, str | None]]] = {
     "hearthside_config_schema": _schema,
-    "hearthside_migrations": _migrations,
+    "hearthside_migrations": _one(Migrations, "a Migrations set"),
     "hearthside_blueprints": _items(Blueprint),
     "hearthside_nav_items": _items(NavItem, _nav_item, dicts=True),
     "hearthside_dashboard_cards": _items(DashboardCard, _card, dicts=True),
     "hearthside_scheduled_jobs": _items(ScheduledJob, _job),
     "hearthside_backup_files": _items(str),
     "hearthside_consent_scopes": _items(Scope, _scope),
-    "hearthside_export": _export,
-    "hearthside_calendar_entry": _kept,
+    "hearthside_export": _one(dict, "a dict"),
+    "hearthside_calendar_entry": _one(bool, "True or None"),
 }
