@@ -25,6 +25,7 @@ from hearthside.plugin_manager import BuiltinPluginFailed
 from hearthside.scheduler import ScheduledJob, Scheduler
 from hearthside.testing import onboard_couple
 from tests.test_cli import installed_plugin, run  # noqa: F401  (fixtures shared with the CLI tests)
+from tests.test_plugin_versions import serve_until_healthy
 
 SPECS = {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("hearthside_")}
 IGNORED = {name for name, fn in SPECS.items() if inspect.signature(fn).return_annotation == "None"}
@@ -288,6 +289,23 @@ def test_hearthside_plugins_shows_a_bad_answer_naming_the_hook_and_the_field(run
     assert line.split()[1:4] == ["1.2.3", "yes", "failed:"]
     assert line.endswith("failed: gave a bad answer: hearthside_config_schema returned a schema whose 'greeting' is "
                          "a str, not a Setting")
+
+
+ODD_SCOPES = """
+    from hearthside.plugin_api import hookimpl
+
+    HEARTHSIDE_API = ">=1.0,<2"
+
+    @hookimpl
+    def hearthside_consent_scopes(hs):
+        return ["odd.share"]
+"""
+
+
+def test_a_real_server_with_a_plugin_answering_nonsense_serves_degraded_and_logs_why(tmp_path, installed_plugin):
+    health, log = serve_until_healthy(tmp_path, installed_plugin("odd", ODD_SCOPES))
+    assert health["status"] == "degraded" and health["failed_plugins"] == ["odd"]
+    assert "Plugin 'odd' gave a bad answer: hearthside_consent_scopes returned a str, not a Scope" in log
 
 
 def test_a_well_formed_answer_comes_back_as_it_was_given(make_app):
