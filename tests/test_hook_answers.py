@@ -100,6 +100,7 @@ START_HOOKS = [
     ("hearthside_consent_scopes", [Scope("odd.share", "Share", who="anyone")],
      "hearthside_consent_scopes returned a Scope whose 'who' is 'anyone', not one of 'all', 'author'"),
     ("hearthside_consent_scopes", ["odd.share"], "hearthside_consent_scopes returned a str, not a Scope"),
+    ("hearthside_event_types", "odd.happened", "hearthside_event_types returned str, not a list"),
 ]
 
 
