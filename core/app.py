@@ -67,7 +67,7 @@ class Hearthside:
             self.plugins.call("hearthside_event", hs=self, db=db, event=event)
 
     def migrate(self) -> list[str]:
-        migration_sets = self.plugins.call("hearthside_migrations")
+        migration_sets = [migrations for _, migrations in self.plugins.answers("hearthside_migrations")]
         return self.storage.apply_migrations(migration_sets, keep_backups=self.config["backups.keep"])
 
     def start_scheduler(self, clock=None) -> Scheduler:
@@ -157,13 +157,10 @@ def _schemas(plugins: PluginManager) -> dict[str, dict[str, Setting] | None]:
     failed and isolated, so its settings are left unchecked rather than
     stopping the start; a built-in doing so stops it.
     """
-    declared = dict(plugins.call_by_plugin("hearthside_config_schema"))
+    declared = dict(plugins.answers("hearthside_config_schema"))
     schemas: dict[str, dict[str, Setting] | None] = {}
     for name, info in plugins.plugins.items():
-        schema = declared.get(name, {})
-        if info.state == "loaded" and not isinstance(schema, dict):
-            plugins.mark_failed(name, f"hearthside_config_schema returned {type(schema).__name__}, not a dict")
-        schemas[name] = schema if info.state == "loaded" else None
+        schemas[name] = declared.get(name, {}) if info.state == "loaded" else None
     for info in plugins.refused:  # refused for its name: installed all the same, its settings unchecked
         schemas.setdefault(info.name, None)
     return schemas
@@ -209,7 +206,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.after_request(_api_headers)
     configure_sessions(app)
     app.teardown_appcontext(close_db)
-    for blueprints in plugins.call("hearthside_blueprints", hs=hs):
+    for _, blueprints in plugins.answers("hearthside_blueprints", hs=hs):
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live

@@ -59,8 +59,8 @@ def backup_files(hs) -> dict[str, str]:
     members, is ignored: a plugin declares its files, it cannot reach others.
     """
     declared: dict[str, str] = {}
-    for plugin, names in hs.plugins.call_by_plugin("hearthside_backup_files", hs=hs):
-        for name in names or ():
+    for plugin, names in hs.plugins.answers("hearthside_backup_files", hs=hs):
+        for name in names:
             if _safe_member(name) and name not in (DATABASE_NAME, MANIFEST, LEDGER_FILE):
                 declared.setdefault(name, plugin)
     return declared

@@ -81,15 +81,14 @@ def registry(hs) -> dict[str, Scope]:
     """Every declared scope by name: the core's, then each loaded plugin's.
 
     Rebuilt on each call (it is cheap), so a plugin that failed and was
-    isolated stops offering its scopes at once. Malformed or duplicate
-    declarations are logged and skipped rather than taking the page down.
+    isolated stops offering its scopes at once. A malformed declaration fails
+    its plugin (:meth:`~hearthside.plugin_manager.PluginManager.answers`); a
+    scope declared twice is logged and the first declaration wins.
     """
     scopes: dict[str, Scope] = {scope.name: scope for scope in CORE_SCOPES}
-    for plugin, declared in hs.plugins.call_by_plugin("hearthside_consent_scopes", hs=hs):
-        for scope in declared or ():
-            if not _well_formed(scope):
-                log.warning("Plugin %r declared a malformed consent scope; skipped", plugin)
-            elif scope.name in scopes:
+    for plugin, declared in hs.plugins.answers("hearthside_consent_scopes", hs=hs):
+        for scope in declared:
+            if scope.name in scopes:
                 log.warning("Plugin %r declared consent scope %r again; the first declaration wins",
                             plugin, scope.name)
             else:
@@ -98,9 +97,20 @@ def registry(hs) -> dict[str, Scope]:
 
 
 def _well_formed(scope) -> bool:
-    return (isinstance(scope, Scope) and isinstance(scope.name, str) and 0 < len(scope.name) <= 100
-            and isinstance(scope.description, str) and scope.who in WHO_CHOICES
-            and (scope.terms is None or isinstance(scope.terms, str)))
+    return isinstance(scope, Scope) and scope_problem(scope) is None
+
+
+def scope_problem(scope: Scope) -> str | None:
+    """What is wrong with a declared scope, naming the field ("whose 'who' is ..."), or None."""
+    if not isinstance(scope.name, str) or not 0 < len(scope.name) <= 100:
+        return "whose 'name' is not a text of 1 to 100 characters"
+    if not isinstance(scope.description, str):
+        return "whose 'description' is not text"
+    if scope.who not in WHO_CHOICES:
+        return f"whose 'who' is {scope.who!r}, not one of {', '.join(map(repr, WHO_CHOICES))}"
+    if scope.terms is not None and not isinstance(scope.terms, str):
+        return "whose 'terms' are not text"
+    return None
 
 
 def get_scope(hs, name: str) -> Scope:

@@ -14,16 +14,12 @@ checked on every read, never cached.
 
 from __future__ import annotations
 
-import logging
-
 from . import consent
 from .accounts import digest, in_future, is_past, new_code, normalise_code
 from .auth import issue_token
 from .errors import NotFound
 from .events import emit, now_iso
 from .storage import one_row, row_or_none
-
-log = logging.getLogger(__name__)
 
 PAIRING_CODE_LENGTH = 8
 
@@ -112,21 +108,18 @@ def revoke(db, principal, device_id: int) -> dict:
 
 
 def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
-    """Every card the couple's wall may show now, each tagged with its plugin.
+    """Every card the couple's wall may show now, as JSON, each tagged with its plugin.
 
     A plugin's cards are shown only while its declared ``dashboard.<plugin>``
-    scope is active for the couple. Anything that is not a card-shaped dict is
-    dropped (and logged by plugin name, never by content).
+    scope is active for the couple. A plugin answering something that is not
+    a :class:`~hearthside.hook_types.DashboardCard` is failed (the one policy
+    of :meth:`~hearthside.plugin_manager.PluginManager.answers`), so its cards
+    are not shown.
     """
     declared = consent.registry(hs)
     cards: list[dict] = []
-    for plugin, offered in hs.plugins.call_by_plugin("hearthside_dashboard_cards", hs=hs, db=db, couple_id=couple_id):
+    for plugin, offered in hs.plugins.answers("hearthside_dashboard_cards", hs=hs, db=db, couple_id=couple_id):
         scope = f"{consent.DASHBOARD_PREFIX}{plugin}"
-        if scope not in declared or not consent.is_active(db, couple_id, scope):
-            continue
-        for card in offered if isinstance(offered, list) else ():
-            if isinstance(card, dict) and isinstance(card.get("id"), str):
-                cards.append({**card, "plugin": plugin})
-            else:
-                log.warning("Plugin %r offered a dashboard card without a text 'id'; not shown", plugin)
+        if scope in declared and consent.is_active(db, couple_id, scope):
+            cards.extend({**card.as_json(), "plugin": plugin} for card in offered)
     return cards

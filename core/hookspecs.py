@@ -9,13 +9,31 @@ pluggy passes arguments by name.
 Every hook is called through the core's isolating caller: if an
 implementation raises, the error is logged with the plugin's name, that plugin
 is marked *failed* (``hearthside plugins`` shows why), its later hook calls are
-skipped, and every other plugin's results still come back. The reference with
-examples is ``docs/hooks.md``; a test keeps it in step with this file.
+skipped, and every other plugin's results still come back. An answer that
+is not of the declared return type fails the plugin the same way, with a
+reason naming the hook and the field (:mod:`hearthside.hook_types`). The
+reference with examples is ``docs/hooks.md``; a test keeps it in step with
+this file, types included.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:  # the types are the contract, for readers and checkers; nothing is imported to run
+    import click
+    from flask import Blueprint
+    from sqlite_utils.migrations import Migrations
+
+    from .app import Hearthside
+    from .config_values import Setting
+    from .consent import Scope
+    from .database import Database
+    from .events import Event, EventType
+    from .hook_types import CalendarEntry, DashboardCard, NavItem
+    from .scheduler import ScheduledJob
 
 PROJECT = "hearthside"
 
@@ -24,7 +42,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def hearthside_config_schema():
+def hearthside_config_schema() -> dict[str, Setting]:
     """Declare this plugin's settings.
 
     Called once at start and by ``hearthside check-config``, before the config
@@ -38,7 +56,7 @@ def hearthside_config_schema():
 
 
 @hookspec
-def hearthside_event_types():
+def hearthside_event_types() -> list[EventType]:
     """Declare every event type this plugin emits.
 
     Return a list of :class:`hearthside.events.EventType`: the name, the
@@ -55,7 +73,7 @@ def hearthside_event_types():
 
 
 @hookspec
-def hearthside_migrations():
+def hearthside_migrations() -> Migrations:
     """Return this plugin's :class:`sqlite_utils.migrations.Migrations` set.
 
     Called at start. The set's name must be unique (use the plugin's name); each
@@ -66,7 +84,7 @@ def hearthside_migrations():
 
 
 @hookspec
-def hearthside_startup(hs):
+def hearthside_startup(hs: Hearthside) -> None:
     """Set up: called once the database is migrated and before requests arrive.
 
     ``hs`` is the :class:`hearthside.app.Hearthside` runtime (config, storage,
@@ -76,7 +94,7 @@ def hearthside_startup(hs):
 
 
 @hookspec
-def hearthside_shutdown(hs):
+def hearthside_shutdown(hs: Hearthside) -> None:
     """Tear down: called once on a clean stop (Ctrl-C, SIGTERM), before the
     database is closed. Release what :func:`hearthside_startup` acquired.
     Not first-result.
@@ -84,7 +102,7 @@ def hearthside_shutdown(hs):
 
 
 @hookspec
-def hearthside_blueprints(hs):
+def hearthside_blueprints(hs: Hearthside) -> list[Blueprint]:
     """Return a list of Flask blueprints to register: API routes and pages.
 
     Called once while the app is built. API routes live under ``/api/v1/``
@@ -94,21 +112,24 @@ def hearthside_blueprints(hs):
 
 
 @hookspec
-def hearthside_nav_items(hs, member):
+def hearthside_nav_items(hs: Hearthside, member: dict) -> list[NavItem]:
     """Return navigation entries for the web app's menu, for this member.
 
-    Each entry is a dict ``{"label": str, "endpoint": str, "order": int}``
-    where ``endpoint`` is a Flask endpoint of the plugin's blueprint. Called on
-    every page render; keep it cheap. Not first-result.
+    Each entry is a :class:`hearthside.hook_types.NavItem` (``label``,
+    ``endpoint``, ``order``) where ``endpoint`` is a Flask endpoint of the
+    plugin's blueprint. Called on every page render; keep it cheap.
+    Not first-result.
     """
 
 
 @hookspec
-def hearthside_dashboard_cards(hs, db, couple_id):
+def hearthside_dashboard_cards(hs: Hearthside, db: Database, couple_id: int) -> list[DashboardCard]:
     """Return the cards this plugin shows on the couple's shared wall screen.
 
-    A card is a dict ``{"id": str, "title": str, "body": dict}``; everything in
-    it is seen by anyone in the room, so put only what both agreed to show. The
+    A card is a :class:`hearthside.hook_types.DashboardCard` (``id``,
+    ``title``, and any of ``text``, ``value``, ``lines`` of
+    :class:`~hearthside.hook_types.FeedLine` and ``facts``); everything on it
+    is seen by anyone in the room, so put only what both agreed to show. The
     core shows a plugin's cards only while its ``dashboard.<plugin>`` consent
     scope is active, and calls this with a read connection ``db``. Return a
     list (empty when there is nothing to show). Not first-result.
@@ -116,7 +137,7 @@ def hearthside_dashboard_cards(hs, db, couple_id):
 
 
 @hookspec
-def hearthside_scheduled_jobs(hs):
+def hearthside_scheduled_jobs(hs: Hearthside) -> list[ScheduledJob]:
     """Return a list of :class:`hearthside.scheduler.ScheduledJob` to run.
 
     Called once at start when the scheduler is enabled. Rebuild what the job
@@ -127,7 +148,7 @@ def hearthside_scheduled_jobs(hs):
 
 
 @hookspec
-def hearthside_backup_files(hs):
+def hearthside_backup_files(hs: Hearthside) -> list[str]:
     """Name the files, besides the database, this plugin needs to read its data.
 
     Called whenever a backup bundle is written (``hearthside backup``, the
@@ -141,7 +162,7 @@ def hearthside_backup_files(hs):
 
 
 @hookspec
-def hearthside_event(hs, db, event):
+def hearthside_event(hs: Hearthside, db: Database, event: Event) -> None:
     """React to an event after the transaction that wrote it has committed.
 
     ``event`` is a :class:`hearthside.events.Event`; ``db`` is a connection the
@@ -152,7 +173,7 @@ def hearthside_event(hs, db, event):
 
 
 @hookspec
-def hearthside_consent_scopes(hs):
+def hearthside_consent_scopes(hs: Hearthside) -> list[Scope]:
     """Declare the consent scopes this plugin checks.
 
     Return a list of :class:`hearthside.consent.Scope` (name, plain-language
@@ -165,7 +186,7 @@ def hearthside_consent_scopes(hs):
 
 
 @hookspec
-def hearthside_export(hs, db, member_id):
+def hearthside_export(hs: Hearthside, db: Database, member_id: int) -> dict | None:
     """Return a JSON-serialisable dict of everything this plugin holds that
     the member wrote or may read, for their personal export. Never include the
     other member's private data. Return None when the plugin holds nothing.
@@ -174,7 +195,7 @@ def hearthside_export(hs, db, member_id):
 
 
 @hookspec
-def hearthside_forget(hs, db, member_id):
+def hearthside_forget(hs: Hearthside, db: Database, member_id: int) -> None:
     """Delete what this member owns, inside the caller's open transaction.
 
     Called when a member confirms "forget me". ``db`` is already inside
@@ -185,7 +206,7 @@ def hearthside_forget(hs, db, member_id):
 
 
 @hookspec
-def hearthside_cli_commands(cli):
+def hearthside_cli_commands(cli: click.Group) -> None:
     """Add commands to the ``hearthside`` command line.
 
     ``cli`` is the :class:`click.Group`; add with ``cli.add_command(...)``.
@@ -194,7 +215,8 @@ def hearthside_cli_commands(cli):
 
 
 @hookspec
-def hearthside_calendar_entry(hs, db, couple_id, entry):
+def hearthside_calendar_entry(hs: Hearthside, db: Database, couple_id: int,
+                              entry: CalendarEntry) -> bool | None:
     """Put a one-off plan made by another plugin on the couple's calendar, or update it.
 
     A plugin that plans something for the couple (the touch plugin's practice
@@ -202,13 +224,14 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
     reminders, the ``.ics`` feed) implements it. The caller needs no import of
     the calendar plugin and works standalone when nobody implements it.
 
-    ``entry`` is a dict: ``source`` (the calling plugin's name), ``key``
-    (stable within the source: the same key updates the same entry),
-    ``status`` (``"planned"``, ``"cancelled"`` or ``"done"``), ``title`` (a
-    discreet text chosen to be safe in a phone's calendar and on the wall),
-    ``start`` (UTC ISO time), ``duration_minutes`` and ``participants``
-    (member ids). Called inside the caller's open transaction: write through
+    ``entry`` is a :class:`hearthside.hook_types.CalendarEntry`: ``source``
+    (the calling plugin's name), ``key`` (stable within the source: the same
+    key updates the same entry), ``status`` (``"planned"``, ``"cancelled"``
+    or ``"done"``), ``title`` (a discreet text chosen to be safe in a phone's
+    calendar and on the wall), ``start`` (an aware datetime),
+    ``duration_minutes`` and ``participants`` (member ids). Called inside the
+    caller's open transaction: write through
     ``db`` inside ``with db.atomic():`` (a savepoint) and do not commit.
     Return True when this plugin keeps the entry (so the caller can say "it is
-    on your calendar"), None otherwise. Not first-result.
+    on your calendar"), None (or False) otherwise. Not first-result.
     """

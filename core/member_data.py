@@ -30,7 +30,7 @@ def export(hs, db, member_id: int) -> dict:
     member = get_member(db, member_id)
     couple = get_couple(db, member["couple_id"])
     missed: list[str] = []
-    parts = dict(hs.plugins.call_by_plugin("hearthside_export", missed=missed, hs=hs, db=db, member_id=member_id))
+    parts = dict(hs.plugins.answers("hearthside_export", missed=missed, hs=hs, db=db, member_id=member_id))
     return {
         "exported_at": now_iso(),
         "member": {**public_member(member), "created_at": member["created_at"]},

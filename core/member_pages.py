@@ -89,21 +89,25 @@ def member_page(view):
 def nav_items(viewer: dict) -> list[dict]:
     """The menu: every plugin's ``hearthside_nav_items`` (the core's included), in order.
 
-    An entry whose endpoint does not exist is skipped (and logged by nobody:
-    a plugin's menu typo must not take the page down).
+    An answer that is not a list of :class:`~hearthside.hook_types.NavItem`
+    fails its plugin (:meth:`~hearthside.plugin_manager.PluginManager.answers`).
+    An entry whose endpoint does not exist (a blueprint left out, a typo) is
+    skipped with a note on the plugin, shown by ``hearthside plugins``: the
+    endpoint can only be looked up while a page renders, and a menu typo must
+    not take the page down.
     """
     hs = current_hs()
     entries = []
-    for items in hs.plugins.call("hearthside_nav_items", hs=hs, member=viewer["member"]):
-        for item in items or ():
+    for plugin, items in hs.plugins.answers("hearthside_nav_items", hs=hs, member=viewer["member"]):
+        for item in items:
             try:
-                label, endpoint = str(item["label"]), str(item["endpoint"])
-                order = int(item.get("order", 50))
-                href = url_for(endpoint)
-            except (KeyError, TypeError, ValueError, BuildError):
+                href = url_for(item.endpoint)
+            except BuildError:
+                hs.plugins.warn(plugin, f"hearthside_nav_items returned a NavItem whose 'endpoint' "
+                                        f"{item.endpoint!r} does not exist; it is not shown")
                 continue
-            entries.append({"label": label, "endpoint": endpoint, "order": order, "href": href,
-                            "current": request.endpoint == endpoint})
+            entries.append({"label": item.label, "endpoint": item.endpoint, "order": item.order, "href": href,
+                            "current": request.endpoint == item.endpoint})
     entries.sort(key=lambda entry: (entry["order"], entry["label"]))
     return entries
 

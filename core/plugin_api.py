@@ -23,6 +23,7 @@ from .events import Event, emit
 from .events import EventType  # EventType(name, visibility, description): declare each type you emit (hearthside_event_types)
 from .hookspecs import hookimpl
 from .scheduler import ScheduledJob
+from .hook_types import NavItem, DashboardCard, FeedLine, CalendarEntry  # what hooks hand over (1.3): the menu, the wall's cards and their lines, a plan for the calendar
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
 from .inputs import json_body  # the request's JSON object, or a clear 400
@@ -57,4 +58,5 @@ __all__ = [
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",
     "utc_now",
+    "NavItem", "DashboardCard", "FeedLine", "CalendarEntry",
 ]

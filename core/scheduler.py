@@ -125,7 +125,7 @@ class Scheduler:
         """Every plugin's ``hearthside_scheduled_jobs``; a plugin still passing an APScheduler
         trigger gets one deprecation warning (logged, and shown in ``hearthside plugins``)."""
         jobs = []
-        for name, answer in hs.plugins.call_by_plugin("hearthside_scheduled_jobs", hs=hs):
+        for name, answer in hs.plugins.answers("hearthside_scheduled_jobs", hs=hs):
             if any(job.trigger is not None for job in answer):
                 hs.plugins.warn(name, TRIGGER_DEPRECATED)
             jobs.extend(answer)

@@ -113,7 +113,7 @@ def _erase_in(hs, path: Path, member: dict, at: str) -> None:
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA foreign_keys=ON")
         db = Database(conn, event_types=hs.plugins.event_types)  # no after_commit: nobody is told about changes to a backup
-        for migrations in hs.plugins.call("hearthside_migrations"):
+        for _, migrations in hs.plugins.answers("hearthside_migrations"):
             with db.atomic():
                 migrations.apply(db)
         with db.atomic():

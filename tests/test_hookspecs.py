@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOKS_DOC = ROOT / "docs" / "hooks.md"
 SPECS = {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
          if name.startswith("hearthside_")}
-HEADING = re.compile(r"^#{2,4}\s+`?(hearthside_\w+)(\([^)]*\))`?\s*$", re.MULTILINE)
+HEADING = re.compile(r"^#{2,4}\s+`?(hearthside_\w+)(\([^)]*\)(?: -> [^`\n]+)?)`?\s*$", re.MULTILINE)
 
 
 def signature(name: str) -> str:
-    return f"{name}{inspect.signature(SPECS[name])}"
+    """The spec's signature with its types, as the reference writes it (annotations are text: no quotes)."""
+    return f"{name}{inspect.signature(SPECS[name])}".replace("'", "")
 
 
 def test_hookspecs_are_found():

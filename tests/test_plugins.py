@@ -13,7 +13,7 @@ import pytest
 from flask import Blueprint, jsonify
 from sqlite_utils.migrations import Migrations
 
-from hearthside import hookspecs
+from hearthside import consent, hookspecs
 from hearthside.config import Setting
 from hearthside.events import Event, EventType, emit
 from hearthside.hookspecs import hookimpl
@@ -90,7 +90,7 @@ class Good:
     @hookimpl
     def hearthside_consent_scopes(self, hs):
         self.calls.append("hearthside_consent_scopes")
-        return ["good.share"]
+        return [consent.Scope("good.share", "Share the good things.")]  # a Scope: anything else fails the plugin (1.3)
 
     @hookimpl
     def hearthside_export(self, hs, db, member_id):
@@ -191,7 +191,7 @@ def _check_dashboard_cards(hs, client, db, good):
 
 
 def _check_consent_scopes(hs, client, db, good):
-    assert ["good.share"] in hs.plugins.call("hearthside_consent_scopes", hs=hs)
+    assert ["good.share"] in [[scope.name for scope in answer] for answer in hs.plugins.call("hearthside_consent_scopes", hs=hs)]
 
 
 def _check_export(hs, client, db, good):

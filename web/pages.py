@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from hearthside import accounts
+from hearthside.hook_types import NavItem
 from hearthside.links import HOST_PATTERN, public_url
 from hearthside.member_pages import (CONTENT_SECURITY_POLICY, current_viewer, member_page, no_members_yet,
                                      render_member_page)
@@ -76,16 +77,16 @@ def _safe_next(target: str | None) -> str:
 # -- the menu ------------------------------------------------------------------------
 
 
-def core_nav_items(member: dict) -> list[dict]:
+def core_nav_items(member: dict) -> list[NavItem]:
     """The core's own menu entries (offered through the same hook as plugins')."""
     items = [
-        {"label": "Home", "endpoint": "pages.home", "order": 0},
-        {"label": "Consent", "endpoint": "pages.consent", "order": 80},
-        {"label": "Devices", "endpoint": "pages.devices", "order": 85},
-        {"label": "Account", "endpoint": "pages.account", "order": 90},
+        NavItem("Home", "pages.home", order=0),
+        NavItem("Consent", "pages.consent", order=80),
+        NavItem("Devices", "pages.devices", order=85),
+        NavItem("Account", "pages.account", order=90),
     ]
     if member.get("is_admin"):
-        items.append({"label": "Admin", "endpoint": "pages.admin", "order": 95})
+        items.append(NavItem("Admin", "pages.admin", order=95))
     return items
 
 

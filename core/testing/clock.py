@@ -67,7 +67,7 @@ class SchedulerDriver:
 
         self.hs = hs
         self.clock = clock
-        jobs = [job for jobs in hs.plugins.call("hearthside_scheduled_jobs", hs=hs) for job in jobs or ()]
+        jobs = [job for _, jobs in hs.plugins.answers("hearthside_scheduled_jobs", hs=hs) for job in jobs]
         self.scheduler = Scheduler(hs, jobs, clock=clock)
         self._previous = getattr(hs, "scheduler", None)
         hs.scheduler = self.scheduler

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
 
 from . import crypto, data, model
 
@@ -69,7 +69,7 @@ def hearthside_blueprints(hs):
 
 @hookimpl
 def hearthside_nav_items(hs, member):
-    return [{"label": "Yes / no / maybe", "endpoint": "matcher_pages.answer", "order": 40}]
+    return [NavItem("Yes / no / maybe", "matcher_pages.answer", order=40)]
 
 
 @hookimpl

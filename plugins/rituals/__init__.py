@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, utc_now
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
@@ -101,7 +101,7 @@ def hearthside_blueprints(hs):
 
 @hookimpl
 def hearthside_nav_items(hs, member):
-    return [{"label": "Rituals", "endpoint": "rituals_pages.index", "order": 20}]
+    return [NavItem("Rituals", "rituals_pages.index", order=20)]
 
 
 @hookimpl

@@ -19,14 +19,14 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from hearthside.plugin_api import emit, is_active, row_or_none
+from hearthside.plugin_api import DashboardCard, FeedLine, emit, is_active, row_or_none
 
 from .model import couple_tz, next_occurrence, occurrences_between, rituals_of
 
 SCOPE = "dashboard.rituals"
 
 
-def card(db, couple_id: int, now_utc: datetime) -> dict | None:
+def card(db, couple_id: int, now_utc: datetime) -> DashboardCard | None:
     """The card, or None when the couple has no active ritual."""
     rituals = rituals_of(db, couple_id)
     if not rituals:
@@ -36,20 +36,17 @@ def card(db, couple_id: int, now_utc: datetime) -> dict | None:
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     today = [view for view in occurrences_between(db, rituals, midnight, midnight + timedelta(days=1))
              if view["status"] != "skipped"]
-    items = [{"label": datetime.fromisoformat(view["start"]).strftime("%H:%M"),
-              "value": view["title"] + (" · done" if view["status"] == "done" else "")} for view in today]
+    lines = tuple(FeedLine(datetime.fromisoformat(view["start"]).strftime("%H:%M"),
+                           view["title"] + (" · done" if view["status"] == "done" else "")) for view in today)
     upcoming = [view for view in (next_occurrence(db, ritual, now_utc) for ritual in rituals)
                 if view and datetime.fromisoformat(view["start"]) > now_utc]
-    body: dict = {"items": items}
-    words = [] if items else ["Nothing planned today."]
+    words = [] if lines else ["Nothing planned today."]
     if upcoming:
         nxt = min(upcoming, key=lambda view: datetime.fromisoformat(view["start"]))
         start = datetime.fromisoformat(nxt["start"])
         day = "today" if start.date() == local.date() else f"{start:%a} {start.day} {start:%b}"
         words.append(f"Next: {nxt['title']} · {day}, {start:%H:%M}")
-    if words:
-        body["text"] = " ".join(words)
-    return {"id": "rituals.today", "title": "Rituals", "body": body}
+    return DashboardCard("rituals.today", "Rituals", text=" ".join(words) or None, lines=lines)
 
 
 def refresh_wall(db, couple_id: int, now_utc: datetime) -> bool:
@@ -57,7 +54,7 @@ def refresh_wall(db, couple_id: int, now_utc: datetime) -> bool:
     if not is_active(db, couple_id, SCOPE):
         return False
     shown = card(db, couple_id, now_utc)
-    signature = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+    signature = hashlib.sha256(json.dumps(shown and shown.as_json(), sort_keys=True).encode()).hexdigest()
     name = f"wall:{couple_id}"
     seen = row_or_none(db, "SELECT value FROM rituals_job_state WHERE name = ?", [name])
     if seen and seen["value"] == signature:

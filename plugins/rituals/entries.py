@@ -15,41 +15,35 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import datetime
 
-from hearthside.plugin_api import utc_now
+from hearthside.plugin_api import CalendarEntry, utc_now
 
 from . import checks, model
 from .recurrence import format_local
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("planned", "cancelled", "done")
 
-
-def _read(db, couple_id: int, entry) -> dict | None:
+def _read(db, couple_id: int, entry: CalendarEntry | dict) -> dict | None:
+    """The entry's row values, or None when it cannot be kept (a dict: a caller written for plugin API 1.x)."""
     try:
-        source, key, status = str(entry["source"]), str(entry["key"]), entry["status"]
-        title = str(entry["title"]).strip()[:80]
-        start = datetime.fromisoformat(str(entry["start"]).replace("Z", "+00:00"))
-        duration = int(entry.get("duration_minutes", 60))
-        participants = [int(m) for m in entry.get("participants") or []]
-    except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
+        entry = entry if isinstance(entry, CalendarEntry) else CalendarEntry.from_dict(entry)
+    except (TypeError, ValueError, AttributeError):  # what CalendarEntry says is not an entry
         return None
     members = checks.member_ids(db, couple_id)
-    participants = sorted({m for m in participants if m in members}) or members
-    if status not in STATUSES or not source or not key or not title or start.tzinfo is None \
-            or not 5 <= duration <= model.MAX_DURATION or not participants:
+    participants = sorted({m for m in entry.participants if m in members}) or members
+    title = entry.title.strip()[:80]
+    if not 5 <= entry.duration_minutes <= model.MAX_DURATION or not participants:
         return None
     try:
-        local = start.astimezone(model.couple_tz(db, couple_id)).replace(tzinfo=None, second=0, microsecond=0)
+        local = entry.start.astimezone(model.couple_tz(db, couple_id)).replace(tzinfo=None, second=0, microsecond=0)
     except OverflowError:  # year 1 or 9999 moved past the calendar's ends
         return None
-    return {"source": source[:40], "key": key[:100], "status": status, "title": title,
-            "start_local": format_local(local), "duration": duration, "participants": participants}
+    return {"source": entry.source[:40], "key": entry.key[:100], "status": entry.status, "title": title,
+            "start_local": format_local(local), "duration": entry.duration_minutes, "participants": participants}
 
 
-def keep(db, couple_id: int, entry) -> bool | None:
+def keep(db, couple_id: int, entry: CalendarEntry | dict) -> bool | None:
     """Create or update the entry's one-off ritual inside the caller's transaction."""
     read = _read(db, couple_id, entry)
     if read is None:

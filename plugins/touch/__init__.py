@@ -35,7 +35,7 @@ Consent scopes: ``touch.share_reflections`` (mutual) and ``dashboard.touch``
 
 from __future__ import annotations
 
-from hearthside.plugin_api import EventType, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, Scope, Setting, hookimpl
 
 from . import data, model, sessions, wall
 
@@ -76,7 +76,7 @@ def hearthside_blueprints(hs):
 
 @hookimpl
 def hearthside_nav_items(hs, member):
-    return [{"label": "Closeness", "endpoint": "touch_pages.index", "order": 40}]
+    return [NavItem("Closeness", "touch_pages.index", order=40)]
 
 
 @hookimpl

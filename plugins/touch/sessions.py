@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from hearthside.plugin_api import (
-    Conflict, Invalid, NotFound, emit, one_row, pause_state, row_or_none, start_pause, utc_now,
+    CalendarEntry, Conflict, Invalid, NotFound, emit, one_row, pause_state, row_or_none, start_pause, utc_now,
 )
 
 from . import model
@@ -143,12 +143,10 @@ def past(db, couple_id: int, limit: int = 100) -> list[dict]:
 
 def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:
     """Tell a calendar plugin (rituals), if one is installed; True when one keeps it."""
-    entry = {
-        "source": model.PLUGIN, "key": f"session-{row['id']}", "status": status,
-        "title": settings(hs)["calendar_title"], "start": row["planned_for"],
-        "duration_minutes": row["duration_minutes"], "participants": model.member_ids(db, couple_id),
-    }
-    answers = hs.plugins.call_by_plugin("hearthside_calendar_entry", hs=hs, db=db, couple_id=couple_id, entry=entry)
+    entry = CalendarEntry(model.PLUGIN, f"session-{row['id']}", status, settings(hs)["calendar_title"],
+                          datetime.fromisoformat(row["planned_for"]), row["duration_minutes"],
+                          tuple(model.member_ids(db, couple_id)))
+    answers = hs.plugins.answers("hearthside_calendar_entry", hs=hs, db=db, couple_id=couple_id, entry=entry)
     return any(result is True for _plugin, result in answers)
 
 

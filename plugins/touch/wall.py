@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import get_couple, utc_now
+from hearthside.plugin_api import DashboardCard, get_couple, utc_now
 
 from . import model, sessions
 
@@ -21,7 +21,7 @@ def scope_description(hs) -> str:
     return "Show on the wall screen when a quiet evening together is planned (nothing more)"
 
 
-def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
+def dashboard_cards(hs, db, couple_id: int) -> list[DashboardCard]:
     """At most one calm card. Read-only; the core asks only while ``dashboard.touch`` is on.
 
     By default it is tonight's phase name and nothing else (the plan both
@@ -31,11 +31,11 @@ def dashboard_cards(hs, db, couple_id: int) -> list[dict]:
     Never ceilings, votes, signals or reflections.
     """
     if sessions.settings(hs)["wall_shows_phase_name"]:
-        return [{"id": "touch.tonight", "title": "Tonight", "body": {"text": model.plan(db, couple_id)["name"]}}]
+        return [DashboardCard("touch.tonight", "Tonight", text=model.plan(db, couple_id)["name"])]
     return _discreet_card(hs, db, couple_id)
 
 
-def _discreet_card(hs, db, couple_id: int) -> list[dict]:
+def _discreet_card(hs, db, couple_id: int) -> list[DashboardCard]:
     """"A quiet evening planned / together" on an evening with a session; else no card."""
     row = sessions.running_row(db, couple_id)
     now = utc_now()
@@ -55,4 +55,4 @@ def _discreet_card(hs, db, couple_id: int) -> list[dict]:
         if not any(datetime.fromisoformat(when).astimezone(zone).date() == today for when in soon):
             return []
         text = "A quiet evening planned"
-    return [{"id": "touch.tonight", "title": "This evening", "body": {"text": text}}]
+    return [DashboardCard("touch.tonight", "This evening", text=text)]

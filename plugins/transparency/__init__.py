@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
 
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
@@ -91,7 +91,7 @@ def hearthside_nav_items(hs, member):
     known = has_request_context() and member.get("couple_id") and member.get("id")
     count = unread(get_db(), member["couple_id"], member["id"]) if known else 0
     label = f"Transparency ({count})" if count else "Transparency"
-    return [{"label": label, "endpoint": "transparency_pages.log_page", "order": 30}]
+    return [NavItem(label, "transparency_pages.log_page", order=30)]
 
 
 @hookimpl

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hearthside.plugin_api import DashboardCard
+
 from . import reviews
 
 
@@ -31,7 +33,7 @@ def entries_phrase(count: int) -> str:
     return f"{count} new entr{'y' if count == 1 else 'ies'}"
 
 
-def dashboard_card(db, couple_id: int, time_zone: str, now: datetime) -> dict:
+def dashboard_card(db, couple_id: int, time_zone: str, now: datetime) -> DashboardCard:
     last = reviews.last_completed(db, couple_id)
     after = last["to_seq"] if last else 0
     new = db.execute("SELECT count(*) FROM transparency_entries WHERE couple_id = ? AND seq > ? "
@@ -43,5 +45,5 @@ def dashboard_card(db, couple_id: int, time_zone: str, now: datetime) -> dict:
     else:
         day = _day_name(last["completed_at"], time_zone, now)
         text = (f"{entries_phrase(new)} since {day} review" if new else f"Nothing new since {day} review")
-    return {"id": "since-review", "title": "Transparency log",
-            "body": {"text": text, "value": new, "reviewed_together": done}}
+    return DashboardCard("since-review", "Transparency log", text=text, value=new,
+                         facts={"reviewed_together": done})

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
 
 from . import data, model
 
@@ -52,7 +52,7 @@ def hearthside_blueprints(hs):
 
 @hookimpl
 def hearthside_nav_items(hs, member):
-    return [{"label": "Gratitude jar", "endpoint": "gratitude_jar_pages.index", "order": 45}]
+    return [NavItem("Gratitude jar", "gratitude_jar_pages.index", order=45)]
 
 
 @hookimpl

@@ -17,7 +17,7 @@ import random
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import emit, get_couple, is_active, utc_now
+from hearthside.plugin_api import DashboardCard, emit, get_couple, is_active, utc_now
 
 PLUGIN = "gratitude_jar"
 SCOPE = "dashboard.gratitude_jar"
@@ -103,14 +103,14 @@ def latest_drawn(db, couple_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def dashboard_cards(db, couple_id: int) -> list[dict]:
+def dashboard_cards(db, couple_id: int) -> list[DashboardCard]:
     """The wall's card: the latest drawn note, without its author. The core shows it only
     while ``dashboard.gratitude_jar`` is active."""
     latest = latest_drawn(db, couple_id)
     if latest is None:
         return []
-    return [{"id": "tonight", "title": "From the gratitude jar",
-             "body": {"text": latest["text"], "drawn_on": latest["drawn_on"]}}]
+    return [DashboardCard("tonight", "From the gratitude jar", text=latest["text"],
+                          facts={"drawn_on": latest["drawn_on"]})]
 
 
 # -- the evening draw -----------------------------------------------------------------------
