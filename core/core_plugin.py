@@ -17,9 +17,11 @@ def hearthside_migrations():
 @hookimpl
 def hearthside_blueprints(hs):
     from hearthside.web.api import api
+    from hearthside.web.app_shell import app_shell
     from hearthside.web.pages import pages
+    from hearthside.web.trust import trust
 
-    return [api, pages]
+    return [api, pages, trust, app_shell]
 
 
 @hookimpl
