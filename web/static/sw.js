@@ -18,7 +18,9 @@ const CACHE = "hearthside-shell-" + SHELL_VERSION;
 const OFFLINE = SHELL[0];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // Fetched without cookies: what is stored is what anybody gets, never a page rendered for the member.
+  const requests = SHELL.map((url) => new Request(url, { credentials: "omit" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
