@@ -165,6 +165,14 @@ def server(data_dir):
 
 
 @pytest.fixture
+def https_server(data_dir):
+    """A real server with ``server.https: on``: ``https_server.ca`` is the CA it made, for ``verify=``."""
+    process = ServerProcess(data_dir, https=True)
+    yield process
+    process.stop_soon()
+
+
+@pytest.fixture
 def card_server(data_dir):
     """A real server with the test card plugin (tests/support/testcards.py)."""
     process = ServerProcess(data_dir, plugins=["tests.support.testcards"])

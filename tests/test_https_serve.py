@@ -15,13 +15,6 @@ from hearthside import tls
 from tests.conftest import PASSWORD, ServerProcess
 
 
-@pytest.fixture
-def https_server(data_dir):
-    process = ServerProcess(data_dir, https=True)
-    yield process
-    process.stop_soon()
-
-
 def onboard(server) -> dict:
     answer = requests.post(server.url + "/api/v1/onboarding", verify=server.ca, json={
         "couple": {"name": "Solo", "time_zone": "UTC"},
