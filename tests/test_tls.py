@@ -149,6 +149,12 @@ def test_the_https_settings_refuse_nonsense(data_dir):
     assert "server.proxies: expected a whole number from 0 to 5, got '-1'" in str(refused.value)
 
 
+def test_a_bare_yaml_on_or_off_means_the_word(tmp_path):
+    for word in ("on", "off", "auto"):
+        (tmp_path / "config.yaml").write_text(f"server:\n  https: {word}\n")
+        assert settings.load(tmp_path / "config.yaml")["server.https"] == word
+
+
 def test_the_ios_profile_holds_the_public_certificate_only(data_dir):
     make(data_dir)
     ca = tls.ca_certificate(data_dir)
