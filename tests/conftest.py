@@ -78,6 +78,7 @@ class ServerProcess:
     """A real ``hearthside serve`` on a loopback port."""
 
     _terminated = False
+    ca: str | None = None  # the CA certificate of an HTTPS server, for ``verify=``
 
     def __init__(self, data_dir: Path, extra_args=(), env=None, plugins=(), program=None, cwd=None,
                  https: bool = False):
@@ -86,8 +87,8 @@ class ServerProcess:
         ``server.https: on``; then :attr:`ca` is the CA certificate it made, to pass as ``verify=``."""
         self.port = free_port()
         self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
-        self.ca = str(data_dir / "tls" / "ca.crt") if https else None
         if https:
+            self.ca = str(data_dir / "tls" / "ca.crt")
             env = {**(env or {}), "HEARTHSIDE_SERVER__HTTPS": "on"}
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
