@@ -11,7 +11,7 @@ import requests
 
 from hearthside import tls
 from hearthside.testing import PHONE, BrowserGuard, new_page, sign_in_browser
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, onboard_couple
 
 PUBLIC_PATHS = ("/manifest.webmanifest", "/sw.js", "/offline", "/trust", "/favicon.ico")
 
@@ -108,6 +108,18 @@ def test_trust_offers_each_platform_its_file_once_the_ca_exists(app, client, dat
     assert client.get("/trust/hearthside-ca.crt").headers["Content-Disposition"] == \
         'attachment; filename="hearthside-ca.crt"'
     assert client.get("/trust").headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_the_first_pages_a_device_sees_point_to_trust_over_https_only(client, make_app):
+    def hint(page, **options):
+        answer = client.get(page, **options)
+        assert answer.status_code == 200, page
+        return 'data-trust-hint>Did the browser warn' in answer.get_data(as_text=True) and 'href="/trust"' in \
+            answer.get_data(as_text=True)
+
+    assert hint("/welcome", base_url="https://localhost") and not hint("/welcome")
+    onboard_couple(client)
+    assert hint("/signin", base_url="https://localhost") and not hint("/signin")
 
 
 # -- in Chromium ---------------------------------------------------------------------------------------------
