@@ -59,6 +59,9 @@ class HearthsideServer(BaseApplication):
             "timeout": 120,
             "graceful_timeout": shutdown_seconds,
             "keepalive": 5,
+            # gunicorn would believe X-Forwarded-Proto from 127.0.0.1 by itself; server.proxies
+            # (ProxyFix, core/proxies.py) is the one place that decides whom to believe.
+            "forwarded_allow_ips": "",
             "accesslog": None,
             "errorlog": "-",
             "loglevel": logging.getLevelName(logging.getLogger().level).lower(),

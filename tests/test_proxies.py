@@ -67,3 +67,24 @@ def test_only_the_entry_the_proxy_added_counts(proxied):
         forged = f"192.0.2.{number}, 10.0.0.9"  # the visitor made up the first, Caddy appended the second
         assert sign_in(client, f"nobody{number}", "wrong password", forwarded_for=forged).status_code == 401
     assert sign_in(client, "ann", forwarded_for="192.0.2.99, 10.0.0.9").status_code == 429
+
+
+def test_a_real_server_trusts_no_forwarded_header_unless_told(server):
+    """gunicorn honours X-Forwarded-Proto from 127.0.0.1 by itself; Hearthside turns that off, so
+    ``server.proxies`` is the one setting that decides (a local process must not pass for a proxy)."""
+    import requests
+
+    onboard_couple_over_http(server.url)
+    answer = requests.post(server.url + "/api/v1/auth/session", json={"username": "ann", "password": PASSWORD},
+                           headers={"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"})
+    assert answer.status_code == 200
+    assert "Secure" not in answer.headers["Set-Cookie"]
+
+
+def onboard_couple_over_http(url: str) -> None:
+    import requests
+
+    answer = requests.post(url + "/api/v1/onboarding", json={
+        "couple": {"name": "Solo", "time_zone": "UTC"},
+        "member": {"username": "ann", "password": PASSWORD, "display_name": "Ann"}})
+    assert answer.status_code == 201, answer.text
