@@ -56,6 +56,8 @@ class Hearthside:
         self.flask: Flask | None = None
         # The Socket.IO stream, set by build_app (hearthside.live.attach) once the app exists.
         self.live: Live | None = None
+        # The certificates `hearthside serve` serves HTTPS with (hearthside.tls), or None for plain http.
+        self.certificates = None
 
     def _publish(self, events: list) -> None:
         """Committed events to the live hub, in id order: called while the write lock is held."""

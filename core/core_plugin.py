@@ -41,8 +41,9 @@ def hearthside_backup_files(hs):
 @hookimpl
 def hearthside_scheduled_jobs(hs):
     from .backup_schedule import scheduled_jobs
+    from .tls import renewal_jobs
 
-    return scheduled_jobs(hs)
+    return scheduled_jobs(hs) + renewal_jobs(hs)
 
 
 @hookimpl

@@ -152,7 +152,7 @@ def cap_malloc_arenas() -> bool:
 def serve(app) -> None:
     hs = app.extensions["hearthside"]
     config = hs.config
-    certificates = serving_certificates(hs)  # made or renewed before the fork: the worker only reads them
+    certificates = hs.certificates = serving_certificates(hs)  # made or renewed before the fork
     if certificates is not None:
         app.config["SESSION_COOKIE_SECURE"] = True  # every request comes over TLS; say so on the cookie too
     cap_malloc_arenas()  # before the fork and before the threads start: the worker inherits it

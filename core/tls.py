@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .datafolder import FOLDER_MODE, write_private
+from .scheduler import ScheduledJob
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +105,26 @@ def serving_certificates(hs) -> Certificates | None:
         has_members = bool(db.execute("SELECT EXISTS (SELECT 1 FROM members)").fetchone()[0])
     if not https_wanted(hs.config, has_members):
         return None
+    return renew(hs)
+
+
+def renew(hs) -> Certificates:
+    """Make or renew the server certificate for the names and addresses the machine has now."""
     base_url_host = urlsplit(hs.config["server.base_url"]).hostname or ""
     names, addresses = machine_names(hs.config["host"], base_url_host)
     return ensure_certificates(hs.config.data_dir, names, addresses)
+
+
+def renewal_jobs(hs) -> list[ScheduledJob]:
+    """A daily renewal while serving HTTPS, so a Pi that runs for a year without a restart stays trusted.
+
+    gunicorn reads the certificate files for every new connection, so a
+    renewed certificate (or one for an address the router handed out since)
+    is served from the next connection on, without a restart.
+    """
+    if hs.certificates is None:
+        return []
+    return [ScheduledJob("core.tls_renew", renew, cron="17 4 * * *", catch_up=False)]
 
 
 # -- names and addresses ----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
 import stat
 import threading
 from pathlib import Path
@@ -105,3 +107,20 @@ def test_the_session_cookie_is_secure_over_https(https_server):
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Strict-Transport-Security" not in answer.headers  # no HSTS: a home setup must stay recoverable
+
+
+def served_serial(server) -> int:
+    context = ssl.create_default_context(cafile=server.ca)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as secure:
+            return x509.load_der_x509_certificate(secure.getpeercert(binary_form=True)).serial_number
+
+
+def test_a_renewed_certificate_is_served_from_the_next_connection_without_a_restart(https_server):
+    """What the daily renewal job relies on: gunicorn reads the certificate files for each new connection."""
+    data_dir = Path(https_server.ca).parent.parent
+    before = served_serial(https_server)
+    tls.ensure_certificates(data_dir, ["localhost"], ["127.0.0.1", "::1", "10.9.8.7"])  # a new address: renewed
+    after = served_serial(https_server)
+    assert after != before
+    assert after == x509.load_pem_x509_certificates((data_dir / "tls" / tls.SERVER_CERT).read_bytes())[0].serial_number

@@ -172,3 +172,17 @@ def test_spki_hash_is_chromiums_pin_format(data_dir):
     ca = tls.ca_certificate(data_dir)
     pin = tls.spki_hash(ca)
     assert len(pin) == 44 and pin.endswith("=")
+
+
+def test_a_server_serving_https_renews_daily_and_a_plain_one_has_no_such_job(hs):
+    assert [job for job in tls.renewal_jobs(hs)] == []
+    names, addresses = tls.machine_names(hs.config["host"])
+    year_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=tls.SERVER_DAYS - 10)
+    hs.certificates = tls.ensure_certificates(hs.config.data_dir, names, addresses, now=year_ago)
+    old_leaf = load_chain(hs.certificates.certfile)[0]
+    (job,) = tls.renewal_jobs(hs)
+    assert job.id == "core.tls_renew" and job.cron and not job.catch_up
+    job.func(hs)
+    new_leaf = load_chain(hs.certificates.certfile)[0]
+    assert new_leaf.serial_number != old_leaf.serial_number
+    assert new_leaf.not_valid_after_utc > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=300)
