@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import plistlib
 import stat
+import zipfile
 
 import pytest
 from cryptography import x509
@@ -186,3 +187,15 @@ def test_a_server_serving_https_renews_daily_and_a_plain_one_has_no_such_job(hs)
     new_leaf = load_chain(hs.certificates.certfile)[0]
     assert new_leaf.serial_number != old_leaf.serial_number
     assert new_leaf.not_valid_after_utc > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=300)
+
+
+def test_the_ca_key_never_leaves_the_box_in_a_backup(app, data_dir, run_here, tmp_path):
+    make(data_dir)
+    out = tmp_path / "bundle.hsb"
+    assert run_here("backup", "--data-dir", data_dir, "--out", out).returncode == 0
+    with zipfile.ZipFile(out) as bundle:
+        names = bundle.namelist()
+        assert "manifest.json" in names  # a real bundle, keys of its own included (secret_key)
+        assert not [name for name in names if "tls" in name or name.endswith((".key", ".crt"))
+                    and name != "matcher.key"], names
+        assert not any(b"PRIVATE KEY" in bundle.read(name) for name in names)
