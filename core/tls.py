@@ -143,30 +143,18 @@ def local_addresses() -> list[str]:
 
 
 def machine_names(listen_host: str, base_url_host: str = "") -> tuple[list[str], list[str]]:
-    """DNS names and IP addresses the server certificate covers: where a phone may reach this machine."""
+    """Names and IP addresses a phone may use to reach this machine; the CA's constraints then pick those it may vouch for."""
     short = socket.gethostname().split(".")[0].lower()
     names = ["localhost", short, f"{short}.local", base_url_host.lower()]
-    addresses = ["127.0.0.1", "::1", *local_addresses()]
-    if listen_host.strip("[]") not in ("0.0.0.0", "::", ""):
+    addresses = []
+    for candidate in ("127.0.0.1", "::1", *local_addresses(), listen_host.strip("[]")):
         try:
-            addresses.append(str(ipaddress.ip_address(listen_host.strip("[]"))))
+            addresses.append(str(ipaddress.ip_address(candidate.split("%")[0])))
         except ValueError:
-            names.append(listen_host.lower())
-    names = [name for name in dict.fromkeys(names) if name and _vouchable_name(name, short)]
-    ips = [ip for ip in dict.fromkeys(addresses) if _is_private(ip)]
-    return names, ips
-
-
-def _vouchable_name(name: str, short: str) -> bool:
-    return name in ("localhost", short) or name.endswith(".local")
-
-
-def _is_private(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return False
-    return any(ip in network for network in PRIVATE_NETWORKS)
+            if candidate not in ("", "0.0.0.0", "::"):
+                names.append(candidate.lower())
+    addresses = [ip for ip in addresses if not ipaddress.ip_address(ip).is_unspecified]
+    return [name for name in dict.fromkeys(names) if name], list(dict.fromkeys(addresses))
 
 
 # -- the CA and the server certificate --------------------------------------------
@@ -179,7 +167,7 @@ def ensure_certificates(data_dir: Path, names: list[str], addresses: list[str],
     folder = tls_folder(data_dir)
     folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     ca_key, ca_cert = _load_or_make_ca(folder, now)
-    names = _permitted_names(ca_cert, names)
+    names, addresses = _permitted(ca_cert, names, addresses)
     certfile, keyfile = folder / SERVER_CERT, folder / SERVER_KEY
     reason = _why_renew(certfile, keyfile, ca_cert, names, addresses, now)
     if reason:
@@ -223,11 +211,13 @@ def _load_or_make_ca(folder: Path, now: dt.datetime):
     return key, cert
 
 
-def _permitted_names(ca_cert, names: list[str]) -> list[str]:
-    """The names the CA may vouch for: a machine renamed since the CA was made keeps ``.local``, not its bare name."""
-    constraints = ca_cert.extensions.get_extension_for_class(x509.NameConstraints).value
-    allowed = [tree.value for tree in constraints.permitted_subtrees if isinstance(tree, x509.DNSName)]
-    return [name for name in names if any(name == base or name.endswith("." + base) for base in allowed)]
+def _permitted(ca_cert, names: list[str], addresses: list[str]) -> tuple[list[str], list[str]]:
+    """What the CA may vouch for: a machine renamed since the CA was made keeps ``.local``, not its bare name."""
+    trees = ca_cert.extensions.get_extension_for_class(x509.NameConstraints).value.permitted_subtrees
+    bases = [tree.value for tree in trees if isinstance(tree, x509.DNSName)]
+    networks = [tree.value for tree in trees if isinstance(tree, x509.IPAddress)]
+    return ([name for name in names if any(name == base or name.endswith("." + base) for base in bases)],
+            [ip for ip in addresses if any(ipaddress.ip_address(ip) in network for network in networks)])
 
 
 def _why_renew(certfile: Path, keyfile: Path, ca_cert, names, addresses, now: dt.datetime) -> str | None:

@@ -116,13 +116,18 @@ def test_a_renamed_machine_keeps_its_dot_local_name_not_the_new_bare_one(data_di
     verifier(ca, x509.DNSName("den.local")).verify(leaf, [])
 
 
-def test_machine_names_keep_only_what_the_ca_may_vouch_for(monkeypatch):
+def test_only_what_the_ca_may_vouch_for_goes_into_the_certificate(data_dir, monkeypatch):
     monkeypatch.setattr(tls.socket, "gethostname", lambda: "Hearth.lan")
-    monkeypatch.setattr(tls, "local_addresses", lambda: ["192.168.1.23", "fd00::2", "203.0.113.5"])
+    monkeypatch.setattr(tls, "local_addresses", lambda: ["192.168.1.23", "fd00::2", "fe80::1%eth0", "203.0.113.5"])
     names, addresses = tls.machine_names("0.0.0.0", "hearth.example")
-    assert names == ["localhost", "hearth", "hearth.local"]
-    assert addresses == ["127.0.0.1", "::1", "192.168.1.23", "fd00::2"]
+    assert names == ["localhost", "hearth", "hearth.local", "hearth.example"]
+    assert addresses == ["127.0.0.1", "::1", "192.168.1.23", "fd00::2", "fe80::1", "203.0.113.5"]
     assert tls.machine_names("10.0.0.4")[1][-1] == "10.0.0.4"
+    leaf = load_chain(make(data_dir, names, addresses).certfile)[0]
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["localhost", "hearth", "hearth.local"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == \
+        ["127.0.0.1", "::1", "192.168.1.23", "fd00::2", "fe80::1"]
 
 
 @pytest.mark.parametrize("mode, host, proxies, ca_exists, has_members, wanted", [
