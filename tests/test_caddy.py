@@ -1,7 +1,7 @@
 """The Caddyfile of docs/install-pi.md ("Caddy in front instead"), run with Caddy 2 against a real server.
 
 Skipped, with the reason, where Caddy is not installed (``apt-get install caddy``, or
-``HEARTHSIDE_CADDY=/path/to/caddy``). The documented Caddyfile is used as written, with the
+``CADDY_BIN=/path/to/caddy``). The documented Caddyfile is used as written, with the
 test's own addresses in place of ``hearth.local`` and port 8321, and global options that keep
 this Caddy to loopback and to its own folders.
 """
@@ -24,7 +24,7 @@ from hearthside.testing import free_port
 from tests.conftest import PASSWORD, REPO_ROOT, ServerProcess
 
 pytestmark = pytest.mark.slow
-CADDY = shutil.which(os.environ.get("HEARTHSIDE_CADDY", "caddy"))
+CADDY = shutil.which(os.environ.get("CADDY_BIN", "caddy"))
 # The test's Caddy: loopback only, no admin port, no redirect listener on :80, no system trust store.
 TEST_OPTIONS = """{{
 	admin off
@@ -46,7 +46,7 @@ def documented(language: str) -> str:
 @pytest.fixture
 def behind_caddy(tmp_path, data_dir):
     if CADDY is None:
-        pytest.skip("Caddy is not installed (apt-get install caddy, or set HEARTHSIDE_CADDY)")
+        pytest.skip("Caddy is not installed (apt-get install caddy, or set CADDY_BIN)")
     port = free_port()
     url = f"https://localhost:{port}"
     server = ServerProcess(data_dir, env={"HEARTHSIDE_SERVER__PROXIES": "1", "HEARTHSIDE_SERVER__BASE_URL": url})

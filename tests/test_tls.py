@@ -141,8 +141,8 @@ def test_only_what_the_ca_may_vouch_for_goes_into_the_certificate(data_dir, monk
     ("auto", "0.0.0.0", 1, False, False, False),   # a proxy in front does TLS
 ])
 def test_when_https_is_served(data_dir, mode, host, proxies, ca_exists, has_members, wanted):
-    config = settings.load(flags={"data_dir": str(data_dir), "host": host, "server.https": mode,
-                                  "server.proxies": proxies})
+    config = settings.load(env={}, flags={"data_dir": str(data_dir), "host": host, "server.https": mode,
+                                          "server.proxies": proxies})
     if ca_exists:
         make(data_dir)
     assert tls.https_wanted(config, has_members) is wanted
@@ -158,7 +158,7 @@ def test_the_https_settings_refuse_nonsense(data_dir):
 def test_a_bare_yaml_on_or_off_means_the_word(tmp_path):
     for word in ("on", "off", "auto"):
         (tmp_path / "config.yaml").write_text(f"server:\n  https: {word}\n")
-        assert settings.load(tmp_path / "config.yaml")["server.https"] == word
+        assert settings.load(tmp_path / "config.yaml", env={})["server.https"] == word
 
 
 def test_the_ios_profile_holds_the_public_certificate_only(data_dir):
