@@ -27,6 +27,7 @@ from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
 from .live import Live, attach as attach_live
 from .ratelimit import LoginLimiter
+from .proxies import trust_proxies
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
 from .request_context import close_db
 from .scheduler import Scheduler
@@ -55,6 +56,8 @@ class Hearthside:
         self.flask: Flask | None = None
         # The Socket.IO stream, set by build_app (hearthside.live.attach) once the app exists.
         self.live: Live | None = None
+        # The certificates `hearthside serve` serves HTTPS with (hearthside.tls), or None for plain http.
+        self.certificates = None
 
     def _publish(self, events: list) -> None:
         """Committed events to the live hub, in id order: called while the write lock is held."""
@@ -210,6 +213,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
+    trust_proxies(app, config["server.proxies"])  # outermost, so the live stream sees the visitor too
     plugins.call("hearthside_startup", hs=hs)
     with hs.storage.connection() as db:  # the scopes are read once now: a broken declaration fails the start
         for line in ask_again_where_terms_changed(hs, db):

@@ -73,6 +73,14 @@ CORE_SETTINGS: dict[str, Setting] = {
         "url", "", "The address members type to reach the server (https://hearth.example:8321); QR codes and the "
         "calendar feed link use it. Unset: the address the request came to, if the server answers on it."
     ),
+    "server.https": Setting(
+        "choice", "off", "Serve HTTPS with a certificate authority of this server's own: on, off, or auto (on for "
+        "a new server on the home network; see docs/security.md).", choices=("auto", "on", "off")
+    ),
+    "server.proxies": Setting(
+        "int", 0, "How many reverse proxies (Caddy, nginx) stand in front and are trusted to say the visitor's "
+        "address and scheme in X-Forwarded-* headers; 0: none, those headers are ignored.", 0, 5
+    ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
     "server.handshake_seconds": Setting(
         "int", 5, "Seconds a live connection may stay open without signing in before the server closes it.", 1, 60

@@ -86,6 +86,8 @@ def coerce(setting: Setting, value: Any) -> Any:
         return number
     if kind == "url":
         return _parse_url(value)
+    if kind == "choice" and isinstance(value, bool) and {"on", "off"} <= set(setting.choices):
+        value = "on" if value else "off"  # YAML reads a bare on / off as true / false
     if not isinstance(value, str) or (kind != "str" and not value.strip()):
         raise ValueError
     if kind == "choice" and value not in setting.choices:

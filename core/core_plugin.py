@@ -17,9 +17,11 @@ def hearthside_migrations():
 @hookimpl
 def hearthside_blueprints(hs):
     from hearthside.web.api import api
+    from hearthside.web.app_shell import app_shell
     from hearthside.web.pages import pages
+    from hearthside.web.trust import trust
 
-    return [api, pages]
+    return [api, pages, trust, app_shell]
 
 
 @hookimpl
@@ -39,8 +41,9 @@ def hearthside_backup_files(hs):
 @hookimpl
 def hearthside_scheduled_jobs(hs):
     from .backup_schedule import scheduled_jobs
+    from .tls import renewal_jobs
 
-    return scheduled_jobs(hs)
+    return scheduled_jobs(hs) + renewal_jobs(hs)
 
 
 @hookimpl

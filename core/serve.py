@@ -16,25 +16,22 @@ import ctypes
 import logging
 import signal
 import socket
-import subprocess
 import threading
 
 from gunicorn.app.base import BaseApplication
 
+from .tls import Certificates, is_loopback, local_addresses, serving_certificates
+
 log = logging.getLogger(__name__)
 
 
-def lan_urls(host: str, port: int) -> list[str]:
+def lan_urls(host: str, port: int, scheme: str = "http") -> list[str]:
     """The addresses to type on a phone. Reads local interfaces; sends nothing."""
     if host not in ("0.0.0.0", "::", ""):
-        return [f"http://{host}:{port}/"]
-    urls = [f"http://{socket.gethostname()}.local:{port}/"]
-    try:
-        addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=2).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        addresses = []
-    urls += [f"http://{address}:{port}/" for address in addresses if ":" not in address]
-    return urls + [f"http://127.0.0.1:{port}/"]
+        return [f"{scheme}://{host}:{port}/"]
+    urls = [f"{scheme}://{socket.gethostname()}.local:{port}/"]
+    urls += [f"{scheme}://{address}:{port}/" for address in local_addresses() if ":" not in address]
+    return urls + [f"{scheme}://127.0.0.1:{port}/"]
 
 
 def ready_line(failed: list[str]) -> str:
@@ -46,9 +43,11 @@ def ready_line(failed: list[str]) -> str:
 
 
 class HearthsideServer(BaseApplication):
-    def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int):
+    def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int,
+                 certificates: Certificates | None = None):
         self.app = app
         self.hs = app.extensions["hearthside"]
+        self.certificates = certificates
         self.options = {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": 1,
@@ -60,6 +59,9 @@ class HearthsideServer(BaseApplication):
             "timeout": 120,
             "graceful_timeout": shutdown_seconds,
             "keepalive": 5,
+            # gunicorn would believe X-Forwarded-Proto from 127.0.0.1 by itself; server.proxies
+            # (ProxyFix, core/proxies.py) is the one place that decides whom to believe.
+            "forwarded_allow_ips": "",
             "accesslog": None,
             "errorlog": "-",
             "loglevel": logging.getLevelName(logging.getLogger().level).lower(),
@@ -67,6 +69,9 @@ class HearthsideServer(BaseApplication):
             "worker_exit": self._worker_exit,
             "when_ready": self._when_ready,
         }
+        if certificates is not None:
+            # gunicorn's TLS: the chain (server certificate, then the CA's) and the server key.
+            self.options.update(certfile=str(certificates.certfile), keyfile=str(certificates.keyfile))
         super().__init__()
 
     def load_config(self) -> None:
@@ -83,8 +88,16 @@ class HearthsideServer(BaseApplication):
     def _when_ready(self, _server) -> None:
         host, port = self.hs.config["host"], self.hs.config["port"]
         log.info("%s Open one of these on a phone or tablet on your home network:", ready_line(self.hs.plugins.failed()))
-        for url in lan_urls(host, port):
+        urls = lan_urls(host, port, "https" if self.certificates else "http")
+        for url in urls:
             log.info("    %s", url)
+        if self.certificates:
+            log.info("HTTPS is on. Each phone trusts this server once, at %strust - compare the fingerprint "
+                     "it shows with this one: %s", urls[0], self.certificates.ca_fingerprint)
+        elif not is_loopback(host) and not self.hs.config["server.proxies"]:
+            log.warning("Serving plain http: anyone on this Wi-Fi can read what phones send. Set server.https: "
+                        "auto (or on) to make this server's own certificate authority (docs/install-pi.md, "
+                        "\"HTTPS at home\").")
 
     def _post_worker_init(self, _worker) -> None:
         if self.hs.config["scheduler.enabled"]:
@@ -138,7 +151,11 @@ def cap_malloc_arenas() -> bool:
 
 
 def serve(app) -> None:
-    config = app.extensions["hearthside"].config
+    hs = app.extensions["hearthside"]
+    config = hs.config
+    certificates = hs.certificates = serving_certificates(hs)  # made or renewed before the fork
+    if certificates is not None:
+        app.config["SESSION_COOKIE_SECURE"] = True  # every request comes over TLS; say so on the cookie too
     cap_malloc_arenas()  # before the fork and before the threads start: the worker inherits it
     HearthsideServer(app, config["host"], config["port"], config["server.threads"],
-                     config["server.shutdown_seconds"]).run()
+                     config["server.shutdown_seconds"], certificates).run()

@@ -78,12 +78,18 @@ class ServerProcess:
     """A real ``hearthside serve`` on a loopback port."""
 
     _terminated = False
+    ca: str | None = None  # the CA certificate of an HTTPS server, for ``verify=``
 
-    def __init__(self, data_dir: Path, extra_args=(), env=None, plugins=(), program=None, cwd=None):
+    def __init__(self, data_dir: Path, extra_args=(), env=None, plugins=(), program=None, cwd=None,
+                 https: bool = False):
         """``program`` is the command that serves (default: this interpreter's ``-m hearthside serve``),
-        e.g. ``[".venv/bin/hearthside", "serve"]`` of a fresh install."""
+        e.g. ``[".venv/bin/hearthside", "serve"]`` of a fresh install. ``https`` serves with
+        ``server.https: on``; then :attr:`ca` is the CA certificate it made, to pass as ``verify=``."""
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
+        if https:
+            self.ca = str(data_dir / "tls" / "ca.crt")
+            env = {**(env or {}), "HEARTHSIDE_SERVER__HTTPS": "on"}
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         clean_env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTHSIDE_")}
@@ -105,19 +111,20 @@ class ServerProcess:
 
     def wait_ready(self, timeout: float = 20) -> None:
         self.log.flush()
-        self.wait_until_healthy(self.url, self.process, self.log_path, timeout)
+        self.wait_until_healthy(self.url, self.process, self.log_path, timeout, verify=self.ca or True)
 
     @staticmethod
-    def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 20) -> None:
+    def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 20,
+                           verify: str | bool = True) -> None:
         """Wait for ``/api/v1/health`` to answer 200; fail with the server's log if it exits or never does."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
             try:
-                if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                if requests.get(url + "/api/v1/health", timeout=1, verify=verify).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, OSError):  # OSError: the CA file is not made yet
                 time.sleep(0.02)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{log_path.read_text(errors='replace')}")
 
@@ -154,6 +161,14 @@ class ServerProcess:
 @pytest.fixture
 def server(data_dir):
     process = ServerProcess(data_dir)
+    yield process
+    process.stop_soon()
+
+
+@pytest.fixture
+def https_server(data_dir):
+    """A real server with ``server.https: on``: ``https_server.ca`` is the CA it made, for ``verify=``."""
+    process = ServerProcess(data_dir, https=True)
     yield process
     process.stop_soon()
 

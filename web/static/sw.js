@@ -1,0 +1,47 @@
+/* Hearthside's service worker: the app shell offline, and nothing private ever.
+ *
+ * SHELL_VERSION and SHELL are prepended by the server (web/app_shell.py).
+ * What is stored: the SHELL list only - public styles, scripts, icons and the
+ * offline page - fetched at install. Nothing is ever added at run time, so
+ * pages and /api/ answers, which hold private text, never reach the cache.
+ *
+ * - /api/ and the live stream: not touched (the browser goes to the network).
+ * - a page (navigation): the network only; when it cannot be reached, the
+ *   offline page from the cache.
+ * - a shell file: the network first (online, a page behaves as if there were
+ *   no worker), the cached copy when offline.
+ * - anything else: not touched.
+ */
+"use strict";
+
+const CACHE = "hearthside-shell-" + SHELL_VERSION;
+const OFFLINE = SHELL[0];
+
+self.addEventListener("install", (event) => {
+  // Fetched without cookies: what is stored is what anybody gets, never a page rendered for the member.
+  const requests = SHELL.map((url) => new Request(url, { credentials: "omit" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE)));
+    return;
+  }
+  if (SHELL.includes(url.pathname)) {
+    event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
+  }
+});
