@@ -8,28 +8,18 @@
 
 The pages are shells: everything comes from ``/api/v1/matcher`` through
 ``static/matcher.js``, so the browser goes through the same checks as any
-client. They are sent with the same strict Content-Security-Policy as the
-core's pages (this server only; no inline script or style).
+client. The core sends them with the same strict Content-Security-Policy as
+its own pages (this server only; no inline script or style).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, current_hs, member_page, render_member_page
+from hearthside.plugin_api import current_hs, member_page, render_member_page
 
 pages = Blueprint("matcher_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/matcher/static")
-
-
-@pages.after_request
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Answers are private: never in a shared cache or the back-forward cache.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _cooldown_days() -> int:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db, member_page, render_member_page
+from hearthside.plugin_api import EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db, member_page, render_member_page
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
@@ -26,15 +26,6 @@ pages = Blueprint("rituals_pages", __name__, url_prefix="/rituals", template_fol
 
 REMINDER_CHOICES = [(10080, "1 week before"), (1440, "1 day before"), (120, "2 hours before"),
                     (60, "1 hour before"), (30, "30 minutes before"), (10, "10 minutes before"), (0, "At the start")]
-
-
-@pages.after_request
-def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _config() -> dict:

@@ -8,24 +8,14 @@ over a shoulder.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, get_couple, get_db, member_page, render_member_page
+from hearthside.plugin_api import get_couple, get_db, member_page, render_member_page
 
 from . import progress
 
 pages = Blueprint("touch_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/touch/static")
-
-
-@pages.after_request
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")  # private pages stay out of caches
-    return response
 
 
 @pages.get("/touch")

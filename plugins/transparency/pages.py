@@ -4,8 +4,8 @@ The log, questions, agreement and review pages are shells filled in by
 ``static/transparency.js`` through the JSON API (the same checks as any
 client) and kept live by the Socket.IO stream. The print page is rendered on
 the server, so "Print / Save as PDF" gives a clean document for a therapy
-session. Every page sends the core's Content-Security-Policy: this server's
-own scripts and styles only, nothing from the internet.
+session. The core sends every page with its Content-Security-Policy: this
+server's own scripts and styles only, nothing from the internet.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, get_db, member_page, render_member_page
+from hearthside.plugin_api import EARLIEST_DATE, LATEST_DATE, get_db, member_page, render_member_page
 
 from . import chain, log, reviews, rules
 from .validate import utc_now
@@ -30,16 +30,6 @@ TABS = [
     ("transparency_pages.reviews_page", "Reviews"),
 ]
 DEFAULT_PRINT_DAYS = 30
-
-
-@pages.after_request
-def _page_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")  # private pages: never cached
-    return response
 
 
 def _render(template: str, viewer: dict, **context):
