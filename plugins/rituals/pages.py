@@ -157,8 +157,15 @@ def ritual_page(viewer, ritual_id):
                                     reminders.parse_default_offsets(_config()["default_reminders"]))
     return _render("rituals/ritual.html", viewer, ritual=ritual, coming=coming, recent=recent,
                    progress=progress.progress(db, ritual, now, _config()["progress_window"]),
-                   has_trend=progress.rating_prompt(ritual) is not None, offsets=offsets,
+                   trend=_trend_chart(db, ritual, member_id), offsets=offsets,
                    reminder_choices=REMINDER_CHOICES, is_participant=member_id in ritual.participants)
+
+
+def _trend_chart(db, ritual, member_id: int):
+    """The rating trend drawn into the page (the theme's colours, dark mode too); None without a rating prompt."""
+    if progress.rating_prompt(ritual) is None:
+        return None
+    return progress.trend_svg(progress.trend(db, ritual, member_id), standalone=False)
 
 
 @pages.get("/<int:ritual_id>/occurrences/<occurrence_key>")
