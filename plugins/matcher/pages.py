@@ -18,6 +18,8 @@ from flask import Blueprint
 
 from hearthside.plugin_api import current_hs, member_page, render_member_page
 
+from . import store
+
 pages = Blueprint("matcher_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/matcher/static")
 
@@ -26,19 +28,25 @@ def _cooldown_days() -> int:
     return current_hs().config.plugin("matcher")["raise_cooldown_days"]
 
 
+def _render(template: str, viewer: dict, tab: str):
+    """A matcher page; page_data hands matcher.js the answer values and the reveal scope (no copy in JS)."""
+    return render_member_page(template, viewer, cooldown_days=_cooldown_days(), tab=tab, page_data={
+        "answers": {value: value.capitalize() for value in store.ANSWERS}, "reveal_scope": store.REVEAL_SCOPE})
+
+
 @pages.get("/matcher")
 @member_page
 def answer(viewer):
-    return render_member_page("matcher/answer.html", viewer, cooldown_days=_cooldown_days(), tab="answer")
+    return _render("matcher/answer.html", viewer, "answer")
 
 
 @pages.get("/matcher/compare")
 @member_page
 def compare(viewer):
-    return render_member_page("matcher/compare.html", viewer, cooldown_days=_cooldown_days(), tab="compare")
+    return _render("matcher/compare.html", viewer, "compare")
 
 
 @pages.get("/matcher/list")
 @member_page
 def manage(viewer):
-    return render_member_page("matcher/list.html", viewer, cooldown_days=_cooldown_days(), tab="list")
+    return _render("matcher/list.html", viewer, "list")

@@ -33,7 +33,9 @@ DEFAULT_PRINT_DAYS = 30
 
 
 def _render(template: str, viewer: dict, **context):
-    return render_member_page(template, viewer, tabs=TABS, kinds=log.ENTRY_KINDS, **context)
+    # page_data: the entry kinds reach transparency.js from here, so the script keeps no copy of the list.
+    return render_member_page(template, viewer, tabs=TABS, kinds=log.ENTRY_KINDS,
+                              page_data={"entry_kinds": list(log.ENTRY_KINDS)}, **context)
 
 
 @pages.get("/transparency")
