@@ -12,16 +12,22 @@ from flask import Blueprint
 
 from hearthside.plugin_api import get_couple, get_db, member_page, render_member_page
 
-from . import progress
+from . import progress, sessions
 
 pages = Blueprint("touch_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/touch/static")
 
 
+# What each light means, for the phones; keyed by the server's own signals (sessions.SIGNALS), so touch.js
+# keeps no list of them.
+LIGHT_WORDS = {"green": "all good", "yellow": "slowing down", "red": "stopping"}
+
+
 @pages.get("/touch")
 @member_page
 def index(viewer):
-    return render_member_page("touch/index.html", viewer)
+    lights = {signal: f"{signal.capitalize()}: {LIGHT_WORDS[signal]}" for signal in sessions.SIGNALS}
+    return render_member_page("touch/index.html", viewer, page_data={"lights": lights})
 
 
 @pages.get("/touch/ladder")

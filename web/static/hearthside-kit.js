@@ -7,7 +7,8 @@
  *  - Hearthside.page(name, fn): run fn on the page whose <body data-page> is name;
  *  - Hearthside.pageData(): the JSON the server put in the page (#hs-page-data),
  *    e.g. the values of a Python enum, so the script never keeps its own copy;
- *  - Hearthside.field(form, name), .busy(node, on), .validate(form): forms;
+ *  - Hearthside.field(form, name), .busy(node, on), .validate(form),
+ *    .act(button, errorNode, promise): forms and buttons;
  *  - Hearthside.formatDay(value, options), .debounce(fn, ms);
  *  - Hearthside.copyText(text), .loadQr(frame, path).
  *
@@ -56,6 +57,30 @@
     controls.forEach(function (control) {
       control.disabled = on;
     });
+  };
+
+  /**
+   * Run an API call from a button: the button is busy meanwhile, a failure is shown in
+   * errorNode (and the promise rejects, so a following .then() is skipped), and the
+   * button is free again either way. Resolves with the answer.
+   */
+  HS.act = function (button, errorNode, promise) {
+    HS.busy(button, true);
+    HS.showError(errorNode, null);
+    return promise
+      .catch(function (error) {
+        HS.showError(errorNode, error);
+        throw error;
+      })
+      .then(
+        function (value) {
+          HS.busy(button, false);
+          return value;
+        },
+        function () {
+          HS.busy(button, false);
+        }
+      );
   };
 
   /** Check the fields the browser can check, with our own calm words; null when all is well. */
