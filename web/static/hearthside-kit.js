@@ -61,8 +61,8 @@
 
   /**
    * Run an API call from a button: the button is busy meanwhile, a failure is shown in
-   * errorNode (and the promise rejects, so a following .then() is skipped), and the
-   * button is free again either way. Resolves with the answer.
+   * errorNode, and the button is free again either way. Resolves with the answer, or
+   * with undefined after a failure (already shown): a following .then(load) re-reads.
    */
   HS.act = function (button, errorNode, promise) {
     HS.busy(button, true);
