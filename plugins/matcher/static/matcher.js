@@ -180,7 +180,7 @@
     var proposalsError = $("[data-proposals-error]");
     var select = $("[data-category-select]");
 
-    function act(method, path, body) {
+    function callThenReload(method, path, body) {
       HS.showError(proposalsError, null);
       return HS.api(method, path, body)
         .then(load)
@@ -190,11 +190,11 @@
     }
 
     function propose(item, action) {
-      return act("POST", "/api/v1/matcher/proposals", { item_id: item.id, action: action });
+      return callThenReload("POST", "/api/v1/matcher/proposals", { item_id: item.id, action: action });
     }
 
     function decline(item) {
-      return act("DELETE", "/api/v1/matcher/proposals?item_id=" + encodeURIComponent(item.id));
+      return callThenReload("DELETE", "/api/v1/matcher/proposals?item_id=" + encodeURIComponent(item.id));
     }
 
     function button(label, onClick, primary) {

@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, isMe = T.isMe, formatDay = T.formatDay, lines = T.lines, listOf = T.listOf, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, isMe = T.isMe, dayWithYear = T.dayWithYear, lines = T.lines, listOf = T.listOf, checkChain = T.checkChain, onEvents = T.onEvents;
 
   // -- the agreement -----------------------------------------------------------------------------
 
@@ -23,7 +23,7 @@
     function renderVersion(version) {
       var box = el("div", "tp-version");
       box.appendChild(listOf(version.items));
-      box.appendChild(el("p", "hint", "Version " + version.version + " · review on " + formatDay(version.review_on) + ". " + signatures(version)));
+      box.appendChild(el("p", "hint", "Version " + version.version + " · review on " + dayWithYear(version.review_on) + ". " + signatures(version)));
       return box;
     }
 
@@ -52,7 +52,7 @@
         var item = el("li", "history__item");
         item.appendChild(el("p", "", "Version " + version.version + " · " + version.status + (version.review_due ? " · review due" : "")));
         item.appendChild(listOf(version.items));
-        item.appendChild(el("p", "feed__meta", "Proposed by " + HS.nameOf(version.proposed_by) + " · " + HS.formatTime(version.created_at) + " · review on " + formatDay(version.review_on)));
+        item.appendChild(el("p", "feed__meta", "Proposed by " + HS.nameOf(version.proposed_by) + " · " + HS.formatTime(version.created_at) + " · review on " + dayWithYear(version.review_on)));
         versions.appendChild(item);
       });
       HS.show($("[data-versions-empty]"), !data.versions.length);
@@ -66,7 +66,7 @@
         });
     }
 
-    function act(path, body, errorNode) {
+    function post(path, body, errorNode) {
       return HS.api("POST", API + path, body)
         .then(function () {
           HS.showError(errorNode, null);
@@ -81,23 +81,23 @@
       event.preventDefault();
       var form = event.currentTarget;
       HS.busy(form, true);
-      act("/agreements", { items: lines(form.elements.items.value), review_on: form.elements.review_on.value || null }, $("[data-agreement-error]")).then(function () {
+      post("/agreements", { items: lines(form.elements.items.value), review_on: form.elements.review_on.value || null }, $("[data-agreement-error]")).then(function () {
         HS.busy(form, false);
         if ($("[data-agreement-error]").hidden) form.reset();
       });
     });
     $("[data-renew-form]").addEventListener("submit", function (event) {
       event.preventDefault();
-      if (state && state.current) act("/agreements/" + state.current.id + "/renew", { review_on: event.currentTarget.elements.review_on.value || null }, $("[data-current-error]"));
+      if (state && state.current) post("/agreements/" + state.current.id + "/renew", { review_on: event.currentTarget.elements.review_on.value || null }, $("[data-current-error]"));
     });
     $("[data-end]").addEventListener("click", function () {
-      if (state && state.current) act("/agreements/" + state.current.id + "/end", null, $("[data-current-error]"));
+      if (state && state.current) post("/agreements/" + state.current.id + "/end", null, $("[data-current-error]"));
     });
     $("[data-sign]").addEventListener("click", function () {
-      if (state && state.pending) act("/agreements/" + state.pending.id + "/sign", null, $("[data-pending-error]"));
+      if (state && state.pending) post("/agreements/" + state.pending.id + "/sign", null, $("[data-pending-error]"));
     });
     $("[data-decline]").addEventListener("click", function () {
-      if (state && state.pending) act("/agreements/" + state.pending.id + "/decline", null, $("[data-pending-error]"));
+      if (state && state.pending) post("/agreements/" + state.pending.id + "/decline", null, $("[data-pending-error]"));
     });
 
     onEvents(["transparency.agreement_changed", "transparency.agreement_review_due", "live.connected"], load);

@@ -76,7 +76,7 @@
     return "less than a minute";
   }
 
-  function formatDay(iso) {
+  function dayWithYear(iso) {
     return HS.formatDay(iso, { weekday: "short", day: "numeric", month: "long", year: "numeric" });
   }
 
@@ -135,7 +135,7 @@
     possessive: possessive,
     plural: plural,
     age: age,
-    formatDay: formatDay,
+    dayWithYear: dayWithYear,
     lines: lines,
     listOf: listOf,
     showChain: showChain,
