@@ -9,8 +9,8 @@
 
   var HS = window.Hearthside, $ = HS.$, el = HS.el;
   var API = "/api/v1/gratitude_jar";
-  var formatDay = HS.formatDay; // the shared helpers (hearthside-kit.js): "Saturday, 23 November"
 
+  // The shared helpers (hearthside-kit.js): run on this page only; days as "Saturday, 23 November".
   HS.page("gratitude-jar", function () {
     function row(text, detail, action) {
       var item = el("li", "row");
@@ -44,7 +44,7 @@
       var list = $("[data-gj-mine]");
       list.textContent = "";
       data.notes.forEach(function (note) {
-        var detail = note.drawn_on ? "Drawn on " + formatDay(note.drawn_on) : "In the jar";
+        var detail = note.drawn_on ? "Drawn on " + HS.formatDay(note.drawn_on) : "In the jar";
         list.appendChild(row(note.text, detail, takeBackButton(note)));
       });
       HS.show($("[data-gj-mine-empty]"), data.notes.length === 0);
@@ -58,7 +58,7 @@
       var list = $("[data-gj-drawn]");
       list.textContent = "";
       (data ? data.drawn : []).forEach(function (note) {
-        list.appendChild(row(note.text, formatDay(note.drawn_on) + (note.mine ? " · yours" : " · from your partner")));
+        list.appendChild(row(note.text, HS.formatDay(note.drawn_on) + (note.mine ? " · yours" : " · from your partner")));
       });
       HS.show($("[data-gj-drawn-empty]"), !!data && data.drawn.length === 0);
     }
