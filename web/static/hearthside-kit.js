@@ -27,7 +27,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var page = pages[document.body.getAttribute("data-page")];
-    if (page) page();
+    if (!page) return;
+    page();
+    document.body.setAttribute("data-page-script", "ran"); // for tests: the page's own script got this far
   });
 
   var pageData = null;
