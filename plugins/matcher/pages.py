@@ -7,7 +7,7 @@
 * ``/matcher/list`` - add an item of your own; agree to hide or show items.
 
 The pages are shells: everything comes from ``/api/v1/matcher`` through
-``static/matcher.js``, so the browser goes through the same checks as any
+``static/matcher.js`` and ``matcher-answer.js``, so the browser goes through the same checks as any
 client. The core sends them with the same strict Content-Security-Policy as
 its own pages (this server only; no inline script or style).
 """

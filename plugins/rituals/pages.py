@@ -2,7 +2,7 @@
 the editor and my settings.
 
 Pages are rendered on the server from the same functions the API uses;
-whatever a page changes, it changes through the JSON API (``rituals.js``),
+whatever a page changes, it changes through the JSON API (``rituals.js`` and a script per page),
 so the browser goes through the same checks as any client. A check-in page
 shows only the viewer's own answers; the others' are fetched from the reveal
 endpoint, which checks the reveal and the consent on every read.

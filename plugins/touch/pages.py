@@ -1,7 +1,7 @@
 """The phone pages: tonight (with the traffic light during a session), the ladder, the path.
 
 Pages render the frame and calm empty states; what they show and change goes
-through ``/api/v1/touch`` (static/touch/touch.js), so the browser passes the same
+through ``/api/v1/touch`` (static/touch.js and a script per page), so the browser passes the same
 checks as any client. The menu says "Closeness": a phone's menu can be seen
 over a shoulder.
 """

@@ -1,7 +1,7 @@
 """The transparency log's pages: phone first, fine on the tablet, calm.
 
 The log, questions, agreement and review pages are shells filled in by
-``static/transparency.js`` through the JSON API (the same checks as any
+``static/transparency.js`` and a script per page through the JSON API (the same checks as any
 client) and kept live by the Socket.IO stream. The print page is rendered on
 the server, so "Print / Save as PDF" gives a clean document for a therapy
 session. The core sends every page with its Content-Security-Policy: this
