@@ -19,7 +19,7 @@ from hearthside.plugin_api import EARLIEST_DATE, LATEST_DATE, NotFound, current_
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
-from .recurrence import describe_rule, parse_key
+from .recurrence import ORDINALS, WEEKDAYS, describe_rule, parse_key
 
 pages = Blueprint("rituals_pages", __name__, url_prefix="/rituals", template_folder="templates",
                   static_folder="static", static_url_path="/static")
@@ -46,6 +46,10 @@ def _group_by_day(occurrences: list[dict]) -> list[tuple[date, list[dict]]]:
 def _between(db, couple_id: int, first: date, days: int) -> list[dict]:
     after = datetime.combine(first, datetime.min.time())
     return model.occurrences_between(db, model.rituals_of(db, couple_id), after, after + timedelta(days=days))
+
+
+# The editor's script words the repeat rule with the server's own weekday codes and names (no copy in JS).
+EDITOR_DATA = {"weekday_codes": list(WEEKDAYS), "weekdays": WEEKDAYS, "ordinals": ORDINALS}
 
 
 def _render(template: str, viewer: dict, **context):
@@ -123,7 +127,8 @@ def new(viewer):
              "start": f"{start_day.isoformat()}T{template['time']}", "duration_minutes": template["duration_minutes"],
              "rrule": template["rrule"], "participants": [m["id"] for m in viewer["members"]],
              "prompts": template["prompts"], "status": "active"}
-    return _render("rituals/edit.html", viewer, draft=draft, ritual_id=None, templates=template_list())
+    return _render("rituals/edit.html", viewer, draft=draft, ritual_id=None, templates=template_list(),
+                   page_data=EDITOR_DATA)
 
 
 def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
@@ -137,7 +142,8 @@ def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
 @member_page
 def edit(viewer, ritual_id):
     ritual = _ritual_or_404(viewer, ritual_id)
-    return _render("rituals/edit.html", viewer, draft=ritual.as_dict(), ritual_id=ritual.id, templates=template_list())
+    return _render("rituals/edit.html", viewer, draft=ritual.as_dict(), ritual_id=ritual.id,
+                   templates=template_list(), page_data=EDITOR_DATA)
 
 
 @pages.get("/<int:ritual_id>")

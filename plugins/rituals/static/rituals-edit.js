@@ -10,9 +10,15 @@
 
   // -- the editor ----------------------------------------------------------------------------
 
-  var WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
-  var ORDINALS = { 1: "first", 2: "second", 3: "third", 4: "fourth", "-1": "last" };
-  var DAY_NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
+  // The server's own names (recurrence.py), as page data: the codes Monday first, their names, the ordinals.
+  var CODES = HS.pageData().weekday_codes;
+  var DAY_NAMES = HS.pageData().weekdays;
+  var ORDINALS = HS.pageData().ordinals;
+
+  /** A date's weekday as the rule writes it ("MO"); getDay() counts from Sunday. */
+  function weekdayCode(day) {
+    return CODES[(day.getDay() + 6) % 7];
+  }
 
   function parseRule(rule) {
     var parts = {};
@@ -27,7 +33,7 @@
   function nthWeekday(dateText) {
     var day = new Date(dateText + "T12:00:00");
     if (isNaN(day.getTime())) return null;
-    var code = WEEKDAYS[day.getDay()];
+    var code = weekdayCode(day);
     var monthDays = new Date(day.getFullYear(), day.getMonth() + 1, 0).getDate();
     var nth = day.getDate() + 7 > monthDays ? -1 : Math.floor((day.getDate() - 1) / 7) + 1;
     return { rule: nth + code, text: "On the " + ORDINALS[nth] + " " + DAY_NAMES[code] + " of every month." };
@@ -129,7 +135,7 @@
       var day = new Date(form.elements.date.value + "T12:00:00");
       if (repeat.value === "weekly" && checked.length <= 1 && !isNaN(day.getTime())) {
         boxes.forEach(function (box) {
-          box.checked = box.value === WEEKDAYS[day.getDay()];
+          box.checked = box.value === weekdayCode(day);
         });
       }
       updateRepeat();
