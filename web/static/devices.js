@@ -55,11 +55,7 @@
         });
     }
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      if (problem) return;
+    HS.onValidSubmit(form, error, function () {
       HS.busy(form, true);
       HS.api("POST", "/api/v1/devices", { name: HS.field(form, "name") })
         .then(function (data) {

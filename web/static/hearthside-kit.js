@@ -8,7 +8,7 @@
  *  - Hearthside.pageData(): the JSON the server put in the page (#hs-page-data),
  *    e.g. the values of a Python enum, so the script never keeps its own copy;
  *  - Hearthside.field(form, name), .busy(node, on), .validate(form),
- *    .act(button, errorNode, promise): forms and buttons;
+ *    .onValidSubmit(form, errorNode, fn), .act(button, errorNode, promise): forms and buttons;
  *  - Hearthside.formatDay(value, options), .debounce(fn, ms);
  *  - Hearthside.copyText(text), .loadQr(frame, path).
  *
@@ -98,6 +98,16 @@
     if (invalid.validity.tooShort) return { message: name + ": at least " + invalid.minLength + " characters, please." };
     if (invalid.validity.patternMismatch) return { message: name + ": letters, digits, '.', '_' and '-' only." };
     return { message: name + ": " + invalid.validationMessage };
+  };
+
+  /** On sending the form: fn(event) when HS.validate finds nothing wrong, else the problem shown in errorNode. */
+  HS.onValidSubmit = function (form, errorNode, fn) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var problem = HS.validate(form);
+      HS.showError(errorNode, problem);
+      if (!problem) fn(event);
+    });
   };
 
   // -- time ------------------------------------------------------------------------------

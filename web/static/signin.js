@@ -24,17 +24,25 @@
       else return HS.refreshCsrf();
     });
   }
+  /** Just after the account was made: sign in and go on (to the sign-in page, should that fail). */
+  function signInAndGo(username, password, where) {
+    return signIn(username, password).then(
+      function () {
+        window.location.href = where;
+      },
+      function () {
+        window.location.href = "/signin";
+      }
+    );
+  }
+
   // -- welcome: the first member ------------------------------------------------
 
   HS.page("welcome", function () {
     var form = $("[data-welcome-form]");
     var error = $("[data-error]", form);
     pickBrowserTimeZone($("[data-time-zone]", form));
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      if (problem) return;
+    HS.onValidSubmit(form, error, function () {
       var username = HS.field(form, "username");
       var password = form.elements.password.value;
       HS.busy(form, true);
@@ -43,14 +51,7 @@
         member: { username: username, password: password, display_name: HS.field(form, "display_name") },
       })
         .then(function () {
-          return signIn(username, password).then(
-            function () {
-              window.location.href = "/invite?welcome=1";
-            },
-            function () {
-              window.location.href = "/signin";
-            }
-          );
+          return signInAndGo(username, password, "/invite?welcome=1");
         })
         .catch(function (failure) {
           if (failure.code === "already_onboarded") {
@@ -70,11 +71,7 @@
     if (!form) return;
     var error = $("[data-error]", form);
     pickBrowserTimeZone($("[data-time-zone]", form));
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      if (problem) return;
+    HS.onValidSubmit(form, error, function () {
       var username = HS.field(form, "username");
       var password = form.elements.password.value;
       var body = { username: username, password: password, display_name: HS.field(form, "display_name") };
@@ -86,14 +83,7 @@
       var code = encodeURIComponent(form.getAttribute("data-code"));
       HS.api("POST", "/api/v1/invites/" + code + "/accept", body)
         .then(function () {
-          return signIn(username, password).then(
-            function () {
-              window.location.href = "/";
-            },
-            function () {
-              window.location.href = "/signin";
-            }
-          );
+          return signInAndGo(username, password, "/");
         })
         .catch(function (failure) {
           HS.showError(error, failure);
@@ -107,11 +97,7 @@
   HS.page("signin", function () {
     var form = $("[data-signin-form]");
     var error = $("[data-error]", form);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      if (problem) return;
+    HS.onValidSubmit(form, error, function () {
       HS.busy(form, true);
       signIn(HS.field(form, "username"), form.elements.password.value)
         .then(function () {
