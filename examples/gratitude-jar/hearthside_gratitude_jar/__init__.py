@@ -26,7 +26,7 @@ from hearthside.plugin_api import EventType, ScheduledJob, Scope, Setting, hooki
 from . import jar
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.2,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.3,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
 
 
 @hookimpl
