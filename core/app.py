@@ -26,6 +26,7 @@ from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
 from .live import Live, attach as attach_live
+from .page_headers import page_headers
 from .ratelimit import LoginLimiter
 from .proxies import trust_proxies
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
@@ -207,6 +208,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     hs.flask = app
     install_error_handlers(app)
     app.after_request(_api_headers)
+    app.after_request(page_headers)  # every HTML answer, any plugin's: the CSP and the other page headers
     configure_sessions(app)
     app.teardown_appcontext(close_db)
     for _, blueprints in plugins.answers("hearthside_blueprints", hs=hs):

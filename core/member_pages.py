@@ -2,9 +2,9 @@
 
 :func:`member_page` lets only a signed-in member in (anybody else goes to
 ``/signin`` or ``/welcome``); :func:`render_member_page` renders a template
-that extends ``member.html`` with the menu every plugin contributes;
-:data:`CONTENT_SECURITY_POLICY` is what every page is sent with. Plugins get
-all three from :mod:`hearthside.plugin_api`.
+that extends ``member.html`` with the menu every plugin contributes. Plugins
+get both from :mod:`hearthside.plugin_api`; the headers every page is sent
+with are added by the core to every HTML answer (:mod:`hearthside.page_headers`).
 
 They are the core's, not the web shell's: plugins build on them, and the
 shell's own pages (:mod:`hearthside.web.pages`) import them like any plugin
@@ -24,21 +24,6 @@ from werkzeug.routing import BuildError
 from . import accounts
 from .auth import current_principal
 from .request_context import current_hs, get_db
-
-# Only this server: no CDN, no fonts, no analytics. 'self' covers the
-# same-origin websocket in current browsers; the QR codes are inline SVG.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
 
 
 def current_viewer() -> dict | None:

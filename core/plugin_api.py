@@ -37,7 +37,8 @@ from .accounts import couple_members  # the couple's current members (rows; use 
 from .accounts import get_member  # one member row by id (use "couple_id", "display_name"), or None
 from .member_pages import member_page, render_member_page  # plugin pages: @member_page view(viewer), render_member_page(template, viewer, **context) -> extends "member.html"
 from .accounts import get_couple  # the couple row: id, name, time_zone (IANA) - plugins schedule in it
-from .member_pages import CONTENT_SECURITY_POLICY  # send it on a plugin's own pages (self-only, no external URLs)
+from .charts import line_chart  # line_chart(title=, levels=, series=, ...) -> Markup: the core's SVG chart macro (macros/charts.html), themed, dark mode included
+from .page_headers import CONTENT_SECURITY_POLICY  # what every HTML page is sent with (the core adds it and the other page headers for you)
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
 from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
 from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up hook for a damaged file of your own: serve names it and the newest backup
@@ -50,7 +51,7 @@ __all__ = [
     "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",
     "get_member",
-    "get_couple", "CONTENT_SECURITY_POLICY",
+    "get_couple", "CONTENT_SECURITY_POLICY", "line_chart",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
     "DataFileDamaged", "only_known",

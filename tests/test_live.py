@@ -477,7 +477,7 @@ def test_the_server_stops_promptly_with_screens_connected(own_server, listeners)
 
 
 def test_each_screen_receives_events_in_id_order_under_many_writers(server):
-    """pages.js drops an id lower than the last it saw, so out-of-order delivery lost events (issue 16, item 6)."""
+    """home.js drops an id lower than the last it saw, so out-of-order delivery lost events (issue 16, item 6)."""
     from concurrent.futures import ThreadPoolExecutor
 
     _http, ann, bob, _wall = real_couple(server)

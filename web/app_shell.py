@@ -25,15 +25,14 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, url_for
 
 from hearthside import __version__
-from hearthside.web.pages import _page_headers
 
 app_shell = Blueprint("app_shell", __name__)
-app_shell.after_request(_page_headers)  # public pages' policy; the worker's own headers are set below
 
 STATIC = Path(__file__).resolve().parent / "static"
 THEME_COLOR = "#f6efe6"
 # What the service worker may store, and nothing else: public files every page uses, and the offline page.
-SHELL_STATIC = ("hearthside.css", "hearthside.js", "pages.js", "app.js", "icon.svg", "icons/icon-192.png",
+SHELL_STATIC = ("hearthside.css", "components.css", "pause.css", "charts.css", "hearthside.js", "hearthside-kit.js",
+                "app.js", "icon.svg", "icons/icon-192.png",
                 "icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png", "icons/favicon-32.png")
 ICONS = [
     {"src": "icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},

@@ -18,7 +18,8 @@ Who sees what:
 
 Every page is sent with a Content-Security-Policy that allows only this
 server's own scripts, styles, images and websocket, so a page can never
-reach the internet (a home network may have none) and no injected script runs.
+reach the internet (a home network may have none) and no injected script runs:
+the core adds it to every HTML answer (``hearthside.page_headers``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,8 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from hearthside import accounts
 from hearthside.hook_types import NavItem
-from hearthside.links import HOST_PATTERN, public_url
-from hearthside.member_pages import (CONTENT_SECURITY_POLICY, current_viewer, member_page, no_members_yet,
-                                     render_member_page)
+from hearthside.links import public_url
+from hearthside.member_pages import current_viewer, member_page, no_members_yet, render_member_page
 from hearthside.request_context import current_hs, get_db
 from hearthside.ratelimit import invite_keys
 from hearthside.web.api.member_data import CONFIRMATION as FORGET_PHRASE
@@ -43,28 +43,6 @@ from hearthside.web.forget_notes import forget_parts
 pages = Blueprint("pages", __name__)
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{4,64}$")
-
-
-def content_security_policy() -> str:
-    """The policy for this request: ``'self'`` plus this very host's websocket, by name.
-
-    Browsers that predate CSP level 3 do not count ws:// of the same host as
-    'self'; naming it keeps the live stream working there, and nothing else.
-    """
-    host = request.host
-    if not HOST_PATTERN.match(host):  # hearthside.links: a name or address and a port, nothing else
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' ws://{host} wss://{host}")
-
-
-@pages.after_request
-def _page_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", content_security_policy())
-    response.headers.setdefault("Referrer-Policy", "no-referrer")  # codes in /join/... stay here
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Pages show private things: never keep them in a shared cache or the back-forward cache.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _safe_next(target: str | None) -> str:

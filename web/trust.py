@@ -21,10 +21,8 @@ from markupsafe import Markup
 from hearthside import tls
 from hearthside.links import public_url
 from hearthside.request_context import current_hs
-from hearthside.web.pages import _page_headers
 
 trust = Blueprint("trust", __name__)
-trust.after_request(_page_headers)  # the public pages' policy: this server only, never cached
 
 
 def _ca():

@@ -2,7 +2,7 @@
 the editor and my settings.
 
 Pages are rendered on the server from the same functions the API uses;
-whatever a page changes, it changes through the JSON API (``rituals.js``),
+whatever a page changes, it changes through the JSON API (``rituals.js`` and a script per page),
 so the browser goes through the same checks as any client. A check-in page
 shows only the viewer's own answers; the others' are fetched from the reveal
 endpoint, which checks the reveal and the consent on every read.
@@ -15,27 +15,18 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, request
 
-from hearthside.plugin_api import (CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db,
-                                   member_page, render_member_page, utc_now)
+from hearthside.plugin_api import (EARLIEST_DATE, LATEST_DATE, NotFound, current_hs, get_db, member_page,
+                                   render_member_page, utc_now)
 
 from . import checkin, homework, model, progress, reminders, settings
 from .presets import TEMPLATES, template_list
-from .recurrence import describe_rule, parse_key
+from .recurrence import ORDINALS, WEEKDAYS, describe_rule, parse_key
 
 pages = Blueprint("rituals_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/rituals/static")
 
 REMINDER_CHOICES = [(10080, "1 week before"), (1440, "1 day before"), (120, "2 hours before"),
                     (60, "1 hour before"), (30, "30 minutes before"), (10, "10 minutes before"), (0, "At the start")]
-
-
-@pages.after_request
-def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _config() -> dict:
@@ -56,6 +47,10 @@ def _group_by_day(occurrences: list[dict]) -> list[tuple[date, list[dict]]]:
 def _between(db, couple_id: int, first: date, days: int) -> list[dict]:
     after = datetime.combine(first, datetime.min.time())
     return model.occurrences_between(db, model.rituals_of(db, couple_id), after, after + timedelta(days=days))
+
+
+# The editor's script words the repeat rule with the server's own weekday codes and names (no copy in JS).
+EDITOR_DATA = {"weekday_codes": list(WEEKDAYS), "weekdays": WEEKDAYS, "ordinals": ORDINALS}
 
 
 def _render(template: str, viewer: dict, **context):
@@ -133,7 +128,8 @@ def new(viewer):
              "start": f"{start_day.isoformat()}T{template['time']}", "duration_minutes": template["duration_minutes"],
              "rrule": template["rrule"], "participants": [m["id"] for m in viewer["members"]],
              "prompts": template["prompts"], "status": "active"}
-    return _render("rituals/edit.html", viewer, draft=draft, ritual_id=None, templates=template_list())
+    return _render("rituals/edit.html", viewer, draft=draft, ritual_id=None, templates=template_list(),
+                   page_data=EDITOR_DATA)
 
 
 def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
@@ -147,7 +143,8 @@ def _ritual_or_404(viewer, ritual_id: int) -> model.Ritual:
 @member_page
 def edit(viewer, ritual_id):
     ritual = _ritual_or_404(viewer, ritual_id)
-    return _render("rituals/edit.html", viewer, draft=ritual.as_dict(), ritual_id=ritual.id, templates=template_list())
+    return _render("rituals/edit.html", viewer, draft=ritual.as_dict(), ritual_id=ritual.id,
+                   templates=template_list(), page_data=EDITOR_DATA)
 
 
 @pages.get("/rituals/<int:ritual_id>")
@@ -167,8 +164,15 @@ def ritual_page(viewer, ritual_id):
                                     reminders.parse_default_offsets(_config()["default_reminders"]))
     return _render("rituals/ritual.html", viewer, ritual=ritual, coming=coming, recent=recent,
                    progress=progress.progress(db, ritual, now, _config()["progress_window"]),
-                   has_trend=progress.rating_prompt(ritual) is not None, offsets=offsets,
+                   trend=_trend_chart(db, ritual, member_id), offsets=offsets,
                    reminder_choices=REMINDER_CHOICES, is_participant=member_id in ritual.participants)
+
+
+def _trend_chart(db, ritual, member_id: int):
+    """The rating trend drawn into the page (the theme's colours, dark mode too); None without a rating prompt."""
+    if progress.rating_prompt(ritual) is None:
+        return None
+    return progress.trend_svg(progress.trend(db, ritual, member_id), standalone=False)
 
 
 @pages.get("/rituals/<int:ritual_id>/occurrences/<occurrence_key>")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from html import escape
+
+from hearthside.plugin_api import line_chart
 
 from . import presets
 from .checkin import sees_others
@@ -91,55 +92,32 @@ def trend(db, ritual: Ritual, member_id: int) -> dict:
     return {"prompt": prompt["text"], "points": recent, "members": members}
 
 
-COLOURS = ("#a85f41", "#5f7f66", "#2f6f8f", "#8a6fb0")
-WIDTH, HEIGHT = 340, 170
-LEFT, RIGHT, TOP, BOTTOM = 28, 12, 14, 40
+def trend_svg(data: dict, standalone: bool = True):
+    """The 1-5 ratings as the core's line chart, one line per member (no script, no library).
 
-
-def trend_svg(data: dict) -> str:
-    """A plain SVG line chart of 1-5 ratings, drawn on the server (no script, no library)."""
-    points, members = data["points"], data["members"]
-    title = "Check-in ratings over the weeks"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-             f'height="{HEIGHT}" role="img" aria-labelledby="t d" font-family="system-ui, sans-serif" font-size="11">',
-             f'<title id="t">{escape(title)}</title>', f'<desc id="d">{escape(_describe(data))}</desc>',
-             f'<rect width="{WIDTH}" height="{HEIGHT}" rx="12" fill="#fffcf8"/>']
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    for level in range(1, 6):
-        y = TOP + plot_h - (level - 1) * plot_h / 4
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e6d9ca"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#76685e">{level}</text>')
-    if not points:
-        parts.append(f'<text x="{WIDTH / 2}" y="{TOP + plot_h / 2}" text-anchor="middle" fill="#76685e">'
-                     'No ratings yet</text></svg>')
-        return "".join(parts)
-    step = plot_w / max(len(points) - 1, 1)
+    Standalone (its own style sheet) for the API's image answer; the ritual
+    page draws it inline (``standalone=False``), where it follows the page's
+    light or dark theme.
+    """
+    points = data["points"]
+    last = len(points) - 1
 
     def x_of(index: int) -> float:
-        return LEFT + (index * step if len(points) > 1 else plot_w / 2)
+        return index / last if last else 0.5
 
+    ticks = []
     for index, point in enumerate(points):
-        if index % max(1, len(points) // 6) == 0 or index == len(points) - 1:
+        if index % max(1, len(points) // 6) == 0 or index == last:
             day = datetime.fromisoformat(point["date"])
-            anchor = "start" if index == 0 else "end" if index == len(points) - 1 else "middle"
-            parts.append(f'<text x="{x_of(index):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}" '
-                         f'fill="#76685e">{day.day} {day:%b}</text>')
-    for number, member in enumerate(members):
-        colour = COLOURS[number % len(COLOURS)]
-        coords = [(x_of(i), TOP + plot_h - (p["ratings"][str(member["id"])] - 1) * plot_h / 4)
-                  for i, p in enumerate(points) if str(member["id"]) in p["ratings"]]
-        if len(coords) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5" '
-                         'stroke-linejoin="round" stroke-linecap="round"/>')
-        for x, y in coords:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>')
-        legend_x = LEFT + number * 110
-        parts.append(f'<rect x="{legend_x}" y="{HEIGHT - 14}" width="10" height="10" rx="2" fill="{colour}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{HEIGHT - 5}" fill="#352d29">'
-                     f'{escape(member["display_name"][:16])}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+            ticks.append({"x": x_of(index), "label": f"{day.day} {day:%b}",
+                          "anchor": "start" if index == 0 else "end" if index == last else "middle"})
+    series = [{"label": member["display_name"], "line": True, "dots": True,
+               "points": [{"x": x_of(i), "y": p["ratings"][str(member["id"])]} for i, p in enumerate(points)
+                          if str(member["id"]) in p["ratings"]]}
+              for member in data["members"]]
+    return line_chart(title="Check-in ratings over the weeks", description=_describe(data),
+                      levels=["1", "2", "3", "4", "5"], ticks=ticks, series=series, empty="No ratings yet",
+                      legend=True, chart_id="rit-trend", standalone=standalone)
 
 
 def _describe(data: dict) -> str:

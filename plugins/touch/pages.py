@@ -1,37 +1,33 @@
 """The phone pages: tonight (with the traffic light during a session), the ladder, the path.
 
 Pages render the frame and calm empty states; what they show and change goes
-through ``/api/v1/touch`` (static/touch/touch.js), so the browser passes the same
+through ``/api/v1/touch`` (static/touch.js and a script per page), so the browser passes the same
 checks as any client. The menu says "Closeness": a phone's menu can be seen
 over a shoulder.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from hearthside.plugin_api import CONTENT_SECURITY_POLICY, get_couple, get_db, member_page, render_member_page
+from hearthside.plugin_api import get_couple, get_db, member_page, render_member_page
 
-from . import progress
+from . import checks, progress, sessions
 
 pages = Blueprint("touch_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/touch/static")
 
 
-@pages.after_request
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")  # private pages stay out of caches
-    return response
+# What each light means, for the phones; keyed by the server's own signals (checks.SIGNALS), so touch.js
+# keeps no list of them.
+LIGHT_WORDS = {"green": "all good", "yellow": "slowing down", "red": "stopping"}
 
 
 @pages.get("/touch")
 @member_page
 def index(viewer):
-    return render_member_page("touch/index.html", viewer)
+    lights = {signal: f"{signal.capitalize()}: {LIGHT_WORDS[signal]}" for signal in checks.SIGNALS}
+    return render_member_page("touch/index.html", viewer, page_data={"lights": lights})
 
 
 @pages.get("/touch/ladder")

@@ -1,8 +1,9 @@
 """Progress over the weeks: the unlocked phase as a path, sessions as dots.
 
-Drawn on the server as plain SVG (no script, no external file, no inline
-style: the page's Content-Security-Policy forbids those), coloured by the
-plugin's stylesheet so it follows light and dark mode. A step back is drawn
+Drawn on the server by the core's chart macro (``line_chart``: plain SVG, no
+script, no external file, no inline style - the page's Content-Security-Policy
+forbids those), coloured by the theme's custom properties so it follows light
+and dark mode. A step back is drawn
 exactly like a step forward - same line, same colour - because it is part of
 the path, not a failure on it.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from hearthside.plugin_api import line_chart
 
 from hearthside.plugin_api import utc_now
 
@@ -60,57 +63,38 @@ def svg(data: dict, time_zone: str, now: datetime | None = None) -> Markup:
     names = [phase["name"] for phase in data["phases"]]
     top_level = max([len(names), *[s["level"] or 1 for s in sessions], *[s["to_level"] for s in steps],
                      *[s["from_level"] or 1 for s in steps]])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def x(moment: datetime) -> float:
-        return LEFT + plot_w * (moment - start) / (end - start)
+    def fraction(moment: datetime) -> float:
+        return (moment - start) / (end - start)
 
-    def y(level: int) -> float:
-        return TOP + plot_h - plot_h * (level - 0.5) / top_level
-
-    parts = [f'<svg class="touch-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-labelledby="touch-chart-title">',
-             '<title id="touch-chart-title">Your path over the weeks: the unlocked phase as a line, '
-             'each session as a dot</title>']
-    for level in range(1, top_level + 1):
-        label = names[level - 1] if level <= len(names) else f"Phase {level}"
-        parts.append(f'<line class="touch-chart__grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-                     f'y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
-        parts.append(f'<text class="touch-chart__label" x="{LEFT - 8}" y="{y(level) + 4:.1f}" '
-                     f'text-anchor="end">{escape(_short(label))}</text>')
+    levels = [_short(names[level - 1] if level <= len(names) else f"Phase {level}")
+              for level in range(1, top_level + 1)]
     # A week line on each Monday (in the couple's zone), a date on a few of them.
     day = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day += timedelta(days=(7 - day.weekday()) % 7)
     mondays = []
     while day <= end:
-        if x(day) >= LEFT:
+        if day >= start:
             mondays.append(day)
         day += timedelta(days=7)
     every = max(1, -(-len(mondays) // MAX_DATE_LABELS))
-    for i, monday in enumerate(mondays):
-        px = x(monday)
-        parts.append(f'<line class="touch-chart__week" x1="{px:.1f}" x2="{px:.1f}" y1="{TOP}" '
-                     f'y2="{HEIGHT - BOTTOM}"/>')
-        if i % every == 0:
-            parts.append(f'<text class="touch-chart__date" x="{px:.1f}" y="{HEIGHT - 10}" '
-                         f'text-anchor="middle">{monday.day} {monday.strftime("%b")}</text>')
+    ticks = [{"x": fraction(monday), "line": True, "label": f"{monday.day} {monday:%b}" if i % every == 0 else None}
+             for i, monday in enumerate(mondays)]
     # The path of the unlocked phase: a step line, the same for forward and back.
     level = (steps[0]["from_level"] or steps[0]["to_level"]) if steps else data["unlocked_level"]
-    points = [(x(start), y(level))]
+    path = [{"x": 0.0, "y": level}]
     for step in steps:
-        px = x(_when(step["created_at"]))
-        points += [(px, y(level)), (px, y(step["to_level"]))]
+        at = fraction(_when(step["created_at"]))
+        path += [{"x": at, "y": level}, {"x": at, "y": step["to_level"]}]
         level = step["to_level"]
-    points.append((x(end), y(level)))
-    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-    parts.append(f'<polyline class="touch-chart__path" points="{path}"/>')
-    for session in sessions:
-        moment = _when(session["started_at"])
-        label = moment.astimezone(zone).strftime("%-d %b")
-        parts.append(f'<circle class="touch-chart__session" cx="{x(moment):.1f}" cy="{y(session["level"] or 1):.1f}" '
-                     f'r="4"><title>{escape(label)}: {escape(session["phase_name"] or "")}</title></circle>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    path.append({"x": 1.0, "y": level})
+    dots = [{"x": fraction(_when(session["started_at"])), "y": session["level"] or 1,
+             "title": f'{_when(session["started_at"]).astimezone(zone):%-d %b}: {session["phase_name"] or ""}'}
+            for session in sessions]
+    return line_chart(title="Your path over the weeks: the unlocked phase as a line, each session as a dot",
+                      levels=levels, ticks=ticks, chart_id="touch-chart",
+                      width=WIDTH, height=HEIGHT, left=LEFT, right=RIGHT, top=TOP, bottom=BOTTOM, level_padding=0.5,
+                      series=[{"tone": 2, "line": True, "points": path}, {"tone": 1, "dots": True, "points": dots}])
 
 
 def _short(name: str, limit: int = 16) -> str:

@@ -1,11 +1,11 @@
 """The transparency log's pages: phone first, fine on the tablet, calm.
 
 The log, questions, agreement and review pages are shells filled in by
-``static/transparency.js`` through the JSON API (the same checks as any
+``static/transparency.js`` and a script per page through the JSON API (the same checks as any
 client) and kept live by the Socket.IO stream. The print page is rendered on
 the server, so "Print / Save as PDF" gives a clean document for a therapy
-session. Every page sends the core's Content-Security-Policy: this server's
-own scripts and styles only, nothing from the internet.
+session. The core sends every page with its Content-Security-Policy: this
+server's own scripts and styles only, nothing from the internet.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
-from hearthside.plugin_api import (CONTENT_SECURITY_POLICY, EARLIEST_DATE, LATEST_DATE, get_db, member_page,
-                                   render_member_page, utc_now)
+from hearthside.plugin_api import EARLIEST_DATE, LATEST_DATE, get_db, member_page, render_member_page, utc_now
 
 from . import chain, model, reviews, rules
 
@@ -32,18 +31,10 @@ TABS = [
 DEFAULT_PRINT_DAYS = 30
 
 
-@pages.after_request
-def _page_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")  # private pages: never cached
-    return response
-
-
 def _render(template: str, viewer: dict, **context):
-    return render_member_page(template, viewer, tabs=TABS, kinds=model.ENTRY_KINDS, **context)
+    # page_data: the entry kinds reach transparency.js from here, so the script keeps no copy of the list.
+    return render_member_page(template, viewer, tabs=TABS, kinds=model.ENTRY_KINDS,
+                              page_data={"entry_kinds": list(model.ENTRY_KINDS)}, **context)
 
 
 @pages.get("/transparency")

@@ -136,6 +136,31 @@ def test_pages_are_for_signed_in_members_of_the_couple(world):
     assert "Content-Security-Policy" in page.headers
 
 
+def test_the_trend_chart_in_the_page_shows_the_partner_no_unrevealed_rating(world):
+    """The ritual page draws the rating trend itself: Ann's unrevealed rating (2) is a dot on her
+    page and on nobody else's; the wall, another couple and nobody never get the page at all."""
+    from hearthside.testing import PASSWORD
+
+    checkin = world["fills"][0]["ritual_id"]
+
+    def page_of(username):
+        browser = world["app"].test_client()
+        if username:
+            assert browser.post("/api/v1/auth/session", json={"username": username, "password": PASSWORD}).status_code == 200
+        return browser.get(f"/rituals/{checkin}")
+
+    mine = page_of("annika").get_data(as_text=True)
+    assert mine.count('class="hs-chart__dot') == 1 and "2024-03-10: You 2" in mine
+    partners = page_of("bartholomew")
+    text = partners.get_data(as_text=True)
+    assert partners.status_code == 200 and "data-trend" in text
+    assert "hs-chart__dot" not in text and "No ratings yet" in text and "2024-03-10:" not in text
+    assert page_of("cat").status_code == 404
+    assert page_of(None).status_code == 302
+    wall = world["app"].test_client().get(f"/rituals/{checkin}", headers=world["wall"].headers)
+    assert wall.status_code == 302 and "hs-chart" not in wall.get_data(as_text=True)
+
+
 def test_the_partner_never_gets_the_members_private_data(world):
     client, bob, ann = world["client"], world["bob"], world["ann"]
     problems = []
