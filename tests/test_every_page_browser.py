@@ -17,6 +17,9 @@ from hearthside.testing import PASSWORD, PHONE, BrowserGuard, new_page
 from tests.conftest import ServerProcess
 
 SKIP = {"/welcome", "/signin", "/dashboard", "/dashboard/pair", "/logout"}
+# Public pages and files of the installable app and of /trust: no member page (tests/test_app_shell.py,
+# tests/test_tls.py open them).
+PUBLIC_BLUEPRINTS = ("app_shell.", "trust.")
 
 
 def member_pages(data_dir) -> list[str]:
@@ -26,7 +29,7 @@ def member_pages(data_dir) -> list[str]:
         return sorted(rule.rule for rule in app.url_map.iter_rules()
                       if "GET" in rule.methods and not rule.arguments and rule.rule not in SKIP
                       and not rule.rule.startswith(("/api/", "/static", "/socket.io", "/qr"))
-                      and not rule.endpoint.endswith("static"))
+                      and not rule.endpoint.endswith("static") and not rule.endpoint.startswith(PUBLIC_BLUEPRINTS))
     finally:
         app.extensions["hearthside"].shutdown()
 
