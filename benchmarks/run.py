@@ -1,11 +1,12 @@
 """Every benchmark, one table: ``python -m benchmarks`` (or ``python benchmarks/run.py``).
 
-Sections (``--sections live,memory,database,strangers,soak``; all by default):
+Sections (``--sections live,memory,database,strangers,held,soak``; all by default):
 
 * ``live``     - a partner's pause until every live client has it, vs the bare app;
 * ``memory``   - idle RSS, RSS with clients, cold start, and what costs them;
 * ``database`` - read/write throughput, events paging over a million rows, locks;
 * ``strangers`` - health while unsigned websockets are held open, vs none;
+* ``held``     - health while 1,000 signed-in live sockets are held, vs none;
 * ``soak``     - minutes of steady use: errors, RSS growth, file descriptors.
 
 ``--quick`` shrinks every section (fewer clients, messages, rows and seconds)
@@ -28,11 +29,11 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import database, live_path, memory, soak, strangers  # noqa: E402
+from benchmarks import database, held_sockets, live_path, memory, soak, strangers  # noqa: E402
 from benchmarks.report import Figure, table  # noqa: E402
 from benchmarks.servers import machine  # noqa: E402
 
-SECTIONS = ("live", "memory", "database", "strangers", "soak")
+SECTIONS = ("live", "memory", "database", "strangers", "held", "soak")
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -47,6 +48,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--memory-clients", type=int, help="clients for the connected-RSS figure (default 200)")
     parser.add_argument("--events", type=int, help="events in the paging table (default 1000000)")
     parser.add_argument("--strangers", type=int, help="unsigned websockets held open (default 300)")
+    parser.add_argument("--held", type=int, help="signed-in live sockets held (default 1000)")
     parser.add_argument("--soak-minutes", type=float, help="soak length in minutes (default 10)")
     parser.add_argument("--soak-clients", type=int, help="live clients during the soak (default 100)")
     parser.add_argument("--write-readme", action="store_true", help="put the results into benchmarks/README.md")
@@ -87,6 +89,10 @@ def run_sections(args: argparse.Namespace) -> tuple[list[Figure], list[str], dic
         count = pick(args.strangers, 300, 30, q)
         settings["strangers"] = f"{count} unsigned websockets"
         figures += strangers.run(count, seconds=pick(None, 12, 3, q))
+    if "held" in sections:
+        count = pick(args.held, 1000, 50, q)
+        settings["held"] = f"{count} signed-in live sockets"
+        figures += held_sockets.run(count, seconds=pick(None, 15, 3, q))
     if "soak" in sections:
         minutes = pick(args.soak_minutes, 10, 0.25, q)
         clients = pick(args.soak_clients, 100, 10, q)

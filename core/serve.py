@@ -6,8 +6,10 @@ because the live hub, the scheduler and Socket.IO's rooms live in one process
 because each connected phone or tablet holds one. The app is built in the
 master before forking (``preload_app``), so a bad config or a failing
 migration stops the start at once with a clear message; the scheduler starts
-in the worker, after the fork, because threads do not survive one. The choice
-and its measurements are in ``docs/serving.md``.
+in the worker, after the fork, because threads do not survive one. The pool
+is the live sockets' budget plus ``server.http_threads``, so pages always
+find a thread however many screens are open. The choice and its
+measurements are in ``docs/serving.md``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ import threading
 
 from gunicorn.app.base import BaseApplication
 
+from .live import live_threads
+
 log = logging.getLogger(__name__)
+
+KEPT_ALIVE = 256  # idle kept-alive browser connections, waiting in gthread's poller (no thread each)
 
 
 def lan_urls(host: str, port: int) -> list[str]:
@@ -47,6 +53,8 @@ def ready_line(failed: list[str]) -> str:
 
 class HearthsideServer(BaseApplication):
     def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int):
+        # gthread accepts at most worker_connections at once (1000 by default):
+        # with a thousand sockets held, the next page would wait in the kernel.
         self.app = app
         self.hs = app.extensions["hearthside"]
         self.options = {
@@ -54,6 +62,7 @@ class HearthsideServer(BaseApplication):
             "workers": 1,
             "worker_class": "gthread",
             "threads": threads,
+            "worker_connections": threads + KEPT_ALIVE,
             "preload_app": True,
             # A websocket is a long request; the worker is still alive as long
             # as it answers gunicorn's heartbeat, which the gthread worker does.
@@ -140,5 +149,5 @@ def cap_malloc_arenas() -> bool:
 def serve(app) -> None:
     config = app.extensions["hearthside"].config
     cap_malloc_arenas()  # before the fork and before the threads start: the worker inherits it
-    HearthsideServer(app, config["host"], config["port"], config["server.threads"],
-                     config["server.shutdown_seconds"]).run()
+    threads = live_threads(config) + config["server.http_threads"]
+    HearthsideServer(app, config["host"], config["port"], threads, config["server.shutdown_seconds"]).run()
