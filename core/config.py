@@ -94,6 +94,10 @@ CORE_SETTINGS: dict[str, Setting] = {
         "url", "", "The address members type to reach the server (https://hearth.example:8321); QR codes and the "
         "calendar feed link use it. Unset: the address the request came to, if the server answers on it."
     ),
+    "server.hook_seconds": Setting(
+        "int", 10, "Seconds a plugin may take to answer a hook on a request or at start-up (and a scheduled job "
+        "at start) before the server goes on without it; a third-party plugin that overruns is switched off.", 1, 600
+    ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
     "server.handshake_seconds": Setting(
         "int", 5, "Seconds a live connection may stay open without signing in before the server closes it.", 1, 60

@@ -36,7 +36,13 @@ add-on cannot take the server down, not to hide a broken core. A built-in that
 fails to load or raises while the app is being built stops the start with
 :class:`BuiltinPluginFailed` (``hearthside serve`` prints it as one sentence);
 one that raises later lets the exception through to the caller, like any other
-bug in the core. ``hearthside plugins`` loads with ``strict_builtins=False``
+bug in the core.
+
+No plugin holds the server up forever: a third-party plugin's import and
+hooks, and every plugin's while the app is being built, run in a time box
+(:mod:`hearthside.timebox`, ``server.hook_seconds``). One that overruns is
+failed like one that raised (the caller goes on without its answer); a
+built-in overrunning at start-up stops the start with one sentence. ``hearthside plugins`` loads with ``strict_builtins=False``
 so it can still list a broken built-in as failed, with the reason.
 
 Log lines and the reasons shown for a hook that raised name the exception's
@@ -63,6 +69,7 @@ from . import PLUGIN_API_VERSION, hookspecs
 from .api_version import IMPLICIT_RANGE, ApiRange, HookDeprecationWarning
 from .errors import describe, is_busy, is_storage_full, log_exception
 from .events import EventTypes
+from .timebox import Overran, TimeBox
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +167,8 @@ def _normal(dist_name: str | None) -> str:
 class PluginManager:
     """A pluggy manager plus the bookkeeping of which plugin loaded or failed."""
 
-    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True):
+    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True,
+                 hook_seconds: float = 10):
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
@@ -172,6 +180,7 @@ class PluginManager:
         self.strict_builtins = strict_builtins
         # True until the app is built (build_app calls started()): a built-in raising stops the start.
         self.starting = True
+        self.timebox = TimeBox(hook_seconds, "hearthside-hook")
 
     def started(self) -> None:
         """The app is built: from now on a built-in raising in a hook is an ordinary error for its caller."""
@@ -197,7 +206,11 @@ class PluginManager:
                 info.notes.extend([reason] if reason else [])
                 continue
             try:
-                info.module = candidate.load()
+                info.module = self.timebox.call(candidate.load) if self._boxed(info) else candidate.load()
+            except Overran as exc:
+                self._fail(info, f"did not finish importing within {exc.seconds:g} s (server.hook_seconds); "
+                                 "not loaded")
+                continue
             except Exception as exc:  # an import error
                 self._fail(info, f"could not be loaded: {_summary(exc)}", exc)
                 continue
@@ -415,8 +428,15 @@ class PluginManager:
 
     def _call_one(self, info: PluginInfo, hook_name: str, impl, kwargs: dict, strict: bool = False) -> Any:
         started = time.perf_counter()
+        args = [kwargs[name] for name in impl.argnames]
         try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
+            result = self.timebox.call(impl.function, *args) if self._boxed(info) else impl.function(*args)
+        except Overran as exc:
+            if strict:
+                raise PluginError(info.name, hook_name, exc) from exc
+            self._fail(info, f"did not answer {hook_name} within {exc.seconds:g} s (server.hook_seconds)"
+                             + ("" if info.builtin else "; switched off until the next start"))
+            return _NO_ANSWER
         except Exception as exc:
             if strict:
                 raise PluginError(info.name, hook_name, exc) from exc
@@ -433,6 +453,13 @@ class PluginManager:
         if self.trace:
             log.info("hook %s -> %s (%.2f ms)", hook_name, info.name, (time.perf_counter() - started) * 1000)
         return result
+
+    def _boxed(self, info: PluginInfo) -> bool:
+        """Time-box a third-party plugin always, the core and built-ins while the app is being built.
+
+        After start a built-in runs on the caller's thread, like the rest of the core.
+        """
+        return not info.builtin or self.starting
 
     # -- reporting ----------------------------------------------------------
 
