@@ -10,7 +10,9 @@ returns its answer is dropped.
 
 Helper threads are daemons (a hung one never keeps the process from
 exiting) and are reused: handing a call to an idle helper costs two thread
-switches, not a thread start. The call runs in a copy of the caller's
+switches, not a thread start. Threads do not survive a fork: a box used
+before gunicorn forks its worker (the app is built in the master) forgets
+its helpers in the worker and starts new ones there. The call runs in a copy of the caller's
 context variables, so Flask's request, ``g`` and the request's database
 connection are the caller's own.
 """
@@ -18,6 +20,7 @@ connection are the caller's own.
 from __future__ import annotations
 
 import contextvars
+import os
 import queue
 import threading
 from typing import Any, Callable
@@ -38,7 +41,6 @@ class _Outcome:
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
-        self.abandoned = False  # the caller stopped waiting (set and read under TimeBox._lock)
 
 
 class TimeBox:
@@ -49,25 +51,22 @@ class TimeBox:
         self.name = name
         self._idle: list[queue.SimpleQueue] = []  # one inbox per idle helper
         self._lock = threading.Lock()
-        self.hung = 0  # calls given up on that have not returned yet
+        self._pid = os.getpid()  # whose helpers ``_idle`` holds
 
-    def call(self, function: Callable[..., Any], *args: Any, seconds: float | None = None) -> Any:
-        """``function(*args)``, or :class:`Overran` after ``seconds`` (default: the box's)."""
-        limit = self.seconds if seconds is None else seconds
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)``, or :class:`Overran` once it has taken longer than the box."""
         outcome = _Outcome()
         self._inbox().put((contextvars.copy_context(), function, args, outcome))
-        if not outcome.done.wait(limit):
-            with self._lock:
-                if not outcome.done.is_set():  # it may have answered just now: then use the answer
-                    outcome.abandoned = True
-                    self.hung += 1
-                    raise Overran(limit)
+        if not outcome.done.wait(self.seconds):
+            raise Overran(self.seconds)
         if outcome.error is not None:
             raise outcome.error
         return outcome.result
 
     def _inbox(self) -> queue.SimpleQueue:
         with self._lock:
+            if self._pid != os.getpid():  # a forked child: the helpers stayed in the parent
+                self._idle, self._pid = [], os.getpid()
             if self._idle:
                 return self._idle.pop()
         inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -82,8 +81,6 @@ class TimeBox:
                 outcome.result = context.run(function, *args)
             except BaseException as exc:  # handed to the caller, who decides
                 outcome.error = exc
+            outcome.done.set()
             with self._lock:
-                if outcome.abandoned:
-                    self.hung -= 1
-                outcome.done.set()
                 self._idle.append(inbox)

@@ -11,6 +11,7 @@ at the end, so nothing is left waiting.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
@@ -21,6 +22,7 @@ from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import ScheduledJob
 from hearthside.plugin_manager import Candidate, PluginManager
 from hearthside.testing import onboard_couple
+from hearthside.timebox import TimeBox
 from tests.test_builtin_failures import broken_command
 
 BOX = {"HEARTHSIDE_SERVER__HOOK_SECONDS": "1"}
@@ -147,3 +149,16 @@ def test_every_command_that_loads_plugins_has_safe_mode_and_restore_says_why_it_
             assert "--safe-mode" not in options
         else:
             assert "--safe-mode" in options, name
+
+
+def test_a_box_used_before_a_fork_still_answers_in_the_child():
+    """gunicorn builds the app (calling hooks in boxes) in the master, then forks the worker."""
+    box = TimeBox(5)
+    assert box.call(int, "7") == 7  # a helper now waits for the next call, in this process only
+    child = os.fork()
+    if child == 0:
+        try:
+            os._exit(0 if box.call(int, "8") == 8 else 1)
+        except BaseException:
+            os._exit(2)
+    assert os.waitpid(child, 0)[1] == 0
