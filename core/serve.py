@@ -27,7 +27,7 @@ from .live import live_threads
 
 log = logging.getLogger(__name__)
 
-KEPT_ALIVE = 256  # idle kept-alive browser connections, waiting in gthread's poller (no thread each)
+KEPT_ALIVE = 1000  # idle kept-alive connections, waiting in gthread's poller (no thread each): gunicorn's default
 
 
 def lan_urls(host: str, port: int) -> list[str]:
@@ -55,6 +55,8 @@ class HearthsideServer(BaseApplication):
     def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int):
         # gthread accepts at most worker_connections at once (1000 by default):
         # with a thousand sockets held, the next page would wait in the kernel.
+        # Its kept-alive connections may number worker_connections - threads;
+        # with that pile full, new requests hung (docs/serving.md): keep 1000.
         self.app = app
         self.hs = app.extensions["hearthside"]
         self.options = {
