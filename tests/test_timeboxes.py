@@ -21,7 +21,7 @@ from hearthside.cli import cli
 from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import ScheduledJob
 from hearthside.plugin_manager import Candidate, PluginManager
-from hearthside.testing import onboard_couple
+from hearthside.testing import onboard_couple, pair_device
 from hearthside.timebox import TimeBox
 from tests.test_builtin_failures import broken_command
 
@@ -48,6 +48,20 @@ class StuckMenu(Stuck):
         return [{"label": "Never shown", "endpoint": "pages.home"}]
 
 
+class StuckCards(Stuck):
+    @hookimpl
+    def hearthside_dashboard_cards(self, hs, db, couple_id):
+        self.wait()
+        return []
+
+
+class StuckKeys(Stuck):
+    @hookimpl
+    def hearthside_backup_files(self, hs):
+        self.wait()
+        return ["stuck.key"]
+
+
 class StuckReaction(Stuck):
     @hookimpl
     def hearthside_event(self, hs, db, event):
@@ -63,19 +77,33 @@ def release():
 
 def test_a_page_and_the_api_answer_without_a_plugin_whose_hook_never_returns(make_app, release):
     app = make_app(env=BOX, extra_plugins={"stuck_menu": StuckMenu("stuck_menu", release),
-                                           "stuck_reaction": StuckReaction("stuck_reaction", release)})
+                                           "stuck_reaction": StuckReaction("stuck_reaction", release),
+                                           "stuck_wall": StuckCards("stuck_wall", release)})
     ann, _bob = onboard_couple(app.test_client())  # its events reach the stuck reaction: it overruns once
     home = ann.get("/")
     assert home.status_code == 200 and "Never shown" not in home.get_data(as_text=True)
     assert ann.post("/api/v1/pause").status_code == 200
     assert ann.get("/api/v1/pause").json["active"] is True
+    wall = pair_device(ann)
+    assert wall.get("/api/v1/dashboard").status_code == 200  # the wall: its cards without the stuck one
     health = app.test_client().get("/api/v1/health").json
-    assert health["status"] == "degraded" and health["failed_plugins"] == ["stuck_menu", "stuck_reaction"]
+    assert health["status"] == "degraded"
+    assert health["failed_plugins"] == ["stuck_menu", "stuck_reaction", "stuck_wall"]
     report = {row["name"]: row for row in app.extensions["hearthside"].plugins.report()}
     assert report["stuck_menu"]["error"] == ("did not answer hearthside_nav_items within 1 s (server.hook_seconds); "
                                              "switched off until the next start")
     assert report["stuck_reaction"]["error"].startswith("did not answer hearthside_event within 1 s")
+    assert report["stuck_wall"]["error"].startswith("did not answer hearthside_dashboard_cards within 1 s")
     assert ann.get("/").status_code == 200  # switched off: no second wait
+
+
+def test_a_backup_is_written_without_a_plugin_whose_hook_never_returns(make_app, release):
+    from hearthside.backups import backup_files
+
+    app = make_app(env=BOX, extra_plugins={"stuck_keys": StuckKeys("stuck_keys", release)})
+    hs = app.extensions["hearthside"]
+    assert "stuck.key" not in backup_files(hs)  # ``hearthside backup`` asks this first; it did not wait
+    assert hs.plugins.plugins["stuck_keys"].state == "failed"
 
 
 def test_a_third_party_plugin_whose_import_never_returns_is_not_loaded(release):
