@@ -36,7 +36,8 @@ def frame(text: str) -> bytes:
     payload = text.encode()
     mask = os.urandom(4)
     length = len(payload)
-    header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + struct.pack("!H", length))
+    size = bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + struct.pack("!H", length)
+    header = bytes([0x81]) + size
     return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
@@ -184,8 +185,8 @@ def run(sockets: int = 1000, seconds: float = 15) -> list[Figure]:
             screens.stop()
     label = f"{sockets} live sockets held"
     return [
-        Figure("held sockets", f"live sockets signed in (cap {sockets})", held, "", note=f"all open in {opened_seconds:.1f} s; "
-                                                                                  f"{still_held} still after"),
+        Figure("held sockets", f"live sockets signed in (cap {sockets})", held, "",
+               note=f"all open in {opened_seconds:.1f} s; {still_held} still after"),
         Figure("held sockets", f"socket {sockets + 1} (past the cap) heard", 0, "", note=one_more.state),
         Figure("held sockets", f"health p50, {label}", percentile(latencies, 0.5), "ms", percentile(calm, 0.5),
                "none", note=f"{len(latencies)} requests"),

@@ -36,14 +36,14 @@ add-on cannot take the server down, not to hide a broken core. A built-in that
 fails to load or raises while the app is being built stops the start with
 :class:`BuiltinPluginFailed` (``hearthside serve`` prints it as one sentence);
 one that raises later lets the exception through to the caller, like any other
-bug in the core.
+bug in the core. ``hearthside plugins`` loads with ``strict_builtins=False``
+so it can still list a broken built-in as failed, with the reason.
 
 No plugin holds the server up forever: a third-party plugin's import and
 hooks, and every plugin's while the app is being built, run in a time box
 (:mod:`hearthside.timebox`, ``server.hook_seconds``). One that overruns is
 failed like one that raised (the caller goes on without its answer); a
-built-in overrunning at start-up stops the start with one sentence. ``hearthside plugins`` loads with ``strict_builtins=False``
-so it can still list a broken built-in as failed, with the reason.
+built-in overrunning at start-up stops the start with one sentence.
 
 Log lines and the reasons shown for a hook that raised name the exception's
 type, the plugin, the hook and where it was raised, never the exception's

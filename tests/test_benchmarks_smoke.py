@@ -43,6 +43,19 @@ def test_the_strangers_benchmark_runs_and_health_answers_with_the_limits_on():
 
 
 @pytest.mark.slow
+def test_the_held_sockets_benchmark_signs_every_socket_in_and_the_next_one_hears_why_not():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--sections", "held", "--held", "20"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| held sockets |")]
+    assert any("live sockets signed in (cap 20)" in row and "| 20 |" in row for row in rows), run.stdout
+    assert any("socket 21 (past the cap) heard (refused: This server already holds" in row for row in rows)
+    assert any("health p99, 20 live sockets held" in row and "(none)" in row for row in rows), run.stdout
+
+
+@pytest.mark.slow
 def test_the_database_benchmark_runs_and_reports_no_server_error():
     """It crashed on a renamed attribute of the test kit's HTTP client and nobody saw (issue 16, item 8)."""
     run = subprocess.run(
