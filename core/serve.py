@@ -15,13 +15,16 @@ measurements are in ``docs/serving.md``.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import signal
 import socket
 import subprocess
 import threading
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .live import live_threads
 
@@ -51,18 +54,41 @@ def ready_line(failed: list[str]) -> str:
     return f"Hearthside is ready, {count}: {', '.join(failed)} — see `hearthside plugins`."
 
 
+class Worker(ThreadWorker):
+    """gunicorn's ``gthread`` worker, except that closing a connection never holds its event loop.
+
+    gunicorn closes a finished connection gracefully (RFC 9112, 9.6) on the
+    worker's one event-loop thread: FIN sent, then up to 2 s waiting for the
+    client's. A client that never closes - a stranger sending
+    ``Connection: close`` requests and then nothing - held that loop 2 s per
+    connection: ten of them kept every page and the pause waiting 20 s. Here
+    the wait runs on a thread of its own; the loop goes on at once.
+    """
+
+    def finish_request(self, conn, fs):
+        conn.close = functools.partial(_close_aside, conn)
+        super().finish_request(conn, fs)
+
+
+def _close_aside(conn: TConn, graceful: bool = False) -> None:
+    if not graceful:
+        TConn.close(conn)
+        return
+    conn.sock.setblocking(True)
+    threading.Thread(target=util.close_graceful, args=(conn.sock,), name="hearthside-close", daemon=True).start()
+
+
 class HearthsideServer(BaseApplication):
     def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int):
         # gthread accepts at most worker_connections at once (1000 by default):
         # with a thousand sockets held, the next page would wait in the kernel.
-        # Its kept-alive connections may number worker_connections - threads;
-        # with that pile full, new requests hung (docs/serving.md): keep 1000.
+        # Beside the threads, room for 1000 kept-alive connections, as gunicorn's default gave.
         self.app = app
         self.hs = app.extensions["hearthside"]
         self.options = {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": 1,
-            "worker_class": "gthread",
+            "worker_class": Worker,
             "threads": threads,
             "worker_connections": threads + KEPT_ALIVE,
             "preload_app": True,

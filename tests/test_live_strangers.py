@@ -209,3 +209,17 @@ def test_sockets_beyond_the_thread_count_are_refused_and_pages_keep_loading(smal
              ("/api/v1/health", "/welcome", "/signin") * 5]
     assert {page.status_code for page in pages} == {200}
     assert small_server.output().count("as many as the server keeps threads for") == 1
+
+
+def test_requests_that_ask_to_close_but_never_close_their_end_hold_no_other_request(server, strangers):
+    """gunicorn waited for each such client's FIN on its one event loop, 2 s apiece: ten froze every page 20 s."""
+    address = (urlsplit(server.url).hostname, urlsplit(server.url).port)
+    for _ in range(10):
+        raw = socket.create_connection(address, timeout=10)
+        raw.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: hearthside\r\nConnection: close\r\n\r\n")
+        strangers.append(raw)  # reads nothing, never closes
+    assert all(raw.recv(4096).startswith(b"HTTP/1.1 200") for raw in strangers)
+    http = requests.Session()
+    http.headers["Connection"] = "close"
+    pages = [http.get(server.url + path, timeout=ANSWER_TIMEOUT) for path in ("/api/v1/health", "/welcome") * 3]
+    assert {page.status_code for page in pages} == {200}
