@@ -1,6 +1,7 @@
 """``hearthside serve``: a production server that carries the websockets.
 
-Gunicorn with one ``gthread`` worker, started from inside the CLI. One worker
+Gunicorn with one ``gthread`` worker (:class:`Worker`, which closes
+connections off its event loop), started from inside the CLI. One worker
 because the live hub, the scheduler and Socket.IO's rooms live in one process
 (a second worker would need a message queue a Pi does not need); many threads
 because each connected phone or tablet holds one. The app is built in the
