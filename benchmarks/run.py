@@ -1,11 +1,12 @@
 """Every benchmark, one table: ``python -m benchmarks`` (or ``python benchmarks/run.py``).
 
-Sections (``--sections live,memory,database,strangers,load,soak``; all by default):
+Sections (``--sections live,memory,database,strangers,held,load,soak``; all by default):
 
 * ``live``     - a partner's pause until every live client has it, vs the bare app;
 * ``memory``   - idle RSS, RSS with clients, cold start, and what costs them;
 * ``database`` - read/write throughput, events paging over a million rows, locks;
 * ``strangers`` - health while unsigned websockets are held open, vs none;
+* ``held``     - health while 1,000 signed-in live sockets are held, vs none;
 * ``load``     - 50 writers and 100 live clients (and a churning one) for 2 minutes: 5xx, latency;
 * ``soak``     - minutes of steady use: errors, RSS growth, file descriptors.
 
@@ -29,11 +30,11 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import database, live_path, load, memory, soak, strangers  # noqa: E402
+from benchmarks import database, held_sockets, live_path, load, memory, soak, strangers  # noqa: E402
 from benchmarks.report import Figure, table  # noqa: E402
 from benchmarks.servers import machine  # noqa: E402
 
-SECTIONS = ("live", "memory", "database", "strangers", "load", "soak")
+SECTIONS = ("live", "memory", "database", "strangers", "held", "load", "soak")
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -48,6 +49,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--memory-clients", type=int, help="clients for the connected-RSS figure (default 200)")
     parser.add_argument("--events", type=int, help="events in the paging table (default 1000000)")
     parser.add_argument("--strangers", type=int, help="unsigned websockets held open (default 300)")
+    parser.add_argument("--held", type=int, help="signed-in live sockets held (default 1000)")
     parser.add_argument("--load-seconds", type=float, help="load run length in seconds (default 120)")
     parser.add_argument("--load-writers", type=int, help="writer threads during the load run (default 50)")
     parser.add_argument("--soak-minutes", type=float, help="soak length in minutes (default 10)")
@@ -90,6 +92,10 @@ def run_sections(args: argparse.Namespace) -> tuple[list[Figure], list[str], dic
         count = pick(args.strangers, 300, 30, q)
         settings["strangers"] = f"{count} unsigned websockets"
         figures += strangers.run(count, seconds=pick(None, 12, 3, q))
+    if "held" in sections:
+        count = pick(args.held, 1000, 50, q)
+        settings["held"] = f"{count} signed-in live sockets"
+        figures += held_sockets.run(count, seconds=pick(None, 15, 3, q))
     if "load" in sections:
         seconds = pick(args.load_seconds, 120, 10, q)
         writers = pick(args.load_writers, 50, 10, q)

@@ -4,6 +4,8 @@
   under gunicorn with one ``gthread`` worker, 256 threads and the app loaded
   before the fork (``--preload``): the async mode and gunicorn settings of
   ``hearthside serve`` (docs/serving.md), so the difference is Hearthside.
+* ``bare-gevent`` - the same app served by gevent's WSGI server, monkey-patched
+  (the serving model docs/serving.md weighs against gthread);
 * ``hearthside`` - the real ``hearthside serve`` in a subprocess on 127.0.0.1
   with a temporary data folder and every built-in plugin enabled; plugins that
   merely happen to be installed (the example) are switched off, so the figure
@@ -72,6 +74,9 @@ class Server:
         if kind == "bare":
             command = ["-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", str(THREADS), "--preload",
                        "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "benchmarks.bare_app:app"]
+            env = clean_env()
+        elif kind == "bare-gevent":  # needs gevent installed (no dependency of Hearthside)
+            command = ["-m", "benchmarks.bare_app", "--gevent", str(self.port)]
             env = clean_env()
         elif kind == "hearthside":
             command = ["-m", "hearthside", "serve", "--host", "127.0.0.1", "--port", str(self.port),

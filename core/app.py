@@ -118,7 +118,8 @@ def load_plugins_and_config(
         builtin = is_builtin_module(getattr(plugin, "__name__", "") or "")
         candidates.append(Candidate(name, getattr(plugin, "__version__", "0"), lambda plugin=plugin: plugin,
                                     builtin, "registered in-process"))
-    plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False), strict_builtins=strict_builtins)
+    plugins = PluginManager(trace=_early_bool(raw, "trace_plugins", False), strict_builtins=strict_builtins,
+                            hook_seconds=_early_int(raw, "server.hook_seconds", 10))
     plugins.load(candidates, lambda name: _early_bool(raw, f"plugins.{name}.enabled", True), _selection(raw))
     config = validate(raw, _schemas(plugins))
     plugins.trace = config["trace_plugins"]
@@ -144,6 +145,14 @@ def _selection(raw: RawConfig):
             return "not in plugins.allow"
         return None
     return skip
+
+
+def _early_int(raw: RawConfig, key: str, default: int) -> int:
+    """A number needed before validation (the time box of plugin imports); validate() reports bad values."""
+    try:
+        return max(1, coerce(Setting("int", default, ""), raw.values.get(key, default)))
+    except (ValueError, TypeError):
+        return default
 
 
 def _early_bool(raw: RawConfig, key: str, default: bool) -> bool:

@@ -15,6 +15,7 @@ value, what was expected and where the value came from, e.g.::
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +67,9 @@ CORE_SETTINGS: dict[str, Setting] = {
     "plugins.allow": Setting(
         "names", None, "Load only these installed plugins (the core always loads); unset: every enabled one."
     ),
-    "server.threads": Setting(
-        "int", 256, "Worker threads; each connected phone or tablet holds one, so keep it above the device count.", 4, 4096
+    "server.live_connections": Setting(
+        "int", 1000, "Live screens (phones, tablets, the wall) signed in at once; the next one is told the server "
+        "is full, and pages still work. Each holds a server thread (docs/serving.md).", 1, 4096
     ),
     "server.base_url": Setting(
         "url", "", "The address members type to reach the server (https://hearth.example:8321); QR codes and the "
@@ -81,6 +83,10 @@ CORE_SETTINGS: dict[str, Setting] = {
         "int", 0, "How many reverse proxies (Caddy, nginx) stand in front and are trusted to say the visitor's "
         "address and scheme in X-Forwarded-* headers; 0: none, those headers are ignored.", 0, 5
     ),
+    "server.hook_seconds": Setting(
+        "int", 10, "Seconds a plugin may take to answer a hook on a request or at start-up (and a scheduled job "
+        "at start) before the server goes on without it; a third-party plugin that overruns is switched off.", 1, 600
+    ),
     "server.shutdown_seconds": Setting("int", 10, "Seconds to finish requests on Ctrl-C or SIGTERM.", 1, 300),
     "server.handshake_seconds": Setting(
         "int", 5, "Seconds a live connection may stay open without signing in before the server closes it.", 1, 60
@@ -89,8 +95,8 @@ CORE_SETTINGS: dict[str, Setting] = {
         "int", 10, "Live connections one address may hold open before signing in; more are refused.", 1, 1000
     ),
     "server.http_threads": Setting(
-        "int", 32, "Threads kept for pages and the API: live connections may use every other one of "
-        "server.threads, and more are refused, so pages always load.", 2, 1024
+        "int", 32, "Threads kept for pages and the API, beside the ones live connections hold, so pages always "
+        "load however many screens are open.", 2, 1024
     ),
     "database.busy_timeout_ms": Setting(
         "int", 5000, "How long a write waits for another write to finish before failing.", 100, 60000
@@ -121,6 +127,13 @@ CORE_SETTINGS: dict[str, Setting] = {
 }
 
 # Settings every plugin has, whether or not it declares a schema.
+# Settings an older release had: accepted (an older copy of config.example.yaml must
+# still start) and ignored, with a warning saying what replaced them.
+RETIRED_SETTINGS: dict[str, str] = {
+    "server.threads": "the server keeps server.http_threads threads for pages plus one per live screen "
+                      "(server.live_connections)",
+}
+
 PLUGIN_BASE_SETTINGS: dict[str, Setting] = {
     "enabled": Setting("bool", True, "Load this plugin."),
 }
@@ -279,6 +292,10 @@ def validate(raw: RawConfig, plugin_schemas: Mapping[str, Mapping[str, Setting] 
         setting = schema.get(key)
         if setting is None and key.split(".")[:2] in [["plugins", name] for name in unchecked]:
             values[key] = value
+            continue
+        if setting is None and key in RETIRED_SETTINGS:
+            logging.getLogger(__name__).warning("%s is no longer used (%s): %s; remove it", key, source,
+                                                RETIRED_SETTINGS[key])
             continue
         if setting is None:
             problems.append(_unknown(key, source, plugin_schemas))

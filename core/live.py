@@ -26,11 +26,15 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
   ``server.unauthenticated_per_address`` such transports; the next handshake
   is refused with 429 ``too_many_connections``. Phones and the wall sign in
   within milliseconds of opening, so neither limit ever touches them.
-* **Threads for pages**: every live transport, signed in or not, holds one of
-  ``server.threads``; at most ``server.threads - server.http_threads`` may be
-  open at once, and the next handshake is refused with 503
-  ``too_many_live_connections``. Without it, as many sockets as threads left
-  no thread for any page or API call: every request hung (issue 16, item 3).
+* **Threads for pages**: every live transport, signed in or not, holds a
+  thread of its own budget (:func:`live_threads`), and pages and the API have
+  ``server.http_threads`` beside it, so a page always finds a thread (before
+  this, as many sockets as threads left none: every request hung; issue 16,
+  item 3). At most ``server.live_connections`` sockets are signed in at once;
+  the next CONNECT is refused with Socket.IO's ``connect_error`` and a plain
+  message (the page says the server is full). A few transports past the cap
+  (``ANSWER_ROOM``) are let in only to hear that message; past those, the
+  Engine.IO handshake itself is refused with 503 ``too_many_live_connections``.
 """
 
 from __future__ import annotations
@@ -58,8 +62,14 @@ REFUSAL_LOG_SECONDS = 60.0  # one warning per address a minute: a stranger's ret
 TOO_MANY = "hearthside.live.too_many"  # WSGI environ key: a flag list, shared by the environ's copies
 TOO_MANY_MESSAGE = "Too many live connections from this address are waiting to sign in; try again in a few seconds."
 FULL_MESSAGE = ("This server already holds as many live screens as it can ({cap}); pages still work. Close a "
-                "screen you no longer use, or raise server.threads.")
+                "screen you no longer use, or raise server.live_connections.")
 FULL_RETRY_SECONDS = 30
+ANSWER_ROOM = 16  # transports past the cap let in to hear FULL_MESSAGE in Socket.IO's words, then closed
+
+
+def live_threads(config) -> int:
+    """Threads the live transports may hold: one each, up to the cap and the room to refuse politely."""
+    return config["server.live_connections"] + ANSWER_ROOM
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,8 @@ class Live:
         self._warned: dict[str, float] = {}  # address -> when its last refusal was logged
         self.handshake_seconds = hs.config["server.handshake_seconds"]
         self.unsigned_per_address = hs.config["server.unauthenticated_per_address"]
-        self.max_transports = max(1, hs.config["server.threads"] - hs.config["server.http_threads"])
+        self.max_connections = hs.config["server.live_connections"]
+        self.max_transports = live_threads(hs.config)
         self.socketio.on_event("connect", self._on_connect)
         self.socketio.on_event("disconnect", self._on_disconnect)
         self._watch_transports()
@@ -126,13 +137,20 @@ class Live:
         if principal is None:
             self._end_session_after_refusal(request.sid)
             raise ConnectionRefusedError("unauthorized: connect with auth={'token': <token>} or sign in first")
-        for room in self._rooms_for(principal):
-            join_room(room)
         eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, "/")
         with self._lock:
-            self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
-                                                        principal.member_id, principal.device_id)
-            self._unsigned.pop(eio_sid, None)
+            full = len(self._connections) >= self.max_connections
+            if full:
+                self._warn_refused("signed in", len(self._connections), "server.live_connections")
+            else:
+                self._connections[request.sid] = Connection(principal.token_id, principal.couple_id,
+                                                            principal.member_id, principal.device_id)
+                self._unsigned.pop(eio_sid, None)
+        if full:
+            self._end_session_after_refusal(request.sid)
+            raise ConnectionRefusedError(FULL_MESSAGE.format(cap=self.max_connections))
+        for room in self._rooms_for(principal):
+            join_room(room)
         self._start_sweeper()
 
     def _end_session_after_refusal(self, sid: str) -> None:
@@ -214,13 +232,14 @@ class Live:
     def _admit(self, eio_sid: str, environ: dict) -> tuple[str, str, str] | None:
         """Register a new transport as unsigned; or why not: (HTTP status, code, message).
 
-        Refused when the server holds as many transports as it has threads
-        for them, or when this address already holds its share of unsigned ones.
+        Refused when the live transports hold every thread of their budget,
+        or when this address already holds its share of unsigned ones.
         """
         address = environ.get("REMOTE_ADDR", "")
         with self._lock:
             if len(self._unsigned) + len(self._connections) >= self.max_transports:
-                self._warn_refused("every address", self.max_transports, "server.threads - server.http_threads")
+                self._warn_refused("every address", self.max_transports,
+                                   "server.live_connections and the room to refuse more")
                 return "503 SERVICE UNAVAILABLE", "too_many_live_connections", \
                     FULL_MESSAGE.format(cap=self.max_transports)
             held = sum(1 for unsigned in self._unsigned.values() if unsigned.address == address)
@@ -241,7 +260,10 @@ class Live:
             return
         self._warned = {a: t for a, t in self._warned.items() if now - t < REFUSAL_LOG_SECONDS}
         self._warned[address] = now
-        if address == "every address":
+        if address == "signed in":
+            log.warning("Refusing a live screen: %d are signed in, the most %s allows; pages still work",
+                        held, limit)
+        elif address == "every address":
             log.warning("Refusing live connections: %d are open, as many as the server keeps threads for (%s)",
                         held, limit)
         else:

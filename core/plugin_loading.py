@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable
 import pluggy
 
 from .api_version import IMPLICIT_RANGE, ApiRange, HookDeprecationWarning
+from .timebox import Overran
 
 ENTRY_POINT_GROUP = "hearthside.plugins"
 CORE_PLUGIN = "core"
@@ -131,7 +132,11 @@ class PluginLoader:
                 info.notes.extend([reason] if reason else [])
                 continue
             try:
-                info.module = candidate.load()
+                info.module = self.timebox.call(candidate.load) if self._boxed(info) else candidate.load()
+            except Overran as exc:
+                self._fail(info, f"did not finish importing within {exc.seconds:g} s (server.hook_seconds); "
+                                 "not loaded")
+                continue
             except Exception as exc:  # an import error
                 self._fail(info, f"could not be loaded: {_summary(exc)}", exc)
                 continue

@@ -26,6 +26,12 @@ one that raises later lets the exception through to the caller, like any other
 bug in the core. ``hearthside plugins`` loads with ``strict_builtins=False``
 so it can still list a broken built-in as failed, with the reason.
 
+No plugin holds the server up forever: a third-party plugin's import and
+hooks, and every plugin's while the app is being built, run in a time box
+(:mod:`hearthside.timebox`, ``server.hook_seconds``). One that overruns is
+failed like one that raised (the caller goes on without its answer); a
+built-in overrunning at start-up stops the start with one sentence.
+
 Log lines and the reasons shown for a hook that raised name the exception's
 type, the plugin, the hook and where it was raised, never the exception's
 message: hooks handle members' words, and a message can carry them. The full
@@ -45,6 +51,7 @@ from .errors import describe, is_busy, is_storage_full, log_exception
 from .events import EventTypes
 from .plugin_loading import (  # noqa: F401 - Candidate, discover, is_builtin_module: importable from here
     _NO_ANSWER, CORE_PLUGIN, Candidate, PluginInfo, PluginLoader, discover, is_builtin_module)
+from .timebox import Overran, TimeBox
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +79,8 @@ class BuiltinPluginFailed(Exception):
 class PluginManager(PluginLoader):
     """A pluggy manager plus the bookkeeping of which plugin loaded or failed."""
 
-    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True):
+    def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True,
+                 hook_seconds: float = 10):
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
@@ -84,6 +92,7 @@ class PluginManager(PluginLoader):
         self.strict_builtins = strict_builtins
         # True until the app is built (build_app calls started()): a built-in raising stops the start.
         self.starting = True
+        self.timebox = TimeBox(hook_seconds, "hearthside-hook")
 
     def started(self) -> None:
         """The app is built: from now on a built-in raising in a hook is an ordinary error for its caller."""
@@ -190,8 +199,15 @@ class PluginManager(PluginLoader):
 
     def _call_one(self, info: PluginInfo, hook_name: str, impl, kwargs: dict, strict: bool = False) -> Any:
         started = time.perf_counter()
+        args = [kwargs[name] for name in impl.argnames]
         try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
+            result = self.timebox.call(impl.function, *args) if self._boxed(info) else impl.function(*args)
+        except Overran as exc:
+            if strict:
+                raise PluginError(info.name, hook_name, exc) from exc
+            self._fail(info, f"did not answer {hook_name} within {exc.seconds:g} s (server.hook_seconds)"
+                             + ("" if info.builtin else "; switched off until the next start"))
+            return _NO_ANSWER
         except Exception as exc:
             if strict:
                 raise PluginError(info.name, hook_name, exc) from exc
@@ -208,6 +224,13 @@ class PluginManager(PluginLoader):
         if self.trace:
             log.info("hook %s -> %s (%.2f ms)", hook_name, info.name, (time.perf_counter() - started) * 1000)
         return result
+
+    def _boxed(self, info: PluginInfo) -> bool:
+        """Time-box a third-party plugin always, the core and built-ins while the app is being built.
+
+        After start a built-in runs on the caller's thread, like the rest of the core.
+        """
+        return not info.builtin or self.starting
 
     # -- reporting ----------------------------------------------------------
 

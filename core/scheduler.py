@@ -15,6 +15,12 @@ waiting for its next slot on the old, later clock (a reminder job stalled for
 hours); the heartbeat pulls such jobs back to one interval from the new now,
 and a run record the wrong clock left in the future is reset to now.
 
+A job that hangs holds only its own thread: APScheduler runs each job on a
+pool thread, and the catch-up waits for each missed job at most
+``server.hook_seconds`` (:mod:`hearthside.timebox`) before it goes on to the
+next and starts the scheduler; the late job finishes, and records its run,
+whenever it does.
+
 On a full disk a job's work cannot be saved: that is logged as one warning
 (not a traceback every minute) and the run is not recorded, so the catch-up
 runs it once when space returns.
@@ -39,6 +45,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .clock import utc_now
 from .errors import is_storage_full, log_exception
+from .timebox import Overran, TimeBox
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +126,7 @@ class Scheduler:
         self.grace = hs.config["scheduler.misfire_grace_seconds"]
         self._aps: BackgroundScheduler | None = None
         self._last_beat = (time.time(), time.monotonic())
+        self._catch_up_box = TimeBox(hs.config["server.hook_seconds"], "hearthside-catch-up")
 
     @staticmethod
     def jobs_of(hs) -> list[ScheduledJob]:
@@ -179,7 +187,11 @@ class Scheduler:
                 self._record_run(job.id, now)
             elif job.catch_up and self.missed(job, now):
                 log.info("Job %s missed a run while the server was off; running it once now", job.id)
-                self.run_job(job.id)
+                try:
+                    self._catch_up_box.call(self.run_job, job.id)
+                except Overran as exc:
+                    log.warning("Job %s is still running after %g s; the other jobs go on without waiting "
+                                "for it (server.hook_seconds)", job.id, exc.seconds)
                 ran.append(job.id)
         return ran
 

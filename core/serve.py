@@ -1,28 +1,38 @@
 """``hearthside serve``: a production server that carries the websockets.
 
-Gunicorn with one ``gthread`` worker, started from inside the CLI. One worker
+Gunicorn with one ``gthread`` worker (:class:`Worker`, which closes
+connections off its event loop), started from inside the CLI. One worker
 because the live hub, the scheduler and Socket.IO's rooms live in one process
 (a second worker would need a message queue a Pi does not need); many threads
 because each connected phone or tablet holds one. The app is built in the
 master before forking (``preload_app``), so a bad config or a failing
 migration stops the start at once with a clear message; the scheduler starts
-in the worker, after the fork, because threads do not survive one. The choice
-and its measurements are in ``docs/serving.md``.
+in the worker, after the fork, because threads do not survive one. The pool
+is the live sockets' budget plus ``server.http_threads``, so pages always
+find a thread however many screens are open. The choice and its
+measurements are in ``docs/serving.md``.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import signal
 import socket
 import threading
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from .live import live_threads
 
 from .tls import Certificates, is_loopback, local_addresses, serving_certificates
 
 log = logging.getLogger(__name__)
+
+KEPT_ALIVE = 1000  # idle kept-alive connections, waiting in gthread's poller (no thread each): gunicorn's default
 
 
 def lan_urls(host: str, port: int, scheme: str = "http") -> list[str]:
@@ -42,17 +52,45 @@ def ready_line(failed: list[str]) -> str:
     return f"Hearthside is ready, {count}: {', '.join(failed)} — see `hearthside plugins`."
 
 
+class Worker(ThreadWorker):
+    """gunicorn's ``gthread`` worker, except that closing a connection never holds its event loop.
+
+    gunicorn closes a finished connection gracefully (RFC 9112, 9.6) on the
+    worker's one event-loop thread: FIN sent, then up to 2 s waiting for the
+    client's. A client that never closes - a stranger sending
+    ``Connection: close`` requests and then nothing - held that loop 2 s per
+    connection: ten of them kept every page and the pause waiting 20 s. Here
+    the wait runs on a thread of its own; the loop goes on at once.
+    """
+
+    def finish_request(self, conn, fs):
+        conn.close = functools.partial(_close_aside, conn)
+        super().finish_request(conn, fs)
+
+
+def _close_aside(conn: TConn, graceful: bool = False) -> None:
+    if not graceful:
+        TConn.close(conn)
+        return
+    conn.sock.setblocking(True)
+    threading.Thread(target=util.close_graceful, args=(conn.sock,), name="hearthside-close", daemon=True).start()
+
+
 class HearthsideServer(BaseApplication):
     def __init__(self, app, host: str, port: int, threads: int, shutdown_seconds: int,
                  certificates: Certificates | None = None):
+        # gthread accepts at most worker_connections at once (1000 by default):
+        # with a thousand sockets held, the next page would wait in the kernel.
+        # Beside the threads, room for 1000 kept-alive connections, as gunicorn's default gave.
         self.app = app
         self.hs = app.extensions["hearthside"]
         self.certificates = certificates
         self.options = {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": 1,
-            "worker_class": "gthread",
+            "worker_class": Worker,
             "threads": threads,
+            "worker_connections": threads + KEPT_ALIVE,
             "preload_app": True,
             # A websocket is a long request; the worker is still alive as long
             # as it answers gunicorn's heartbeat, which the gthread worker does.
@@ -157,5 +195,6 @@ def serve(app) -> None:
     if certificates is not None:
         app.config["SESSION_COOKIE_SECURE"] = True  # every request comes over TLS; say so on the cookie too
     cap_malloc_arenas()  # before the fork and before the threads start: the worker inherits it
-    HearthsideServer(app, config["host"], config["port"], config["server.threads"],
-                     config["server.shutdown_seconds"], certificates).run()
+    threads = live_threads(config) + config["server.http_threads"]
+    HearthsideServer(app, config["host"], config["port"], threads, config["server.shutdown_seconds"],
+                     certificates).run()

@@ -126,6 +126,9 @@ class Storage:
             self.path,
             timeout=self.busy_timeout_ms / 1000,
             isolation_level=None,  # no implicit BEGINs: atomic() opens every transaction
+            # A time-boxed plugin hook (hearthside.timebox) uses its caller's connection from a
+            # helper thread while the caller waits; never two threads at once, unless one overran.
+            check_same_thread=False,
         )
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys=ON")

@@ -30,16 +30,27 @@ def test_the_quickest_benchmark_run_prints_a_table_of_figures_and_targets():
     assert any("messages lost, 1 client" in row for row in rows), run.stdout
 
 
+def quick_rows(section: str, *arguments: str) -> tuple[list[str], str]:
+    """The table rows of one section of ``python -m benchmarks --quick --sections <section> ...``, and the output."""
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--sections", section, *arguments],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    return [line for line in run.stdout.splitlines() if line.startswith("| ")], run.stdout
+
+
 @pytest.mark.slow
 def test_the_strangers_benchmark_runs_and_health_answers_with_the_limits_on():
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--sections", "strangers", "--strangers", "20"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180,
-    )
-    assert "Traceback" not in run.stderr, run.stderr[-3000:]
-    rows = [line for line in run.stdout.splitlines() if line.startswith("| strangers |")]
-    assert any("health p50, 20 unsigned websockets held open" in row and "(none)" in row for row in rows), run.stdout
-    assert any("429:" in row for row in rows), run.stdout  # the stranger was refused beyond its share
+    rows, output = quick_rows("strangers", "--strangers", "20")
+    assert any("health p50, 20 unsigned websockets held open" in row and "(none)" in row for row in rows), output
+    assert any("429:" in row for row in rows), output  # the stranger was refused beyond its share
+
+
+@pytest.mark.slow
+def test_the_held_sockets_benchmark_signs_every_socket_in_and_the_next_one_hears_why_not():
+    rows, output = quick_rows("held", "--held", "20")
+    assert any("live sockets signed in (cap 20)" in row and "| 20 |" in row for row in rows), output
+    assert any("socket 21 (past the cap) heard (refused: This server already holds" in row for row in rows)
+    assert any("health p99, 20 live sockets held" in row and "(none)" in row for row in rows), output
 
 
 @pytest.mark.slow

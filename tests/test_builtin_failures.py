@@ -83,11 +83,12 @@ def test_a_built_in_raising_while_running_is_an_error_for_its_caller_not_a_silen
     assert client.get("/api/v1/health").json["status"] == "ok"
 
 
-def broken_command(target: str, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def broken_command(target: str, *arguments: str, timeout: float = 60,
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The ``hearthside`` command with one built-in broken (tests/support/broken_builtin.py)."""
-    env = user_env(PYTHONPATH=str(REPO_ROOT))
     return subprocess.run([sys.executable, "-m", "tests.support.broken_builtin", target, "--", *arguments],
-                          capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO_ROOT)
+                          capture_output=True, text=True, env=user_env(PYTHONPATH=str(REPO_ROOT), **(env or {})),
+                          timeout=timeout, cwd=REPO_ROOT)
 
 
 @pytest.mark.parametrize("target", ["core:hearthside_blueprints", "matcher:import", "rituals:hearthside_migrations"])

@@ -341,3 +341,10 @@ def test_secret_key_is_created_private_reused_and_never_in_the_config(make_app, 
 
 def test_secret_key_cannot_be_set_in_the_config(write):
     assert problems_of(write("secret_key: hunter2\n")) == ["secret_key: unknown setting (config.yaml, line 1)"]
+
+
+def test_a_retired_setting_still_starts_and_says_what_replaced_it(caplog):
+    """server.threads was in every copied config.example.yaml before server.live_connections."""
+    config = load(None, env={"HEARTHSIDE_SERVER__THREADS": "256"}, plugin_schemas={"core": {}})
+    assert config["server.live_connections"] == 1000
+    assert "server.threads is no longer used" in caplog.text and "server.live_connections" in caplog.text

@@ -146,17 +146,18 @@ def test_signed_in_screens_are_not_counted_or_closed(strict_server):
 
 @pytest.fixture
 def small_server(data_dir):
-    """20 threads, 16 kept for pages: at most 4 live transports at once."""
+    """At most 4 live screens; 4 + 16 (the room to refuse politely) transport threads, 2 for pages."""
     from tests.conftest import ServerProcess
 
-    process = ServerProcess(data_dir, env={"HEARTHSIDE_SERVER__THREADS": "20",
-                                           "HEARTHSIDE_SERVER__HTTP_THREADS": "16"})
+    process = ServerProcess(data_dir, env={"HEARTHSIDE_SERVER__LIVE_CONNECTIONS": "4",
+                                           "HEARTHSIDE_SERVER__HTTP_THREADS": "2",
+                                           "HEARTHSIDE_SERVER__UNAUTHENTICATED_PER_ADDRESS": "100"})
     yield process
     process.stop_soon()
 
 
-def test_live_screens_beyond_the_threads_kept_for_them_are_refused_and_pages_keep_loading(small_server):
-    """As many sockets as threads left no thread for any page: every request hung (issue 16, item 3)."""
+def test_a_live_screen_past_the_cap_hears_why_in_plain_words_and_pages_keep_loading(small_server):
+    """Past server.live_connections, a new screen gets Socket.IO's connect_error with a plain message."""
     ann, _bob = onboard_couple(HttpClient(small_server.url))
     screens = []
     try:
@@ -164,15 +165,14 @@ def test_live_screens_beyond_the_threads_kept_for_them_are_refused_and_pages_kee
             screen = socketio.Client(reconnection=False)
             screen.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
             screens.append(screen)
-        with pytest.raises(websocket.WebSocketBadStatusException) as fifth:
-            websocket.create_connection(ws_url(small_server.url), timeout=5)
-        assert fifth.value.status_code == 503
+        fifth, heard = socketio.Client(reconnection=False), []
+        fifth.on("connect_error", heard.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            fifth.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
+        assert heard == [{"message": "This server already holds as many live screens as it can (4); pages still "
+                                     "work. Close a screen you no longer use, or raise server.live_connections."}]
         http = requests.Session()
         http.headers["Connection"] = "close"  # an idle kept-alive one holds a stopping server 2 s
-        refused = http.get(small_server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
-        assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
-        assert refused.json()["error"]["code"] == "too_many_live_connections"
-        assert "pages still work" in refused.json()["error"]["message"]
         pages = [http.get(small_server.url + path, timeout=ANSWER_TIMEOUT) for path in
                  ("/api/v1/health", "/welcome", "/signin") * 5]
         assert {page.status_code for page in pages} == {200}
@@ -184,4 +184,42 @@ def test_live_screens_beyond_the_threads_kept_for_them_are_refused_and_pages_kee
     finally:
         for screen in screens:
             screen.disconnect()
+    log = small_server.output()
+    assert log.count("Refusing a live screen: 4 are signed in, the most server.live_connections allows") == 1
+    assert "ann" not in log.lower().split("refusing a live screen")[1].splitlines()[0]
+
+
+def test_sockets_beyond_the_thread_count_are_refused_and_pages_keep_loading(small_server, strangers):
+    """As many sockets as threads left no thread for any page: every request hung (issue 16, item 3).
+
+    The server has 4 + 16 threads for live transports and 2 for pages; 30
+    transports that never sign in ask for more than all of them together.
+    """
+    for _ in range(30):
+        strangers.append(open_raw_websocket(small_server.url))
+    statuses = [status_of(raw) for raw in strangers]
+    assert statuses.count(101) == 20 and statuses.count(503) == 10
+    http = requests.Session()
+    http.headers["Connection"] = "close"
+    refused = http.get(small_server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    assert refused.json()["error"]["code"] == "too_many_live_connections"
+    assert "pages still work" in refused.json()["error"]["message"]
+    pages = [http.get(small_server.url + path, timeout=ANSWER_TIMEOUT) for path in
+             ("/api/v1/health", "/welcome", "/signin") * 5]
+    assert {page.status_code for page in pages} == {200}
     assert small_server.output().count("as many as the server keeps threads for") == 1
+
+
+def test_requests_that_ask_to_close_but_never_close_their_end_hold_no_other_request(server, strangers):
+    """gunicorn waited for each such client's FIN on its one event loop, 2 s apiece: ten froze every page 20 s."""
+    address = (urlsplit(server.url).hostname, urlsplit(server.url).port)
+    for _ in range(10):
+        raw = socket.create_connection(address, timeout=10)
+        raw.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: hearthside\r\nConnection: close\r\n\r\n")
+        strangers.append(raw)  # reads nothing, never closes
+    assert all(raw.recv(4096).startswith(b"HTTP/1.1 200") for raw in strangers)
+    http = requests.Session()
+    http.headers["Connection"] = "close"
+    pages = [http.get(server.url + path, timeout=ANSWER_TIMEOUT) for path in ("/api/v1/health", "/welcome") * 3]
+    assert {page.status_code for page in pages} == {200}

@@ -1,14 +1,17 @@
 """Run the ``hearthside`` command with one built-in plugin broken, as a damaged install would be.
 
-Usage: python -m tests.support.broken_builtin PLUGIN:HOW -- hearthside-args...
+Usage: python -m tests.support.broken_builtin PLUGIN:HOW[:hang] -- hearthside-args...
 
 ``HOW`` is ``import`` (the plugin's module cannot be imported) or the name of
 a start-up hook that then raises a real ``ModuleNotFoundError``, as the core's
-blueprint hook did when a wheel left out ``hearthside.web.api``.
+blueprint hook did when a wheel left out ``hearthside.web.api``. With
+``:hang`` the import or the hook never returns instead (it waits on an event
+nobody sets), as code stuck on a dead network folder would.
 """
 
 import importlib
 import sys
+import threading
 
 from hearthside import plugin_manager
 from hearthside.cli import main
@@ -19,17 +22,22 @@ def broken_hook():
     importlib.import_module("hearthside.web.missing_api")
 
 
-def break_plugin(name: str, how: str) -> None:
+def hanging_hook():
+    threading.Event().wait()
+
+
+def break_plugin(name: str, how: str, hang: str = "") -> None:
     discover = plugin_manager.discover
+    broken = hanging_hook if hang else broken_hook
 
     def broken_discover():
         candidates = discover()
         for candidate in candidates:
             if candidate.name == name and how == "import":
-                candidate.load = broken_hook
+                candidate.load = broken
             elif candidate.name == name:
                 module = candidate.load()
-                setattr(module, how, hookimpl(broken_hook, specname=how))
+                setattr(module, how, hookimpl(broken, specname=how))
         return candidates
 
     plugin_manager.discover = broken_discover

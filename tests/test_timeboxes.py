@@ -1,0 +1,192 @@
+"""No plugin code holds the server up forever (issue 16, item 4).
+
+A hook, a job or an import that never returns used to freeze the request
+that called it, the start, the wall or ``hearthside backup``. Now each runs
+in a time box (``server.hook_seconds``, 1 s here): a third-party plugin that
+overruns is switched off and reported, and the caller goes on without it; a
+built-in that hangs at start-up stops the start with one sentence; a hung
+job holds only itself. The hanging code waits on an event that the test sets
+at the end, so nothing is left waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from hearthside.cli import cli
+from hearthside.hookspecs import hookimpl
+from hearthside.plugin_api import ScheduledJob
+from hearthside.plugin_manager import Candidate, PluginManager
+from hearthside.testing import onboard_couple, pair_device
+from hearthside.timebox import TimeBox
+from tests.test_builtin_failures import broken_command
+
+BOX = {"HEARTHSIDE_SERVER__HOOK_SECONDS": "1"}
+
+
+class Stuck:
+    """A third-party plugin whose one hook ``hook_name`` waits until ``release`` is set."""
+
+    HEARTHSIDE_API = ">=1.0,<2"
+
+    def __init__(self, name: str, release: threading.Event):
+        self.__name__ = name
+        self.release = release
+
+    def wait(self):
+        self.release.wait()
+
+
+class StuckMenu(Stuck):
+    @hookimpl
+    def hearthside_nav_items(self, hs, member):
+        self.wait()
+        return [{"label": "Never shown", "endpoint": "pages.home"}]
+
+
+class StuckCards(Stuck):
+    @hookimpl
+    def hearthside_dashboard_cards(self, hs, db, couple_id):
+        self.wait()
+        return []
+
+
+class StuckKeys(Stuck):
+    @hookimpl
+    def hearthside_backup_files(self, hs):
+        self.wait()
+        return ["stuck.key"]
+
+
+class StuckReaction(Stuck):
+    @hookimpl
+    def hearthside_event(self, hs, db, event):
+        self.wait()
+
+
+@pytest.fixture
+def release():
+    event = threading.Event()
+    yield event
+    event.set()  # the helper threads still waiting finish, and go back to idle
+
+
+def test_a_page_and_the_api_answer_without_a_plugin_whose_hook_never_returns(make_app, release):
+    app = make_app(env=BOX, extra_plugins={"stuck_menu": StuckMenu("stuck_menu", release),
+                                           "stuck_reaction": StuckReaction("stuck_reaction", release),
+                                           "stuck_wall": StuckCards("stuck_wall", release)})
+    ann, _bob = onboard_couple(app.test_client())  # its events reach the stuck reaction: it overruns once
+    home = ann.get("/")
+    assert home.status_code == 200 and "Never shown" not in home.get_data(as_text=True)
+    assert ann.post("/api/v1/pause").status_code == 200
+    assert ann.get("/api/v1/pause").json["active"] is True
+    wall = pair_device(ann)
+    assert wall.get("/api/v1/dashboard").status_code == 200  # the wall: its cards without the stuck one
+    health = app.test_client().get("/api/v1/health").json
+    assert health["status"] == "degraded"
+    assert health["failed_plugins"] == ["stuck_menu", "stuck_reaction", "stuck_wall"]
+    report = {row["name"]: row for row in app.extensions["hearthside"].plugins.report()}
+    assert report["stuck_menu"]["error"] == ("did not answer hearthside_nav_items within 1 s (server.hook_seconds); "
+                                             "switched off until the next start")
+    assert report["stuck_reaction"]["error"].startswith("did not answer hearthside_event within 1 s")
+    assert report["stuck_wall"]["error"].startswith("did not answer hearthside_dashboard_cards within 1 s")
+    assert ann.get("/").status_code == 200  # switched off: no second wait
+
+
+def test_a_backup_is_written_without_a_plugin_whose_hook_never_returns(make_app, release):
+    from hearthside.backups import backup_files
+
+    app = make_app(env=BOX, extra_plugins={"stuck_keys": StuckKeys("stuck_keys", release)})
+    hs = app.extensions["hearthside"]
+    assert "stuck.key" not in backup_files(hs)  # ``hearthside backup`` asks this first; it did not wait
+    assert hs.plugins.plugins["stuck_keys"].state == "failed"
+
+
+def test_a_third_party_plugin_whose_import_never_returns_is_not_loaded(release):
+    plugins = PluginManager(hook_seconds=1)
+    plugins.load([Candidate("slow_import", "1.0", release.wait)])
+    assert plugins.report()[0]["state"] == "failed"
+    assert plugins.report()[0]["error"] == ("did not finish importing within 1 s (server.hook_seconds); "
+                                            "not loaded")
+
+
+@pytest.mark.parametrize("target", ["rituals:hearthside_startup:hang", "matcher:import:hang"])
+def test_serve_with_a_built_in_hanging_at_start_up_stops_with_one_plain_sentence(tmp_path, target):
+    plugin, how, _hang = target.split(":")
+    done = broken_command(target, "serve", "--host", "127.0.0.1", "--port", "9", "--data-dir",
+                          str(tmp_path / "data"), env=BOX)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ready" not in (done.stdout + done.stderr).lower()
+    [sentence] = [line for line in done.stderr.splitlines() if line.startswith("Cannot start:")]
+    cause = "did not finish importing" if how == "import" else f"did not answer {how}"
+    assert sentence.startswith(f"Cannot start: the built-in plugin '{plugin}' {cause} within 1 s")
+    assert "Traceback" not in done.stderr
+
+
+class TwoJobs:
+    """A third-party plugin with a job that hangs and one that does not; both missed a run."""
+
+    HEARTHSIDE_API = ">=1.2,<2"
+    __name__ = "two_jobs"
+
+    def __init__(self, release: threading.Event):
+        self.release = release
+        self.ran: list[str] = []
+
+    def hang(self, hs):
+        self.release.wait()
+        self.ran.append("hung")
+
+    def quick(self, hs):
+        self.ran.append("quick")
+
+    @hookimpl
+    def hearthside_scheduled_jobs(self, hs):
+        return [ScheduledJob("two_jobs.hang", self.hang, cron="0 3 * * *"),
+                ScheduledJob("two_jobs.quick", self.quick, cron="0 3 * * *")]
+
+
+def test_a_hung_job_does_not_keep_the_other_jobs_or_the_scheduler_waiting(make_app, data_dir, release, caplog):
+    jobs = TwoJobs(release)
+    app = make_app(env=BOX, extra_plugins={"two_jobs": jobs})
+    hs = app.extensions["hearthside"]
+    hs.start_scheduler().shutdown()  # first seen: each job's record starts now
+    with sqlite3.connect(data_dir / "hearthside.db") as db:  # then the server was off for days
+        db.execute("UPDATE scheduler_runs SET last_run_at = '2020-01-01T00:00:00+00:00' "
+                   "WHERE job_id LIKE 'two_jobs.%'")
+    scheduler = hs.start_scheduler()  # the catch-up runs the hung job first
+    try:
+        assert jobs.ran == ["quick"]
+        assert scheduler.next_runs()["two_jobs.quick"] is not None  # and the scheduler runs
+        assert "Job two_jobs.hang is still running after 1 s; the other jobs go on" in caplog.text
+    finally:
+        release.set()
+        scheduler.shutdown()
+
+
+def test_every_command_that_loads_plugins_has_safe_mode_and_restore_says_why_it_has_none():
+    for name, command in cli.commands.items():
+        options = {option for param in command.params for option in param.opts}
+        if name == "restore":
+            assert "--safe-mode" not in options and "No --safe-mode here" in command.help
+        elif name == "new-plugin":  # writes files from a template; loads no plugin at all
+            assert "--safe-mode" not in options
+        else:
+            assert "--safe-mode" in options, name
+
+
+def test_a_box_used_before_a_fork_still_answers_in_the_child():
+    """gunicorn builds the app (calling hooks in boxes) in the master, then forks the worker."""
+    box = TimeBox(5)
+    assert box.call(int, "7") == 7  # a helper now waits for the next call, in this process only
+    child = os.fork()
+    if child == 0:
+        try:
+            os._exit(0 if box.call(int, "8") == 8 else 1)
+        except BaseException:
+            os._exit(2)
+    assert os.waitpid(child, 0)[1] == 0
