@@ -114,25 +114,17 @@ def _text_error(code: str, label: str, problem: str):
     api_error(400, code, f"{label[:1].upper()}{label[1:]} {problem}.")
 
 
-def text(body: dict, field: str, *, min_length: int = 1, max_length: int = 200, required: bool = True,
-         label: str | None = None, multiline: bool = False) -> str | None:
-    """A body field through :func:`text_value`: ``None`` when absent and optional, else clean text."""
-    return text_value(body.get(field), f"'{label or field}'", min_length=min_length, max_length=max_length,
-                      required=required, multiline=multiline)
-
-
-def password(body: dict, field: str = "password", *, min_length: int = 10, max_length: int = 1024) -> str:
-    """A password exactly as typed: unlike :func:`text` it is never trimmed,
+def password(value, label: str = "'password'", *, min_length: int = 10, max_length: int = 1024) -> str:
+    """A password exactly as typed: unlike :func:`text_value` it is never trimmed,
     or a password with a trailing space could be set but never used to sign in.
     The upper bound keeps a megabyte "password" from occupying a hashing slot.
     """
-    value = body.get(field)
     if not isinstance(value, str) or not value:
-        api_error(400, "invalid_field", f"'{field}' is required and must be text.")
+        _text_error("invalid_field", label, "is required and must be text")
     if len(value) < min_length:
-        api_error(400, "invalid_field", f"'{field}' must be at least {min_length} characters long.")
+        _text_error("invalid_field", label, f"must be at least {min_length} characters long")
     if len(value) > max_length:
-        api_error(400, "invalid_field", f"'{field}' must be at most {max_length} characters long.")
+        _text_error("invalid_field", label, f"must be at most {max_length} characters long")
     return value
 
 
@@ -174,20 +166,6 @@ def query_date(name: str, default: date, earliest: date = EARLIEST_DATE, latest:
     return parsed
 
 
-def obj(body: dict, field: str) -> dict:
-    value = body.get(field)
-    if not isinstance(value, dict):
-        api_error(400, "invalid_field", f"'{field}' is required and must be a JSON object.")
-    return value
-
-
-def boolean(body: dict, field: str) -> bool:
-    value = body.get(field)
-    if not isinstance(value, bool):
-        api_error(400, "invalid_field", f"'{field}' is required and must be true or false.")
-    return value
-
-
 @lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:
     """Scanning the tz database reads hundreds of files: do it once per process."""
@@ -197,14 +175,4 @@ def _time_zones() -> frozenset[str]:
 def time_zone(value, field: str = "time_zone") -> str:
     if not isinstance(value, str) or value not in _time_zones():
         api_error(400, "invalid_field", f"'{field}' must be an IANA time zone such as Europe/Berlin.")
-    return value
-
-
-USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-
-
-def username(body: dict) -> str:
-    value = text(body, "username", min_length=2, max_length=40)
-    if not set(value.lower()) <= USERNAME_CHARS:
-        api_error(400, "invalid_field", "'username' may use letters, digits, '.', '_' and '-' only.")
     return value
