@@ -89,7 +89,7 @@ def text_value(value, label: str, *, max_length: int = 200, min_length: int = 1,
         value = " ".join(value.split())
     if not value:
         if required:
-            _text_error("invalid_field", label, "must not be empty")
+            _text_error("invalid_field", label, "is required and must not be empty")
         return value
     if len(value) < min_length:
         _text_error("invalid_field", label, f"must be at least {min_length} characters long")
