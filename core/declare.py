@@ -48,8 +48,9 @@ from flask import request
 from .errors import Invalid, api_error
 from .inputs import EARLIEST_DATE, LATEST_DATE, SQLITE_MAX_INTEGER, json_body, password, text_value, time_zone
 
-# A field that may be left out but not sent as null: ``minutes: Whole(1, 60) | UnsetType = UNSET``
-# (``X | None = None`` accepts null as "left out").
+# A field that may be left out but, when sent, must hold a value: ``minutes: Whole(1, 60) | UnsetType = UNSET``
+# refuses null, ``note: Text(200) | UnsetType = UNSET`` an empty text (add ``| None`` to take null as left
+# out). ``X | None = None`` takes null, and an empty optional text, as "left out".
 UNSET, UnsetType = msgspec.UNSET, msgspec.UnsetType
 
 # The key under which a field's own rule rides in msgspec's ``Meta(extra=...)``.
@@ -120,6 +121,14 @@ def Whole(minimum: int = 0, maximum: int = SQLITE_MAX_INTEGER, description: str 
     extra = {"says": says} if says else {}
     return Annotated[int, msgspec.Meta(ge=minimum, le=min(maximum, SQLITE_MAX_INTEGER), description=description,
                                        extra=extra)]
+
+
+def Many(item: Any, *, most: int | None = None, least: int = 0, description: str | None = None) -> Any:
+    """A list of ``item`` (e.g. ``Many(Text(40), most=10)``) holding ``least`` to ``most`` entries."""
+    says = "a list" + (f" of {least} to {most} items" if least and most is not None else
+                       f" of at most {most} items" if most is not None else f" of at least {least} items" if least else "")
+    return Annotated[list[item], msgspec.Meta(min_length=least or None, max_length=most, description=description,
+                                              extra={"says": says})]
 
 
 def Day(earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE, description: str | None = None) -> Any:
@@ -240,7 +249,10 @@ def _apply_rules(value, info, label: str, required: bool):
     if isinstance(info, msgspec.inspect.StructType):
         for field in info.fields:
             inner = f"{label}.{field.encode_name}" if label else field.encode_name
-            setattr(value, field.name, _apply_rules(getattr(value, field.name), field.type, inner, field.required))
+            # An UNSET default (inspect shows it as no default at all): may be left out, but not sent empty.
+            required = field.required or (field.default is msgspec.NODEFAULT
+                                          and field.default_factory is msgspec.NODEFAULT)
+            setattr(value, field.name, _apply_rules(getattr(value, field.name), field.type, inner, required))
         return value
     if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType)):
         cleaned = [_apply_rules(item, info.item_type, f"{label}[{index}]", True) for index, item in enumerate(value)]

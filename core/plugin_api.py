@@ -26,7 +26,7 @@ from .scheduler import ScheduledJob
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
 from .declare import declare, Body, Query  # @declare(summary, body=Model, query=Model, responses={...}): a route's inputs, checked and described
-from .declare import Text, Whole, Day, Moment, UNSET, UnsetType  # field types of a Body/Query: the one text rule, bounded numbers, dates
+from .declare import Text, Whole, Many, Day, Moment, UNSET, UnsetType  # field types of a Body/Query: the one text rule, bounded numbers, dates
 from .declare import answer, error, obj, ref  # describe a route's answers: answer("The note", schema), error("No such note")
 from .inputs import json_body  # the request's JSON object, or a clear 400
 from .inputs import only_known  # only_known(body, {"a", "b"}): 400 unknown_field naming what is not a field
@@ -58,6 +58,6 @@ __all__ = [
     "PLUGIN_API_VERSION",
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",
-    "declare", "Body", "Query", "Text", "Whole", "Day", "Moment", "UNSET", "UnsetType",
+    "declare", "Body", "Query", "Text", "Whole", "Many", "Day", "Moment", "UNSET", "UnsetType",
     "answer", "error", "obj", "ref",
 ]
