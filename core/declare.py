@@ -31,8 +31,7 @@ The one declaration does four jobs, so they cannot drift apart:
 
 The view gets the checked model as ``body`` / ``query`` keyword arguments.
 Put :func:`declare` below ``@require()`` so that a caller without the right
-credentials is refused (401/403) before their input is looked at. A body
-whose model has no required field may be left out entirely.
+credentials is refused (401/403) before their input is looked at.
 """
 
 from __future__ import annotations
@@ -177,9 +176,9 @@ def _refusal(label: str, problem: str) -> _Refusal:
     return _Refusal(label, problem)
 
 
-def read_body(model: type[Body]):
-    """The request's JSON body as ``model``, or the 400 that says what is wrong."""
-    data = json_body(optional=not _required_fields(model))
+def read_body(model: type[Body], optional: bool = False):
+    """The request's JSON body as ``model``, or the 400 that says what is wrong (``optional``: may be left out)."""
+    data = json_body(optional=optional)
     return _read(model, data, "invalid_field")
 
 
@@ -364,20 +363,17 @@ def _required_at(model, path: str) -> bool:
     return any(field.encode_name == name and field.required for field in fields)
 
 
-@functools.lru_cache(maxsize=None)
-def _required_fields(model) -> tuple[str, ...]:
-    return tuple(field.encode_name for field in msgspec.inspect.type_info(model).fields if field.required)
-
-
 # -- attaching a declaration to a route -------------------------------------------------------------------
 
 
-def declare(summary: str, *, body: type[Body] | None = None, query: type[Query] | None = None,
-            responses: dict | None = None, description: str | None = None, tags: list[str] | None = None,
-            public: bool = False, **extra) -> Callable:
+def declare(summary: str, *, body: type[Body] | None = None, body_optional: bool = False,
+            query: type[Query] | None = None, responses: dict | None = None, description: str | None = None,
+            tags: list[str] | None = None, public: bool = False, **extra) -> Callable:
     """Declare a route: its summary, inputs (``body``, ``query``) and answers (``responses``).
 
-    The view receives the checked models as ``body=`` / ``query=``. ``public``
+    The view receives the checked models as ``body=`` / ``query=``; with
+    ``body_optional`` the request may leave the body out (then it is read as
+    ``{}``, so every field of the model needs a default). ``public``
     routes need no credentials (the OpenAPI document says so); ``extra`` is
     copied into the OpenAPI operation as it is (``parameters``, ``deprecated``,
     ...). web/openapi.py fills in path parameters, security, the JSON error
@@ -388,13 +384,13 @@ def declare(summary: str, *, body: type[Body] | None = None, query: type[Query] 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if body is not None:
-                kwargs["body"] = read_body(body)
+                kwargs["body"] = read_body(body, body_optional)
             if query is not None:
                 kwargs["query"] = read_query(query)
             return view(*args, **kwargs)
 
-        wrapper.declaration = Declaration(summary, body, query, dict(responses or {}), description, tags, public,
-                                          extra)
+        wrapper.declaration = Declaration(summary, body, body_optional, query, dict(responses or {}), description,
+                                          tags, public, extra)
         return wrapper
 
     return decorator
@@ -405,6 +401,7 @@ class Declaration(msgspec.Struct, frozen=True):
 
     summary: str
     body: Any
+    body_optional: bool
     query: Any
     responses: dict
     description: str | None
@@ -416,11 +413,6 @@ class Declaration(msgspec.Struct, frozen=True):
 def declaration_of(view) -> Declaration | None:
     found = getattr(view, "declaration", None)
     return found if isinstance(found, Declaration) else None
-
-
-def body_required(model) -> bool:
-    """Whether a request must send this body (a model with no required field may be left out)."""
-    return bool(_required_fields(model))
 
 
 # -- helpers for describing answers --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import msgspec
 from flask import current_app, jsonify
 
 from hearthside import __version__
-from hearthside.declare import (BOOLEAN, INTEGER, NULLABLE_TIMESTAMP, STRING, TIMESTAMP, answer, body_required,
+from hearthside.declare import (BOOLEAN, INTEGER, NULLABLE_TIMESTAMP, STRING, TIMESTAMP, answer,
                                 declaration_of, declare, error, json_content, obj, ref)
 from hearthside.web.api import api
 
@@ -112,7 +112,7 @@ def _operation(view, models: dict) -> dict | None:
     if declared.public:
         operation["security"] = []
     if declared.body is not None:
-        operation["requestBody"] = {"required": body_required(declared.body),
+        operation["requestBody"] = {"required": not declared.body_optional,
                                     "content": json_content(models[declared.body])}
     if declared.query is not None:
         operation["parameters"] = _query_parameters(declared.query) + list(operation.get("parameters", []))

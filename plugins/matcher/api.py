@@ -10,51 +10,18 @@ Errors never echo answer values or notes, and nothing here is logged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-import msgspec
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import (Body, Query, Text, answer, api_error, current_hs, declare, emit, error, get_db,
-                                   is_granted, obj, require, require_active, text_value)
+from hearthside.plugin_api import (answer, api_error, current_hs, declare, emit, error, get_db, is_granted, obj, require,
+                                   require_active, text_value)
 
 from . import catalog, store
-from .schemas import ANSWER, ITEM, ITEMS, MINE, PROPOSAL, REVEAL, STRING
+from .schemas import (ITEM, ITEMS, MINE, PROPOSAL, REVEAL, STRING, Answers, Confirmation, NewItem, Proposal,
+                      Withdrawal)
 
 api = Blueprint("matcher_api", __name__, url_prefix="/api/v1/matcher")
 TAGS = ["matcher"]
 
-
-class NewItem(Body):
-    title: Text(store.TITLE_MAX)
-    explanation: Text(store.EXPLANATION_MAX, multiline=True) | None = None
-    category: str = catalog.CUSTOM_CATEGORY["id"]  # one of store.categories(), checked by the view
-
-
-class Proposal(Body):
-    item_id: str
-    action: Literal["hide", "show"]
-
-
-class Withdrawal(Query):
-    item_id: str
-
-
-# Each value is checked by the view, which names the item in its own codes (invalid_answer, invalid_note).
-AnswersById = Annotated[dict[str, Any], msgspec.Meta(description="Keyed by item id",
-                                                     extra_json_schema={"additionalProperties": ANSWER})]
-NotesById = Annotated[dict[str, Any], msgspec.Meta(
-    description="Private notes keyed by item id; null clears one",
-    extra_json_schema={"additionalProperties": {"type": ["string", "null"], "maxLength": store.NOTE_MAX}})]
-
-
-class Answers(Body):
-    answers: AnswersById
-    notes: NotesById = {}
-
-
-class Confirmation(Body):
-    confirm: bool
 
 def _settings() -> dict:
     return current_hs().config.plugin(store.PLUGIN)

@@ -1,12 +1,21 @@
-"""The shapes of the matcher API's answers, for its routes' ``@declare(responses=...)``.
+"""What the matcher API accepts and answers, for its routes' ``@declare``.
 
-What the routes accept is declared on the routes themselves (``Body`` models
-in api.py); these are what they answer, in the OpenAPI document.
+The ``Body``/``Query`` models at the end are checked before a view runs
+(types, the one text rule, unknown fields refused) and are the OpenAPI
+request schemas; the shapes above describe the answers. Each answer and note
+in a batch is checked by the view, which names the item in the matcher's own
+codes (invalid_answer, invalid_note, unknown_item).
 """
 
 from __future__ import annotations
 
-from . import store
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from hearthside.plugin_api import Body, Query, Text
+
+from . import catalog, store
 
 STRING = {"type": "string"}
 ANSWER = {"type": "string", "enum": list(store.ANSWERS)}
@@ -35,3 +44,38 @@ REVEAL = {"type": "object", "properties": {
     "to_confirm": {"type": "boolean", "description": "Results wait for your confirmation"},
     "waiting_for_partner": {"type": "boolean", "description": "Results wait for a partner to confirm your breadth"},
     "results_visible": {"type": "boolean"}}}
+
+
+# -- what the routes accept (checked before the view runs, and the OpenAPI request schemas) ------
+
+
+# Each value is checked by the view, which names the item in its own codes (invalid_answer, invalid_note).
+AnswersById = Annotated[dict[str, Any], msgspec.Meta(description="Keyed by item id",
+                                                     extra_json_schema={"additionalProperties": ANSWER})]
+NotesById = Annotated[dict[str, Any], msgspec.Meta(
+    description="Private notes keyed by item id; null clears one",
+    extra_json_schema={"additionalProperties": {"type": ["string", "null"], "maxLength": store.NOTE_MAX}})]
+
+
+class NewItem(Body):
+    title: Text(store.TITLE_MAX)
+    explanation: Text(store.EXPLANATION_MAX, multiline=True) | None = None
+    category: str = catalog.CUSTOM_CATEGORY["id"]  # one of store.categories(), checked by the view
+
+
+class Proposal(Body):
+    item_id: str
+    action: Literal["hide", "show"]
+
+
+class Withdrawal(Query):
+    item_id: str
+
+
+class Answers(Body):
+    answers: AnswersById
+    notes: NotesById = {}
+
+
+class Confirmation(Body):
+    confirm: bool

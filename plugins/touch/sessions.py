@@ -166,13 +166,7 @@ def parse_when(db, couple_id: int, value) -> datetime:
     return moment
 
 
-def parse_minutes(value) -> int:
-    if value is None:
-        return 60
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise Invalid("invalid_field", f"'duration_minutes' must be a whole number from {MIN_MINUTES} to "
-                                       f"{MAX_MINUTES}.")
-    return value
+DEFAULT_MINUTES = 60  # a planned session's length when none is given (MIN_MINUTES..MAX_MINUTES, declared in api.py)
 
 
 def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:
@@ -326,13 +320,6 @@ def on_pause_started(hs, db, couple_id: int) -> None:
 
 
 # -- reflections ------------------------------------------------------------------------------
-
-
-def parse_rating(body: dict, field: str) -> int:
-    value = body.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.", field=field)
-    return value
 
 
 def reflection_view(row: dict) -> dict:

@@ -11,65 +11,18 @@ from that.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import (UNSET, Body, Day, Many, Moment, Query, Text, UnsetType, Whole, answer, current_hs, declare, error,
-                                   get_couple, get_db, obj, require)
+from hearthside.plugin_api import UNSET, answer, current_hs, declare, error, get_couple, get_db, obj, require
 
 from . import agreements, chain, log, reviews, rules, validate
 from .schemas import (BOOLEAN, INTEGER, NOT_FOUND, NOT_SHARING, NULLABLE_PROPOSAL, NULLABLE_TIME, NULLABLE_VERSION,
-                      PROPOSAL, RECEIPT, RECORD, REVIEW, SUMMARY, VERIFY, VERSION)
+                      PROPOSAL, RECEIPT, RECORD, REVIEW, SUMMARY, VERIFY, VERSION, AgreementProposal, NewEntry,
+                      Page, Renewal, ReviewMark, RulesProposal, Words)
 from .validate import utc_now
 
 bp = Blueprint("transparency_api", __name__, url_prefix="/api/v1/transparency")
-
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
-LONGEST_TEXT = 20000  # the largest max_entry_length the settings allow; the couple's own limit is checked after
 TAGS = ["transparency"]
-
-
-class Page(Query):
-    limit: Whole(1, MAX_PAGE) = DEFAULT_PAGE
-    before_seq: Whole(1, 2**53, description="Page back: only records before this seq") | None = None
-
-
-class NewEntry(Body):
-    kind: Literal[log.ENTRY_KINDS]
-    text: Text(LONGEST_TEXT, multiline=True)
-    occurred_at: Moment("ISO 8601 date and time (local YYYY-MM-DDTHH:MM is read in the couple's time zone); "
-                        "default now") | None = None
-    tags: Many(Text(validate.MAX_TAG_LENGTH), most=validate.MAX_TAGS) = []
-    refers_to: Whole(1, says="the id of an entry (a whole number)", description="An earlier entry of mine") | None = None
-    relation: Literal[log.CORRECTIONS] | None = None
-
-
-class Words(Body):
-    """A reply, a question or an answer."""
-
-    text: Text(LONGEST_TEXT, multiline=True)
-
-
-class RulesProposal(Body):
-    rules: Many(Text(rules.MAX_RULE_LENGTH), least=1, most=rules.MAX_RULES)
-
-
-REVIEW_ON = Day(description="After today, at most a year ahead")
-
-
-class Renewal(Body):
-    review_on: REVIEW_ON
-
-
-class AgreementProposal(Body):
-    items: Many(Text(agreements.MAX_ITEM_LENGTH), least=1, most=agreements.MAX_ITEMS)
-    review_on: REVIEW_ON
-
-
-class ReviewMark(Body):
-    note: Text(reviews.MAX_NOTE_LENGTH, multiline=True) | None | UnsetType = UNSET  # never empty once given
 
 
 def _settings() -> dict:
@@ -372,7 +325,7 @@ def get_review(principal, review_id):
 
 @bp.post("/reviews/<int:review_id>/mark")
 @require()
-@declare("Mark a review as reviewed, with an optional note both can read", body=ReviewMark, tags=TAGS, responses={
+@declare("Mark a review as reviewed, with an optional note both can read", body=ReviewMark, body_optional=True, tags=TAGS, responses={
     "200": answer("The review (complete once every member marked it)", REVIEW), "400": error("A bad note"),
     "404": error("No such review"), "409": error("Already marked by me")})
 def mark_review(principal, review_id, body: ReviewMark):

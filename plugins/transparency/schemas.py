@@ -1,14 +1,23 @@
-"""The shapes of the transparency API's answers, for its routes' ``@declare(responses=...)``.
+"""What the transparency API accepts and answers, for its routes' ``@declare``.
 
-What the routes accept is declared on the routes themselves (``Body`` models
-in api.py); these are what they answer, in the OpenAPI document.
+The ``Body``/``Query`` models at the end are checked before a view runs
+(types, the one text rule, unknown fields refused) and are the OpenAPI
+request schemas; the shapes above describe the answers. Rules that need the
+couple's data or settings (the time zone, max_entry_length) stay in
+validate.py and the domain modules.
 """
 
 from __future__ import annotations
 
-from hearthside.plugin_api import error
+from typing import Literal
 
-from . import log
+from hearthside.plugin_api import UNSET, Body, Day, Many, Moment, Query, Text, UnsetType, Whole, error
+
+from . import agreements, log, reviews, rules, validate
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+LONGEST_TEXT = 20000  # the largest max_entry_length the settings allow; the couple's own limit is checked after
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -67,3 +76,47 @@ REVIEW = {"type": "object", "properties": {
         "member_id": INTEGER, "at": TIME, "note": {"type": ["string", "null"]}}}}}}
 NOT_SHARING = error("consent_required: your own transparency.share is off, so nothing new is shared")
 NOT_FOUND = error("No such record in your couple's log")
+
+
+# -- what the routes accept (checked before the view runs, and the OpenAPI request schemas) ------
+
+
+REVIEW_ON = Day(description="After today, at most a year ahead")
+
+
+class Page(Query):
+    limit: Whole(1, MAX_PAGE) = DEFAULT_PAGE
+    before_seq: Whole(1, 2**53, description="Page back: only records before this seq") | None = None
+
+
+class NewEntry(Body):
+    kind: Literal[log.ENTRY_KINDS]
+    text: Text(LONGEST_TEXT, multiline=True)
+    occurred_at: Moment("ISO 8601 date and time (local YYYY-MM-DDTHH:MM is read in the couple's time zone); "
+                        "default now") | None = None
+    tags: Many(Text(validate.MAX_TAG_LENGTH), most=validate.MAX_TAGS) = []
+    refers_to: Whole(1, says="the id of an entry (a whole number)", description="An earlier entry of mine") | None = None
+    relation: Literal[log.CORRECTIONS] | None = None
+
+
+class Words(Body):
+    """A reply, a question or an answer."""
+
+    text: Text(LONGEST_TEXT, multiline=True)
+
+
+class RulesProposal(Body):
+    rules: Many(Text(rules.MAX_RULE_LENGTH), least=1, most=rules.MAX_RULES)
+
+
+class Renewal(Body):
+    review_on: REVIEW_ON
+
+
+class AgreementProposal(Body):
+    items: Many(Text(agreements.MAX_ITEM_LENGTH), least=1, most=agreements.MAX_ITEMS)
+    review_on: REVIEW_ON
+
+
+class ReviewMark(Body):
+    note: Text(reviews.MAX_NOTE_LENGTH, multiline=True) | None | UnsetType = UNSET  # never empty once given

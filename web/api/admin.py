@@ -129,7 +129,7 @@ def _admin_who_may_download(view):
 @require()
 @_admin_who_may_download
 @declare("Download the whole home as one bundle (admins of a one-couple server, with both partners' consent "
-         "core.backup_download)", body=BackupDownload, tags=TAGS, responses={
+         "core.backup_download)", body=BackupDownload, body_optional=True, tags=TAGS, responses={
     "200": answer("The bundle file (.hsb), as an attachment", {"type": "string", "format": "binary"},
                   media="application/octet-stream"),
     "400": error("A passphrase shorter than 8 characters"),

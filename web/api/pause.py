@@ -28,7 +28,7 @@ class PauseRequest(Body):
 
 @api.post("/pause")
 @require()
-@declare("Start (or replace) a pause; any member, no reason needed", body=PauseRequest, tags=TAGS,
+@declare("Start (or replace) a pause; any member, no reason needed", body=PauseRequest, body_optional=True, tags=TAGS,
          responses={"200": answer("The running pause", ref("PauseState"))})
 def start_pause(principal, body: PauseRequest):
     """Start (or replace) the pause: ``{"minutes"?: 1..1440}`` or ``{"resume_at"?: ISO time}``."""
