@@ -47,9 +47,8 @@ from flask import request
 from .errors import Invalid, api_error
 from .inputs import EARLIEST_DATE, LATEST_DATE, SQLITE_MAX_INTEGER, json_body, password, text_value, time_zone
 
-# A field that may be left out but, when sent, must hold a value: ``minutes: Whole(1, 60) | UnsetType = UNSET``
-# refuses null, ``note: Text(200) | UnsetType = UNSET`` an empty text (add ``| None`` to take null as left
-# out). ``X | None = None`` takes null, and an empty optional text, as "left out".
+# A field that may be left out but not sent as null: ``minutes: Whole(1, 60) | UnsetType = UNSET``, so the
+# view can tell "left out" (UNSET) from a value. ``X | None = None`` takes null as "left out".
 UNSET, UnsetType = msgspec.UNSET, msgspec.UnsetType
 
 # The key under which a field's own rule rides in msgspec's ``Meta(extra=...)``.
@@ -76,8 +75,9 @@ class Query(Body):
 # -- field types ------------------------------------------------------------------------------------
 
 
-def Text(max_length: int = 200, *, min_length: int = 1, multiline: bool = False, description: str | None = None,
-         pattern: str | None = None, pattern_says: str = "", check: Callable[[str, str], str] | None = None) -> Any:
+def Text(max_length: int = 200, *, min_length: int = 1, multiline: bool = False, allow_empty: bool | None = None,
+         description: str | None = None, pattern: str | None = None, pattern_says: str = "",
+         check: Callable[[str, str], str] | None = None) -> Any:
     """Free text a member types, under the one text rule (:func:`hearthside.inputs.text_value`).
 
     The lengths count the cleaned text (after trimming), so they are the
@@ -85,12 +85,14 @@ def Text(max_length: int = 200, *, min_length: int = 1, multiline: bool = False,
     its own) or return the value changed; the cleaned text must match
     ``pattern`` (a regular expression) in full, or the 400 says
     ``{label} {pattern_says}``. An optional text field
-    (``Text(60) | None = None``) may be absent, ``null`` or empty.
+    (``Text(60) | None = None``) may be absent, ``null`` or empty; with
+    ``allow_empty=False`` it may be absent or ``null`` but never empty (a
+    required field is never empty).
     """
 
     def rule(value, label: str, required: bool):
-        value = text_value(value, label, max_length=max_length, min_length=min_length, required=required,
-                           multiline=multiline)
+        value = text_value(value, label, max_length=max_length, min_length=min_length,
+                           required=required or allow_empty is False, multiline=multiline)
         if pattern and value and not re.fullmatch(pattern, value):
             _answer("invalid_field", label, pattern_says or f"must match {pattern}")
         return check(value, label) if check is not None and value else value
@@ -248,10 +250,7 @@ def _apply_rules(value, info, label: str, required: bool):
     if isinstance(info, msgspec.inspect.StructType):
         for field in info.fields:
             inner = f"{label}.{field.encode_name}" if label else field.encode_name
-            # An UNSET default (inspect shows it as no default at all): may be left out, but not sent empty.
-            required = field.required or (field.default is msgspec.NODEFAULT
-                                          and field.default_factory is msgspec.NODEFAULT)
-            setattr(value, field.name, _apply_rules(getattr(value, field.name), field.type, inner, required))
+            setattr(value, field.name, _apply_rules(getattr(value, field.name), field.type, inner, field.required))
         return value
     if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType)):
         cleaned = [_apply_rules(item, info.item_type, f"{label}[{index}]", True) for index, item in enumerate(value)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import UNSET, answer, current_hs, declare, error, get_couple, get_db, obj, require
+from hearthside.plugin_api import answer, current_hs, declare, error, get_couple, get_db, obj, require
 
 from . import agreements, chain, log, reviews, rules, validate
 from .schemas import (BOOLEAN, INTEGER, NOT_FOUND, NOT_SHARING, NULLABLE_PROPOSAL, NULLABLE_TIME, NULLABLE_VERSION,
@@ -330,7 +330,7 @@ def get_review(principal, review_id):
     "404": error("No such review"), "409": error("Already marked by me")})
 def mark_review(principal, review_id, body: ReviewMark):
     """Mark the review as reviewed, with an optional note both of you can read."""
-    return jsonify(reviews.mark(get_db(), principal, review_id, None if body.note is UNSET else body.note, utc_now()))
+    return jsonify(reviews.mark(get_db(), principal, review_id, body.note, utc_now()))
 
 
 # -- the chain -------------------------------------------------------------------------------------------

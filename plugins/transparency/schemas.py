@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from hearthside.plugin_api import UNSET, Body, Day, Many, Moment, Query, Text, UnsetType, Whole, error
+from hearthside.plugin_api import Body, Day, Many, Moment, Query, Text, Whole, error
 
 from . import agreements, log, reviews, rules, validate
 
@@ -119,4 +119,4 @@ class AgreementProposal(Body):
 
 
 class ReviewMark(Body):
-    note: Text(reviews.MAX_NOTE_LENGTH, multiline=True) | None | UnsetType = UNSET  # never empty once given
+    note: Text(reviews.MAX_NOTE_LENGTH, multiline=True, allow_empty=False) | None = None
