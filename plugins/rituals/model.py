@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, get_couple, one_row, row_or_none
 
-from . import fields, presets
+from . import presets
 from .recurrence import (LOCAL_FORMAT, RecurrenceError, Series, first_occurrence, format_local, localize,
                          normalise_rule, parse_key, parse_local)
 
@@ -26,10 +26,6 @@ PROMPT_KINDS = ("text", "rating")
 PROMPT_ID = re.compile(r"^[a-z0-9_]{1,24}$")
 MAX_PROMPTS = 12
 MAX_DURATION = 24 * 60
-RITUAL_FIELDS = {"template", "kind", "title", "description", "location", "start", "duration_minutes", "rrule",
-                 "participants", "prompts", "status"}
-
-
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -234,27 +230,24 @@ def read_participants(db, couple_id: int, value) -> list[int]:
     members = member_ids(db, couple_id)
     if value is None:
         return members
-    if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in value):
+    if not value:
         raise Invalid("invalid_field", "'participants' must be a non-empty list of member ids.")
     if any(v not in members for v in value):
         raise Invalid("unknown_member", "'participants' may only list members of your couple.")
     return sorted(set(value))
 
 
-def read_prompts(value, kind: str) -> list[dict]:
+def read_prompts(value: list[dict] | None, kind: str) -> list[dict]:
+    """The prompts as sent (each checked by the route's declaration: clean text, a known kind), or the template's."""
     if value is None:
         return [dict(p) for p in presets.TEMPLATES[kind]["prompts"]]
     if kind != "checkin" and value:
         raise Invalid("invalid_field", "Only check-ins have prompts.")
-    if not isinstance(value, list) or len(value) > MAX_PROMPTS:
+    if len(value) > MAX_PROMPTS:
         raise Invalid("invalid_field", f"'prompts' must be a list of at most {MAX_PROMPTS} questions.")
     prompts, seen = [], set()
     for index, prompt in enumerate(value, 1):
-        if not isinstance(prompt, dict):
-            raise Invalid("invalid_field", "Each prompt must be an object with 'text' and 'kind'.")
-        text = fields.text(prompt, "text", max_length=200, required=True)
-        kind_ = fields.choice(prompt, "kind", PROMPT_KINDS, default="text")
+        text, kind_ = prompt["text"], prompt.get("kind", "text")
         prompt_id = prompt.get("id", f"q{index}")
         if not isinstance(prompt_id, str) or not PROMPT_ID.match(prompt_id) or prompt_id in seen:
             raise Invalid("invalid_field", "Each prompt 'id' must be unique: lower-case letters, digits or _.")
@@ -266,11 +259,14 @@ def read_prompts(value, kind: str) -> list[dict]:
 
 
 def read_ritual(db, couple_id: int, body: dict, existing: Ritual | None = None) -> dict:
-    """Every column of a ritual from a create or edit body; 400 before anything is written."""
-    fields.only_known(body, RITUAL_FIELDS)
+    """Every column of a ritual from the fields a create or edit sent; 400 before anything is written.
+
+    ``body`` holds only the fields that were sent, each already checked by
+    the route's declaration (types, the one text rule, bounds, choices).
+    """
     tz = couple_tz(db, couple_id)
     if existing is None:
-        kind = fields.choice(body, "template", presets.KINDS, default=body.get("kind", "custom"))
+        kind = body.get("template", body.get("kind", "custom"))
         template = presets.TEMPLATES[kind]
         current = {"title": template["title"], "description": template["description"], "location": "",
                    "duration_minutes": template["duration_minutes"], "rrule": template["rrule"], "prompts": None,
@@ -288,13 +284,10 @@ def read_ritual(db, couple_id: int, body: dict, existing: Ritual | None = None) 
                    "rrule": existing.rrule, "prompts": existing.prompts, "participants": existing.participants,
                    "status": existing.status}
     merged = {**current, **{k: v for k, v in body.items() if k in current}}
-    title = fields.text(merged, "title", max_length=80, required=True)
     columns = {
-        "kind": kind, "title": title,
-        "description": fields.text(merged, "description", max_length=1000, multiline=True),
-        "location": fields.text(merged, "location", max_length=120),
-        "duration_minutes": fields.integer(merged, "duration_minutes", minimum=5, maximum=MAX_DURATION),
-        "status": fields.choice(merged, "status", STATUSES),
+        "kind": kind, "title": merged["title"], "description": merged["description"] or "",
+        "location": merged["location"] or "", "duration_minutes": merged["duration_minutes"],
+        "status": merged["status"],
     }
     columns["participants"] = read_participants(db, couple_id, body.get("participants", current["participants"]))
     columns["prompts"] = read_prompts(body["prompts"] if "prompts" in body else current["prompts"], kind)
