@@ -102,8 +102,7 @@ def _operation(view, models: dict) -> dict | None:
     """The operation a route declared, its inputs as JSON Schema (``models``: model -> schema or $ref)."""
     declared = declaration_of(view)
     if declared is None:
-        own = getattr(view, "openapi", None)  # a plugin not yet moved to declare(): its hand-written operation
-        return None if not isinstance(own, dict) else own
+        return None
     operation: dict = {"summary": declared.summary, **declared.extra}
     if declared.description:
         operation["description"] = declared.description
@@ -156,10 +155,8 @@ def build_document(app) -> dict:
         view = app.view_functions.get(rule.endpoint)
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             described = _operation(view, models)
-            if described is not None and declaration_of(view) is None:
-                described = described.get(method.lower())
-            if not isinstance(described, dict):
-                continue  # tests/test_openapi.py reports it
+            if described is None:
+                continue  # not declared: tests/test_openapi.py reports it
             operation = dict(described)
             operation.setdefault("operationId", f"{rule.endpoint}.{method.lower()}")
             declared = {(p.get("name"), p.get("in")) for p in operation.get("parameters", [])}
@@ -171,7 +168,7 @@ def build_document(app) -> dict:
                     operation["security"] = [{"bearer": []}, {"session": []}]
                     if view.allows_device:
                         operation["description"] = (operation.get("description", "") + DEVICE_NOTE).strip()
-                elif declaration_of(view) is not None:
+                else:
                     operation["security"] = []  # no @require(): anybody may call it
             responses = dict(operation.get("responses") or {})
             responses.setdefault("4XX", error("An error: JSON with a stable code and a message for people"))
