@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 from flask import request
 
-from .errors import Invalid, api_error
+from .errors import Invalid
 from .inputs import SQLITE_MAX_INTEGER, json_body
 
 # The key under which a field's own rule rides in msgspec's ``Meta(extra=...)``: ``rule(value, label, required)``.
@@ -43,7 +43,7 @@ class Refusal(Exception):
 def read_body(model: type, optional: bool = False):
     """The request's JSON body as ``model``, or the 400 that says what is wrong (``optional``: may be left out)."""
     data = json_body(optional=optional)
-    return _read(model, data, "invalid_field")
+    return convert(model, data)
 
 
 def read_query(model: type):
@@ -59,12 +59,17 @@ def read_query(model: type):
                 answer_400("invalid_parameter", f"'{name}'", "must be " + _phrase(field.type))
             raw = int(raw)
         data[name] = raw
-    return _read(model, data, "invalid_parameter")
+    return convert(model, data, query=True)
 
 
-def _read(model, data: dict, code: str):
+def convert(model, data: dict, *, query: bool = False):
+    """``data`` (a parsed JSON object, or a query's values) as ``model``, or :class:`Invalid` naming the field.
+
+    Needs no request: a job or a command can check what it reads the same way.
+    """
+    code = "invalid_parameter" if query else "invalid_field"
     try:
-        value = msgspec.convert(data, model, strict=code == "invalid_field")
+        value = msgspec.convert(data, model, strict=not query)
         return _apply_rules(value, msgspec.inspect.type_info(model), "", True)
     except msgspec.ValidationError as exc:
         _translate(model, str(exc), code)
@@ -73,7 +78,8 @@ def _read(model, data: dict, code: str):
 
 
 def answer_400(code: str, label: str, problem: str):
-    api_error(400, code, f"{label} {problem}.")
+    """Refuse the field ``label`` (quoted, ``'couple.name'``): Invalid carries its path as ``field``."""
+    raise Invalid(code, f"{label} {problem}.", field=label.strip("'"))
 
 
 _MESSAGE = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -93,7 +99,7 @@ def _translate(model, message: str, code: str):
     if unknown:
         known = sorted(field.encode_name for field in _fields_of(_type_at(msgspec.inspect.type_info(model),
                                                                           path.rpartition(".")[0])))
-        raise Invalid("unknown_field", f"Unknown field(s): {path}. Known fields: {', '.join(known)}.")
+        raise Invalid("unknown_field", f"Unknown field(s): {path}. Known fields: {', '.join(known)}.", field=path)
     label = f"'{path.replace('[...]', '')}'"
     if missing or (kind is not None and _required_at(model, path)):
         answer_400(code, label, "is required and must be " + _phrase(kind))

@@ -40,8 +40,8 @@ def test_the_document_is_public_json_and_openapi_3_1(client):
 def test_every_api_route_is_described(app, client):
     doc = client.get("/api/v1/openapi.json").json
     missing = missing_from(app, doc)
-    assert not missing, "API routes missing from openapi.json (describe them in web/openapi.py " \
-                        "or, for a plugin, with a view attribute `openapi`):\n  " + "\n  ".join(missing)
+    assert not missing, "API routes missing from openapi.json (declare each with @declare, " \
+                        "hearthside.plugin_api):\n  " + "\n  ".join(missing)
 
 
 def test_every_described_path_exists(app, client):
@@ -116,7 +116,7 @@ def test_the_contract_paths_are_all_written_down(client):
     assert [key for key in contract if key[0].lower() not in paths.get(key[1], {})] == []
 
 
-# -- plugins describe their own routes ------------------------------------------------------
+# -- plugins declare their own routes -------------------------------------------------------
 
 
 class DocumentedPlugin:
