@@ -1,8 +1,10 @@
-"""Reading request bodies: the JSON object, and its fields, or a clear 400.
+"""The rules for what a request sends: the JSON body, free text, passwords, dates, time zones.
 
-Validation happens before anything is written, so bad input changes nothing
-(cardinal rule 6). Messages name the field and what was expected, never echo
-another member's data.
+Routes declare their inputs (hearthside.declare), which applies these rules
+field by field; they are kept here, plain functions, so that pages and
+domain code can apply the same ones. Validation happens before anything is
+written, so bad input changes nothing (cardinal rule 6). Messages name the
+field and what was expected, never echo another member's data.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from zoneinfo import available_timezones
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from .errors import Invalid, api_error
+from .errors import api_error
 
 # SQLite keeps integers in 8 bytes. A larger number can name no row, and handing
 # one to the database raises OverflowError - a 500 instead of a clear answer.
@@ -45,14 +47,6 @@ def json_body(optional: bool = False) -> dict:
     if not isinstance(body, dict):
         api_error(400, "invalid_json", "The request body must be a JSON object.")
     return body
-
-
-def only_known(body: dict, known: set[str]) -> None:
-    """Refuse fields we do not know (400 ``unknown_field``): a typo must not be silently ignored."""
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise Invalid("unknown_field", f"Unknown field(s): {', '.join(unknown[:5])}. "
-                                       f"Known fields: {', '.join(sorted(known))}.")
 
 
 # Characters that change how text reads rather than what it says: the bidi
@@ -89,7 +83,7 @@ def text_value(value, label: str, *, max_length: int = 200, min_length: int = 1,
         value = " ".join(value.split())
     if not value:
         if required:
-            _text_error("invalid_field", label, "must not be empty")
+            _text_error("invalid_field", label, "is required and must not be empty")
         return value
     if len(value) < min_length:
         _text_error("invalid_field", label, f"must be at least {min_length} characters long")
@@ -114,42 +108,18 @@ def _text_error(code: str, label: str, problem: str):
     api_error(400, code, f"{label[:1].upper()}{label[1:]} {problem}.")
 
 
-def text(body: dict, field: str, *, min_length: int = 1, max_length: int = 200, required: bool = True,
-         label: str | None = None, multiline: bool = False) -> str | None:
-    """A body field through :func:`text_value`: ``None`` when absent and optional, else clean text."""
-    return text_value(body.get(field), f"'{label or field}'", min_length=min_length, max_length=max_length,
-                      required=required, multiline=multiline)
-
-
-def password(body: dict, field: str = "password", *, min_length: int = 10, max_length: int = 1024) -> str:
-    """A password exactly as typed: unlike :func:`text` it is never trimmed,
+def password(value, label: str = "'password'", *, min_length: int = 10, max_length: int = 1024) -> str:
+    """A password exactly as typed: unlike :func:`text_value` it is never trimmed,
     or a password with a trailing space could be set but never used to sign in.
     The upper bound keeps a megabyte "password" from occupying a hashing slot.
     """
-    value = body.get(field)
     if not isinstance(value, str) or not value:
-        api_error(400, "invalid_field", f"'{field}' is required and must be text.")
+        _text_error("invalid_field", label, "is required and must be text")
     if len(value) < min_length:
-        api_error(400, "invalid_field", f"'{field}' must be at least {min_length} characters long.")
+        _text_error("invalid_field", label, f"must be at least {min_length} characters long")
     if len(value) > max_length:
-        api_error(400, "invalid_field", f"'{field}' must be at most {max_length} characters long.")
+        _text_error("invalid_field", label, f"must be at most {max_length} characters long")
     return value
-
-
-def query_number(name: str, default: int, minimum: int, maximum: int, expected: str | None = None) -> int:
-    """A query parameter (``?limit=20``) as a whole number within bounds, or a 400 naming it.
-
-    Digits only (no sign, no spaces, no "1e3"), and never longer than SQLite's
-    largest integer, so an absurd value is a clear answer, not an overflow.
-    """
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(SQLITE_MAX_INTEGER))
-            and minimum <= int(raw) <= maximum):
-        api_error(400, "invalid_parameter",
-                  f"'{name}' must be {expected or f'a whole number from {minimum} to {maximum}'}.")
-    return int(raw)
 
 
 # Dates a member can mean. Anything outside is refused before any arithmetic,
@@ -157,35 +127,6 @@ def query_number(name: str, default: int, minimum: int, maximum: int, expected: 
 # or a week is added to it.
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
-
-
-def query_date(name: str, default: date, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE) -> date:
-    """A query parameter (``?from=2024-03-10``) as a calendar date within bounds, or a 400 naming it."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        parsed = date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None or not earliest <= parsed <= latest:
-        api_error(400, "invalid_parameter", f"'{name}' must be a date like 2024-03-10, "
-                                            f"from {earliest.isoformat()} to {latest.isoformat()}.")
-    return parsed
-
-
-def obj(body: dict, field: str) -> dict:
-    value = body.get(field)
-    if not isinstance(value, dict):
-        api_error(400, "invalid_field", f"'{field}' is required and must be a JSON object.")
-    return value
-
-
-def boolean(body: dict, field: str) -> bool:
-    value = body.get(field)
-    if not isinstance(value, bool):
-        api_error(400, "invalid_field", f"'{field}' is required and must be true or false.")
-    return value
 
 
 @lru_cache(maxsize=1)
@@ -197,14 +138,4 @@ def _time_zones() -> frozenset[str]:
 def time_zone(value, field: str = "time_zone") -> str:
     if not isinstance(value, str) or value not in _time_zones():
         api_error(400, "invalid_field", f"'{field}' must be an IANA time zone such as Europe/Berlin.")
-    return value
-
-
-USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-
-
-def username(body: dict) -> str:
-    value = text(body, "username", min_length=2, max_length=40)
-    if not set(value.lower()) <= USERNAME_CHARS:
-        api_error(400, "invalid_field", "'username' may use letters, digits, '.', '_' and '-' only.")
     return value

@@ -45,17 +45,15 @@ def _iso_ceil(moment: datetime) -> str:
 # -- reading the request --------------------------------------------------------
 
 
-def requested_end(body: dict, now: datetime | None = None) -> datetime:
-    """When a pause asked for with ``minutes`` or ``resume_at`` ends; 400 if unclear."""
+def requested_end(minutes: int | None = None, resume_at: str | None = None, now: datetime | None = None) -> datetime:
+    """When a pause asked for with ``minutes`` (1..MAX_MINUTES, checked by the request's
+    declaration) or ``resume_at`` ends; 400 if unclear."""
     now = now or utc_now()
-    if "minutes" in body and "resume_at" in body:
+    if minutes is not None and resume_at is not None:
         raise Invalid("invalid_field", "Send either 'minutes' or 'resume_at', not both.")
-    if "resume_at" in body:
-        return _resume_at(body["resume_at"], now)
-    minutes = body.get("minutes", DEFAULT_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
-        raise Invalid("invalid_field", f"'minutes' must be a whole number from 1 to {MAX_MINUTES} (24 hours).")
-    return now + timedelta(minutes=minutes)
+    if resume_at is not None:
+        return _resume_at(resume_at, now)
+    return now + timedelta(minutes=DEFAULT_MINUTES if minutes is None else minutes)
 
 
 def _resume_at(value, now: datetime) -> datetime:

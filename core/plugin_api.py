@@ -26,10 +26,10 @@ from .scheduler import ScheduledJob
 from .hook_types import NavItem, DashboardCard, FeedLine, CalendarEntry  # what hooks hand over (1.3): the menu, the wall's cards and their lines, a plan for the calendar
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
-from .inputs import json_body  # the request's JSON object, or a clear 400
-from .inputs import only_known  # only_known(body, {"a", "b"}): 400 unknown_field naming what is not a field
-from .inputs import query_number  # ?name=N as a bounded whole number, or a clear 400 naming it
-from .inputs import query_date  # ?name=YYYY-MM-DD as a date within 1970..2200 (or given bounds), or a clear 400
+from .declare import declare, Body, Query  # @declare(summary, body=Model, query=Model, responses={...}): a route's inputs, checked and described
+from .declare import Text, Whole, Many, Day, Moment, UNSET, UnsetType  # field types of a Body/Query: the one text rule, bounded numbers, dates
+from .declare import answer, error, obj, ref  # describe a route's answers: answer("The note", schema), error("No such note")
+from .inputs import json_body  # the raw JSON object, or a clear 400: only for a body no model can declare
 from .inputs import EARLIEST_DATE, LATEST_DATE  # the dates a member can mean; outside them date arithmetic overflows
 from .inputs import text_value  # the one rule for free text: NFC, trimmed, no control or bidi override characters
 from .links import public_url  # an absolute URL of this server for a path (server.base_url, or a host it answers on)
@@ -48,16 +48,18 @@ from .pause import current as pause_state  # pause_state(db, couple_id) -> {"act
 __all__ = [
     "APIError", "Event", "EventType", "Hearthside", "ScheduledJob", "Setting",
     "api_error", "log_exception", "current_hs", "emit", "get_db", "hookimpl",
-    "Principal", "require", "Scope", "is_active", "require_active", "json_body", "query_number", "query_date", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
+    "Principal", "require", "Scope", "is_active", "require_active", "json_body", "EARLIEST_DATE", "LATEST_DATE", "text_value", "public_url", "couple_members",
     "member_page", "render_member_page",
     "get_member",
     "get_couple", "CONTENT_SECURITY_POLICY", "line_chart",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
-    "DataFileDamaged", "only_known",
+    "DataFileDamaged",
     "PLUGIN_API_VERSION",
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",
     "utc_now",
     "NavItem", "DashboardCard", "FeedLine", "CalendarEntry",
+    "declare", "Body", "Query", "Text", "Whole", "Many", "Day", "Moment", "UNSET", "UnsetType",
+    "answer", "error", "obj", "ref",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import logging
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from flask import Blueprint, has_app_context
@@ -19,10 +20,10 @@ from flask import Blueprint, has_app_context
 from hearthside import plugin_api
 from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import (
-    Conflict, ConsentRequired, DomainError, Forbidden, Invalid, NotFound, Scope, Unavailable, one_row, row_or_none,
+    Body, Conflict, ConsentRequired, DomainError, Forbidden, Invalid, NotFound, Scope, Unavailable, one_row, row_or_none,
 )
-from hearthside.plugins.rituals import fields as rituals_fields
 from hearthside.plugins.transparency import model as transparency_log
+from hearthside.validation import convert
 from hearthside.testing import FakeClock, SchedulerDriver, onboard_couple
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,11 +177,15 @@ def test_consent_required_is_the_forbidden_consent_answer():
     assert (refused.status, refused.code, refused.message) == (403, "consent_required", "It is off right now.")
 
 
+class Kind(Body):
+    kind: Literal["date", "checkin"]
+
+
 def test_invalid_names_the_field_at_fault():
     assert Invalid("invalid_field", "'title' must be text.", field="title").field == "title"
     assert Invalid("invalid_field", "Send a title.").field is None
-    with pytest.raises(Invalid) as raised:
-        rituals_fields.choice({"kind": "dance"}, "kind", ("date", "checkin"))
+    with pytest.raises(Invalid) as raised:  # a declared model refuses a field with it, in a request or not
+        convert(Kind, {"kind": "dance"})
     assert (raised.value.code, raised.value.field) == ("invalid_field", "kind")
 
 

@@ -10,14 +10,19 @@ Errors never echo answer values or notes, and nothing here is logged.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import (api_error, current_hs, emit, get_db, is_granted, json_body, require,
+from hearthside.plugin_api import (answer, api_error, current_hs, declare, emit, error, get_db, is_granted, obj, require,
                                    require_active, text_value, utc_now)
 
-from . import catalog, model as store  # the domain is model.py
+from . import catalog
+from . import model as store  # the domain is model.py
+from .schemas import (ITEM, ITEMS, MINE, PROPOSAL, REVEAL, STRING, Answers, Confirmation, NewItem, Proposal,
+                      Withdrawal)
 
 api = Blueprint("matcher_api", __name__, url_prefix="/api/v1/matcher")
+TAGS = ["matcher"]
+
 
 def _settings() -> dict:
     return current_hs().config.plugin(store.PLUGIN)
@@ -28,6 +33,10 @@ def _settings() -> dict:
 
 @api.get("/items")
 @require()
+@declare("The yes / no / maybe list: catalog items, then the couple's own, without hidden ones", tags=TAGS,
+         responses={"200": answer("Items", {**ITEMS, "properties": {
+             **ITEMS["properties"], "categories": {"type": "array", "items": {"type": "object"}},
+             "catalog_version": {"type": "integer"}}})})
 def list_items(principal):
     """Every item the couple sees: the catalog, then their own, minus hidden ones."""
     hs, db = current_hs(), get_db()
@@ -42,14 +51,13 @@ def list_items(principal):
 
 @api.post("/items")
 @require()
-def add_item(principal):
+@declare("Add an item for both of you (nobody is told who added it)", body=NewItem, tags=TAGS, responses={
+    "201": answer("Added", obj({"item": ITEM})), "409": error("Too many items of your own")})
+def add_item(principal, body: NewItem):
     """Add an item for both of you; nobody is told who added it."""
-    body = json_body()
-    title = _text(body, "title", store.TITLE_MAX, required=True)
-    explanation = _text(body, "explanation", store.EXPLANATION_MAX, required=False, multiline=True)
-    category = body.get("category", catalog.CUSTOM_CATEGORY["id"])
+    title, explanation, category = body.title, body.explanation or None, body.category
     known = {c["id"] for c in store.categories()}
-    if not isinstance(category, str) or category not in known:
+    if category not in known:
         api_error(400, "invalid_field", f"'category' must be one of: {', '.join(sorted(known))}.")
     hs, db = current_hs(), get_db()
     with db.atomic():
@@ -58,14 +66,9 @@ def add_item(principal):
     return jsonify({"item": {**item, "proposal": None}}), 201
 
 
-def _text(body: dict, field: str, max_length: int, required: bool, multiline: bool = False) -> str | None:
-    """The core's text rule (hearthside.plugin_api.text_value); an empty optional text is None."""
-    return text_value(body.get(field), f"'{field}'", max_length=max_length, required=required,
-                      multiline=multiline) or None
-
-
 @api.get("/hidden")
 @require()
+@declare("Items the couple agreed to hide", tags=TAGS, responses={"200": answer("Hidden items", ITEMS)})
 def list_hidden(principal):
     """Items the couple agreed to hide, with any open proposal to show one again."""
     hs, db = current_hs(), get_db()
@@ -83,14 +86,13 @@ def list_hidden(principal):
 
 @api.post("/proposals")
 @require()
-def propose(principal):
+@declare("Agree to hide an item, or to show a hidden one; done once every member agreed", body=Proposal, tags=TAGS,
+         responses={"200": answer("Your agreement is recorded", obj({
+             "item_id": STRING, "action": STRING, "done": {"type": "boolean"}, "proposal": PROPOSAL})),
+             "400": error("Unknown item or bad action"), "409": error("Already in that state")})
+def propose(principal, body: Proposal):
     """Agree to hide an item (or to show a hidden one); it happens once everyone agreed."""
-    body = json_body()
-    item_id, action = body.get("item_id"), body.get("action")
-    if not isinstance(item_id, str) or not item_id:
-        api_error(400, "invalid_field", "'item_id' is required and must be the id of an item.")
-    if action not in ("hide", "show"):
-        api_error(400, "invalid_field", "'action' must be \"hide\" or \"show\".")
+    item_id, action = body.item_id, body.action
     done, entry = store.propose(current_hs(), get_db(), principal.couple_id, principal.member_id, item_id, action)
     return jsonify({"item_id": item_id, "action": action, "done": done,
                     "proposal": store.proposal_for(entry, principal.member_id)})
@@ -98,9 +100,11 @@ def propose(principal):
 
 @api.delete("/proposals")
 @require()
-def withdraw(principal):
+@declare("Withdraw or decline the open hide/show proposal for an item", query=Withdrawal, tags=TAGS, responses={
+    "200": answer("The proposal is gone", {"type": "object"}), "404": error("No open proposal for that item")})
+def withdraw(principal, query: Withdrawal):
     """Withdraw or decline the open proposal for ``?item_id=``; nothing changes for the item."""
-    item_id = request.args.get("item_id", "")
+    item_id = query.item_id
     if not item_id:
         api_error(400, "invalid_parameter", "Say which item: '?item_id=<id>'.")
     store.withdraw(get_db(), principal.couple_id, item_id)
@@ -133,22 +137,21 @@ def _own_answers(hs, db, principal) -> dict:
 
 @api.get("/answers")
 @require()
+@declare("My own answers and private notes only", tags=TAGS, responses={"200": answer("My answers", MINE)})
 def get_answers(principal):
     return jsonify(_own_answers(current_hs(), get_db(), principal))
 
 
 @api.put("/answers")
 @require()
-def put_answers(principal):
+@declare("Save my answers and notes, all or nothing", body=Answers, tags=TAGS,
+         description="Raising an answer after the couple compared counts only after the cool-down "
+                     "(plugins.matcher.raise_cooldown_days); lowering counts at once.",
+         responses={"200": answer("Saved; my answers now", MINE),
+                    "400": error("A bad value or unknown item; nothing was saved")})
+def put_answers(principal, body: Answers):
     """Save a batch of answers (and optional private notes): all of it, or on any problem nothing."""
-    body = json_body()
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        api_error(400, "invalid_field", "'answers' is required and must be a JSON object mapping item ids to "
-                                        "\"yes\", \"no\" or \"maybe\".")
-    notes = body.get("notes", {})
-    if not isinstance(notes, dict):
-        api_error(400, "invalid_field", "'notes' must be a JSON object mapping item ids to text (or null to clear).")
+    answers, notes = body.answers, body.notes
     hs, db = current_hs(), get_db()
     couple_id, member_id = principal.couple_id, principal.member_id
     known = set(store.visible_ids(hs, db, couple_id))
@@ -203,6 +206,12 @@ def _save(hs, db, couple_id: int, member_id: int, answers: dict, notes: dict) ->
 
 @api.get("/matches")
 @require()
+@declare("What is mutual, while matcher.reveal is active for everyone", tags=TAGS, responses={
+    "200": answer("Mutual items only", obj({"both_yes": {"type": "array", "items": STRING},
+                                            "worth_discussing": {"type": "array", "items": STRING}},
+                                           ["both_yes", "worth_discussing"])),
+    "403": error("matcher.reveal is not active for every member (consent_required), or a partner's broad answer "
+                 "set still waits for a confirmation (confirmation_required / waiting_for_confirmation)")})
 def matches(principal):
     """Both tiers, only while everyone has turned on ``matcher.reveal``; 403 otherwise."""
     hs, db = current_hs(), get_db()
@@ -254,6 +263,8 @@ def _reveal_state(hs, db, principal) -> dict:
 
 @api.get("/reveal")
 @require()
+@declare("Whether results show, and any broad-answers notice for you", tags=TAGS,
+         responses={"200": answer("The reveal state", REVEAL)})
 def reveal_state(principal):
     """Whether results show, and whether a broad answer set was announced (to you or by you)."""
     return jsonify(_reveal_state(current_hs(), get_db(), principal))
@@ -261,9 +272,13 @@ def reveal_state(principal):
 
 @api.post("/reveal/confirmations")
 @require()
-def confirm(principal):
+@declare("Confirm you were told a partner's answers are open to almost everything, and still compare",
+         body=Confirmation, tags=TAGS, responses={"200": answer("The reveal state", REVEAL),
+                                                  "400": error("confirm is not true"),
+                                                  "409": error("Nothing to confirm")})
+def confirm(principal, body: Confirmation):
     """Confirm you were told your partner's answers are open to almost everything, and still want to compare."""
-    if json_body().get("confirm") is not True:
+    if body.confirm is not True:
         api_error(400, "invalid_field", "Send {\"confirm\": true} to confirm that you still want to compare.")
     hs, db = current_hs(), get_db()
     with db.atomic():
@@ -276,107 +291,3 @@ def confirm(principal):
         store.confirm_broad(db, principal.couple_id, principal.member_id, subjects)
         watch.finish()
     return jsonify(_reveal_state(hs, db, principal))
-
-
-# -- OpenAPI descriptions (read by web/openapi.py from the view functions) -----------------------------
-
-_STRING = {"type": "string"}
-_ANSWER = {"type": "string", "enum": list(store.ANSWERS)}
-_PROPOSAL = {"type": ["object", "null"], "properties": {
-    "action": {"type": "string", "enum": ["hide", "show"]},
-    "you_agreed": {"type": "boolean", "description": "Whether you agreed; never who else did"}}}
-_ITEM = {"type": "object", "required": ["id", "category", "title"], "properties": {
-    "id": _STRING, "category": _STRING, "title": _STRING, "explanation": _STRING,
-    "custom": {"type": "boolean", "description": "Added by the couple (never says by whom)"},
-    "added_in": {"type": "integer", "description": "Catalog version that added it"},
-    "proposal": _PROPOSAL}}
-_ITEMS = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ITEM}}}
-_MINE = {"type": "object", "required": ["answers"], "properties": {
-    "answers": {"type": "object", "additionalProperties": _ANSWER, "description": "Keyed by item id"},
-    "notes": {"type": "object", "additionalProperties": _STRING, "description": "Private notes, never shared"},
-    "waiting": {"type": "object", "description": "Raised answers waiting out the cool-down, by item id",
-                "additionalProperties": {"type": "object", "properties": {
-                    "counts_from": {"type": "string", "format": "date-time"}, "counts_now": _ANSWER}}},
-    "cooldown_days": {"type": "integer"},
-    "compared": {"type": "boolean", "description": "The couple has compared; raised answers now wait"}}}
-
-
-def _json(schema: dict) -> dict:
-    return {"application/json": {"schema": schema}}
-
-
-def _ok(description: str, schema: dict) -> dict:
-    return {"description": description, "content": _json(schema)}
-
-
-list_items.openapi = {"get": {
-    "summary": "The yes / no / maybe list: catalog items, then the couple's own, without hidden ones",
-    "tags": ["matcher"],
-    "responses": {"200": _ok("Items", {**_ITEMS, "properties": {
-        **_ITEMS["properties"], "categories": {"type": "array", "items": {"type": "object"}},
-        "catalog_version": {"type": "integer"}}})}}}
-add_item.openapi = {"post": {
-    "summary": "Add an item for both of you (nobody is told who added it)", "tags": ["matcher"],
-    "requestBody": {"required": True, "content": _json({"type": "object", "required": ["title"], "properties": {
-        "title": {"type": "string", "maxLength": store.TITLE_MAX},
-        "explanation": {"type": "string", "maxLength": store.EXPLANATION_MAX},
-        "category": {"type": "string", "default": catalog.CUSTOM_CATEGORY["id"]}}})},
-    "responses": {"201": _ok("Added", {"type": "object", "properties": {"item": _ITEM}}),
-                  "409": {"description": "Too many items of your own"}}}}
-list_hidden.openapi = {"get": {
-    "summary": "Items the couple agreed to hide", "tags": ["matcher"],
-    "responses": {"200": _ok("Hidden items", _ITEMS)}}}
-propose.openapi = {"post": {
-    "summary": "Agree to hide an item, or to show a hidden one; done once every member agreed", "tags": ["matcher"],
-    "requestBody": {"required": True, "content": _json({"type": "object", "required": ["item_id", "action"],
-                                                        "properties": {"item_id": _STRING, "action": {
-                                                            "type": "string", "enum": ["hide", "show"]}}})},
-    "responses": {"200": _ok("Your agreement is recorded", {"type": "object", "properties": {
-        "item_id": _STRING, "action": _STRING, "done": {"type": "boolean"}, "proposal": _PROPOSAL}}),
-        "400": {"description": "Unknown item or bad action"}, "409": {"description": "Already in that state"}}}}
-withdraw.openapi = {"delete": {
-    "summary": "Withdraw or decline the open hide/show proposal for an item", "tags": ["matcher"],
-    "parameters": [{"name": "item_id", "in": "query", "required": True, "schema": _STRING}],
-    "responses": {"200": _ok("The proposal is gone", {"type": "object"}),
-                  "404": {"description": "No open proposal for that item"}}}}
-get_answers.openapi = {"get": {
-    "summary": "My own answers and private notes only", "tags": ["matcher"],
-    "responses": {"200": _ok("My answers", _MINE)}}}
-put_answers.openapi = {"put": {
-    "summary": "Save my answers and notes, all or nothing", "tags": ["matcher"],
-    "description": "Raising an answer after the couple compared counts only after the cool-down "
-                   "(plugins.matcher.raise_cooldown_days); lowering counts at once.",
-    "requestBody": {"required": True, "content": _json({"type": "object", "required": ["answers"], "properties": {
-        "answers": {"type": "object", "additionalProperties": _ANSWER},
-        "notes": {"type": "object",
-                  "additionalProperties": {"type": ["string", "null"], "maxLength": store.NOTE_MAX}}}})},
-    "responses": {"200": _ok("Saved; my answers now", _MINE),
-                  "400": {"description": "A bad value or unknown item; nothing was saved"}}}}
-matches.openapi = {"get": {
-    "summary": "What is mutual, while matcher.reveal is active for everyone", "tags": ["matcher"],
-    "responses": {"200": _ok("Mutual items only", {"type": "object", "required": ["both_yes", "worth_discussing"],
-                                                   "properties": {"both_yes": {"type": "array", "items": _STRING},
-                                                                  "worth_discussing": {"type": "array",
-                                                                                       "items": _STRING}}}),
-                  "403": {"description": "matcher.reveal is not active for every member (consent_required), or "
-                                         "a partner's broad answer set still waits for a confirmation "
-                                         "(confirmation_required / waiting_for_confirmation)"}}}}
-_REVEAL = {"type": "object", "properties": {
-    "active": {"type": "boolean", "description": "matcher.reveal is on for everyone"},
-    "broad_percent": {"type": "integer"},
-    "you_broad": {"type": "boolean", "description": "Your answers are yes or maybe for at least broad_percent"},
-    "partner_broad": {"type": "boolean", "description": "A partner who turned on ready-to-compare is broad"},
-    "to_confirm": {"type": "boolean", "description": "Results wait for your confirmation"},
-    "waiting_for_partner": {"type": "boolean", "description": "Results wait for a partner to confirm your breadth"},
-    "results_visible": {"type": "boolean"}}}
-reveal_state.openapi = {"get": {
-    "summary": "Whether results show, and any broad-answers notice for you", "tags": ["matcher"],
-    "responses": {"200": _ok("The reveal state", _REVEAL)}}}
-confirm.openapi = {"post": {
-    "summary": "Confirm you were told a partner's answers are open to almost everything, and still compare",
-    "tags": ["matcher"],
-    "requestBody": {"required": True, "content": _json({"type": "object", "required": ["confirm"], "properties": {
-        "confirm": {"type": "boolean", "enum": [True]}}})},
-    "responses": {"200": _ok("The reveal state", _REVEAL),
-                  "400": {"description": "confirm is not true"},
-                  "409": {"description": "Nothing to confirm"}}}}

@@ -28,7 +28,6 @@ import json
 
 from hearthside.plugin_api import Conflict, Forbidden, Invalid, emit, is_active, require_active, row_or_none, text_value
 
-from . import fields
 from .model import (Ritual, display_name, ensure_row, find_occurrence, occurrence_participants, occurrence_view,
                     utc_iso, utc_now, when_text)
 
@@ -47,12 +46,8 @@ def require_participant(ritual: Ritual, override: dict | None, member_id: int) -
                         "Only the participants of this check-in can answer it or read its answers.")
 
 
-def read_answers(ritual: Ritual, body: dict) -> dict:
-    """The member's answers, checked against the prompts; 400 before anything is stored."""
-    fields.only_known(body, {"answers"})
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        raise Invalid("invalid_field", "'answers' must be an object mapping prompt ids to answers.")
+def read_answers(ritual: Ritual, answers: dict) -> dict:
+    """The member's answers (prompt id -> answer), checked against the prompts; 400 before anything is stored."""
     prompts = {prompt["id"]: prompt for prompt in ritual.prompts}
     clean = {}
     for prompt_id, value in answers.items():

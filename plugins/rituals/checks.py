@@ -1,6 +1,7 @@
 """The parts of a ritual a member sends that need more than a field rule: who takes part, and the check-in's prompts.
 
-Checked before anything is written (:func:`.model.read_ritual` calls these);
+The route's declaration (schemas.py) has checked each field's shape and text; these check what needs the
+couple or the ritual's kind, before anything is written (:func:`.model.read_ritual` calls them);
 a rule that says no raises ``Invalid`` (400), naming the field.
 """
 
@@ -10,7 +11,7 @@ import re
 
 from hearthside.plugin_api import Invalid, couple_members
 
-from . import fields, presets
+from . import presets
 
 PROMPT_KINDS = ("text", "rating")
 PROMPT_ID = re.compile(r"^[a-z0-9_]{1,24}$")
@@ -25,27 +26,24 @@ def read_participants(db, couple_id: int, value) -> list[int]:
     members = member_ids(db, couple_id)
     if value is None:
         return members
-    if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in value):
+    if not value:
         raise Invalid("invalid_field", "'participants' must be a non-empty list of member ids.")
     if any(v not in members for v in value):
         raise Invalid("unknown_member", "'participants' may only list members of your couple.")
     return sorted(set(value))
 
 
-def read_prompts(value, kind: str) -> list[dict]:
+def read_prompts(value: list[dict] | None, kind: str) -> list[dict]:
+    """The prompts as sent (each checked by the route's declaration: clean text, a known kind), or the template's."""
     if value is None:
         return [dict(p) for p in presets.TEMPLATES[kind]["prompts"]]
     if kind != "checkin" and value:
         raise Invalid("invalid_field", "Only check-ins have prompts.")
-    if not isinstance(value, list) or len(value) > MAX_PROMPTS:
+    if len(value) > MAX_PROMPTS:
         raise Invalid("invalid_field", f"'prompts' must be a list of at most {MAX_PROMPTS} questions.")
     prompts, seen = [], set()
     for index, prompt in enumerate(value, 1):
-        if not isinstance(prompt, dict):
-            raise Invalid("invalid_field", "Each prompt must be an object with 'text' and 'kind'.")
-        text = fields.text(prompt, "text", max_length=200, required=True)
-        kind_ = fields.choice(prompt, "kind", PROMPT_KINDS, default="text")
+        text, kind_ = prompt["text"], prompt.get("kind", "text")
         prompt_id = prompt.get("id", f"q{index}")
         if not isinstance(prompt_id, str) or not PROMPT_ID.match(prompt_id) or prompt_id in seen:
             raise Invalid("invalid_field", "Each prompt 'id' must be unique: lower-case letters, digits or _.")

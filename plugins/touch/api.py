@@ -9,21 +9,26 @@ an id that does not exist.
 
 Private answers (a ceiling, a "ready", a reflection) are returned only to the
 member who gave them. No error message names or hints at the partner's
-answers, and nothing here is logged.
+answers, and nothing here is logged. Each route declares what it accepts
+and answers with ``@declare`` (the models and shapes are in schemas.py).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import api_error, current_hs, get_db, is_active, json_body, require, require_active, text_value
+from hearthside.plugin_api import (UNSET, answer, api_error, current_hs, declare, error, get_db, is_active, obj,
+                                   require, require_active)
 
 from . import ladder as ladders
 from . import model, progress, sessions
+from .schemas import (BOOL, CEILING, CURRENT, INT, LADDER, PHASE, PHASE_REF, PLAN, PROPOSAL, READINESS, REFLECTION,
+                      SESSION, STR, Ceiling, LadderProposal, PlannedSession, ProposalAnswer, Reflection, SessionRef,
+                      SessionToStart, Signal)
 
 api = Blueprint("touch_api", __name__, url_prefix="/api/v1/touch")
-
-MAX_REFLECTION_NOTE = 2000
+TAGS = ["touch"]
+PROPOSAL_GONE = {"404": error("No proposal is waiting"), "409": error("A different proposal is waiting now")}
 
 
 def _needed() -> int:
@@ -52,6 +57,8 @@ def _proposal(db, principal) -> dict | None:
 
 @api.get("")
 @require()
+@declare("Everything the touch page shows me", tags=TAGS, responses={"200": answer("Ladder, plan, my ceiling and "
+         "readiness, the session, plans, the open proposal", {"type": "object"})})
 def overview(principal):
     """Everything the touch page shows the caller, in one answer."""
     hs, db = current_hs(), get_db()
@@ -74,12 +81,15 @@ def overview(principal):
 
 @api.get("/ladder")
 @require()
+@declare("The couple's ladder (current version)", tags=TAGS, responses={"200": answer("The ladder", LADDER)})
 def get_ladder(principal):
     return jsonify(_ladder_view(get_db(), principal.couple_id))
 
 
 @api.get("/ladder/versions")
 @require()
+@declare("Every version of the ladder, oldest first", tags=TAGS,
+         responses={"200": answer("Versions", obj({"versions": {"type": "array", "items": {"type": "object"}}}))})
 def ladder_versions(principal):
     """Every version of the couple's ladder, oldest first."""
     return jsonify({"versions": model.ladder_versions(get_db(), principal.couple_id)})
@@ -87,38 +97,47 @@ def ladder_versions(principal):
 
 @api.get("/proposal")
 @require()
+@declare("The ladder change waiting for agreement", tags=TAGS, responses={
+    "200": answer("The proposal or null", obj({"proposal": {"oneOf": [PROPOSAL, {"type": "null"}]}}))})
 def get_proposal(principal):
     return jsonify({"proposal": _proposal(get_db(), principal)})
 
 
 @api.post("/proposal")
 @require()
-def make_proposal(principal):
+@declare("Propose a new ladder; it becomes the next version when everyone accepts", body=LadderProposal, tags=TAGS,
+         responses={"201": answer("Proposed (you agree to it)", obj({"proposal": PROPOSAL, "ladder": LADDER})),
+                    "400": error("A bad or unknown phase, or no change; nothing stored"),
+                    "409": error("Another proposal is waiting")})
+def make_proposal(principal, body: LadderProposal):
     """Propose a new ladder (rename, add, remove, reorder, edit lists); it applies when everyone accepts."""
-    body = json_body()
     db = get_db()
-    row = model.propose(db, principal.couple_id, principal.member_id, body.get("phases"), body.get("note"))
+    phases = [{"key": p.key, "name": p.name, "in": p.into, "out": p.out, "practice": p.practice} for p in body.phases]
+    row = model.propose(db, principal.couple_id, principal.member_id, phases, body.note or "")
     return jsonify({"proposal": model.proposal_view(db, row, principal.member_id),
                     "ladder": _ladder_view(db, principal.couple_id)}), 201
 
 
 @api.post("/proposal/accept")
 @require()
-def accept_proposal(principal):
-    body = json_body()
+@declare("Accept the waiting proposal", body=ProposalAnswer, tags=TAGS, responses={
+    "200": answer("Accepted (applied once everyone accepted)", obj({"proposal": PROPOSAL, "ladder": LADDER})),
+    **PROPOSAL_GONE})
+def accept_proposal(principal, body: ProposalAnswer):
     db = get_db()
-    row = model.accept(db, principal.couple_id, principal.member_id, body.get("proposal_id"))
+    row = model.accept(db, principal.couple_id, principal.member_id, body.proposal_id)
     return jsonify({"proposal": model.proposal_view(db, row, principal.member_id),
                     "ladder": _ladder_view(db, principal.couple_id)})
 
 
 @api.post("/proposal/decline")
 @require()
-def decline_proposal(principal):
+@declare("Decline the waiting proposal (or withdraw yours)", body=ProposalAnswer, tags=TAGS, responses={
+    "200": answer("Declined", obj({"proposal": PROPOSAL})), **PROPOSAL_GONE})
+def decline_proposal(principal, body: ProposalAnswer):
     """Decline the open proposal (or withdraw your own); no reason needed."""
-    body = json_body()
     db = get_db()
-    row = model.decline(db, principal.couple_id, body.get("proposal_id"))
+    row = model.decline(db, principal.couple_id, body.proposal_id)
     return jsonify({"proposal": model.proposal_view(db, row, principal.member_id)})
 
 
@@ -127,6 +146,7 @@ def decline_proposal(principal):
 
 @api.get("/plan")
 @require()
+@declare("Tonight's plan (names no one)", tags=TAGS, responses={"200": answer("The plan", PLAN)})
 def get_plan(principal):
     """Tonight's plan: the lowest ceiling capped at the unlocked phase. It never says whose ceiling set it."""
     return jsonify(_plan_view(get_db(), principal.couple_id))
@@ -134,6 +154,7 @@ def get_plan(principal):
 
 @api.get("/ceiling")
 @require()
+@declare("My comfort ceiling (mine only)", tags=TAGS, responses={"200": answer("My ceiling", obj({"ceiling": CEILING}))})
 def get_ceiling(principal):
     """My own comfort ceiling (nobody else can read it)."""
     return jsonify({"ceiling": model.my_ceiling(get_db(), principal.couple_id, principal.member_id)})
@@ -141,21 +162,21 @@ def get_ceiling(principal):
 
 @api.put("/ceiling")
 @require()
-def put_ceiling(principal):
+@declare("Set my comfort ceiling", body=Ceiling, tags=TAGS, responses={
+    "200": answer("My ceiling and the plan now", obj({"ceiling": CEILING, "plan": PHASE, "unlocked": PHASE_REF})),
+    "400": error("Unknown phase, or above the ladder; nothing stored")})
+def put_ceiling(principal, body: Ceiling):
     """Set my ceiling: ``{"phase": "<key>"}`` or ``{"level": n}`` (1 = the first phase)."""
-    body = json_body()
     db = get_db()
     phases = model.state(db, principal.couple_id)["phases"]
-    if ("phase" in body) == ("level" in body):
+    if (body.phase is UNSET) == (body.level is UNSET):
         api_error(400, "invalid_field", "Send either 'phase' (a phase key) or 'level' (its number), not both.")
-    if "phase" in body:
-        key = body["phase"]
+    if body.phase is not UNSET:
+        key = body.phase
         if not isinstance(key, str) or ladders.index_of(phases, key) < 0:
             api_error(400, "unknown_phase", "There is no phase with that key in your ladder.")
     else:
-        level = body["level"]
-        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
-            api_error(400, "invalid_field", "'level' must be a whole number from 1 (the first phase).")
+        level = body.level
         if level > len(phases):
             api_error(400, "above_ladder", f"Your ladder has {len(phases)} phases; 'level' must be at most "
                                            f"{len(phases)}.")
@@ -166,6 +187,7 @@ def put_ceiling(principal):
 
 @api.get("/ready")
 @require()
+@declare("Practice so far and my own 'ready'", tags=TAGS, responses={"200": answer("Readiness", READINESS)})
 def get_ready(principal):
     """Practice at the current phase and my own "ready" (never anyone else's)."""
     return jsonify(model.readiness(get_db(), principal.couple_id, principal.member_id, _needed()))
@@ -173,6 +195,10 @@ def get_ready(principal):
 
 @api.put("/ready")
 @require()
+@declare("Say 'ready' for the next phase", tags=TAGS, responses={
+    "200": answer("Noted; 'unlocked_now' is true when everyone had said it",
+                  obj({"unlocked_now": BOOL, "readiness": READINESS, "plan": PHASE, "unlocked": PHASE_REF})),
+    "409": error("Not enough practice yet, or already at the last phase")})
 def put_ready(principal):
     """Say "ready" for the next phase. It unlocks when everyone has said it; until then nobody is told."""
     db = get_db()
@@ -184,6 +210,7 @@ def put_ready(principal):
 
 @api.delete("/ready")
 @require()
+@declare("Take my 'ready' back", tags=TAGS, responses={"200": answer("Readiness", READINESS)})
 def delete_ready(principal):
     """Take my "ready" back."""
     db = get_db()
@@ -193,6 +220,9 @@ def delete_ready(principal):
 
 @api.post("/step-back")
 @require()
+@declare("Step back one phase: any member, at once, no reason", tags=TAGS, responses={
+    "200": answer("The plan now", obj({"plan": PHASE, "unlocked": PHASE_REF, "readiness": READINESS})),
+    "409": error("Already at the first phase")})
 def step_back(principal):
     """One step back, at once, no reason asked; clears every pending "ready"."""
     db = get_db()
@@ -206,6 +236,8 @@ def step_back(principal):
 
 @api.get("/sessions")
 @require()
+@declare("Planned and past sessions", tags=TAGS, responses={"200": answer("Sessions", obj({
+    "upcoming": {"type": "array", "items": SESSION}, "past": {"type": "array", "items": SESSION}}))})
 def list_sessions(principal):
     db = get_db()
     return jsonify({"upcoming": sessions.upcoming(db, principal.couple_id),
@@ -214,26 +246,31 @@ def list_sessions(principal):
 
 @api.post("/sessions")
 @require()
-def plan_session(principal):
+@declare("Plan a session", body=PlannedSession, tags=TAGS, responses={
+    "201": answer("Planned", obj({"session": SESSION})), "400": error("A bad time or length"),
+    "409": error("Too many planned")})
+def plan_session(principal, body: PlannedSession):
     """Plan a session: ``{"planned_for", "duration_minutes"?}``; on the rituals calendar when it is installed."""
-    body = json_body()
     hs, db = current_hs(), get_db()
-    when = sessions.parse_when(db, principal.couple_id, body.get("planned_for"))
-    minutes = sessions.parse_minutes(body.get("duration_minutes"))
+    when = sessions.parse_when(db, principal.couple_id, body.planned_for)
+    minutes = sessions.DEFAULT_MINUTES if body.duration_minutes is None else body.duration_minutes
     session = sessions.plan_session(hs, db, principal.couple_id, principal.member_id, when, minutes)
     return jsonify({"session": session}), 201
 
 
 @api.post("/sessions/cancel")
 @require()
-def cancel_session(principal):
-    body = json_body()
-    session = sessions.cancel_session(current_hs(), get_db(), principal.couple_id, body.get("session_id"))
+@declare("Cancel a planned session", body=SessionRef, tags=TAGS, responses={
+    "200": answer("Cancelled", obj({"session": SESSION})), "404": error("No such session"),
+    "409": error("It is not planned any more")})
+def cancel_session(principal, body: SessionRef):
+    session = sessions.cancel_session(current_hs(), get_db(), principal.couple_id, body.session_id)
     return jsonify({"session": session})
 
 
 @api.get("/session")
 @require()
+@declare("The running session and each light", tags=TAGS, responses={"200": answer("The session or null", CURRENT)})
 def get_session(principal):
     """The running session and each member's light, or ``{"session": null}``."""
     return jsonify(sessions.current(current_hs(), get_db(), principal.couple_id))
@@ -241,17 +278,20 @@ def get_session(principal):
 
 @api.post("/session")
 @require()
-def start_session(principal):
+@declare("Start a session now, at tonight's plan", body=SessionToStart, body_optional=True, tags=TAGS, responses={
+    "201": answer("Started", CURRENT), "404": error("No such planned session"),
+    "409": error("One is running, a pause is on, or it is not planned")})
+def start_session(principal, body: SessionToStart):
     """Start a session now, at tonight's plan: ``{"session_id"?}`` to start a planned one."""
-    body = json_body(optional=True)
     hs, db = current_hs(), get_db()
-    session_id = body.get("session_id")
-    sessions.start(hs, db, principal.couple_id, principal.member_id, session_id)
+    sessions.start(hs, db, principal.couple_id, principal.member_id, body.session_id)
     return jsonify(sessions.current(hs, db, principal.couple_id)), 201
 
 
 @api.delete("/session")
 @require()
+@declare("End the running session", tags=TAGS,
+         responses={"200": answer("Ended", obj({"session": SESSION})), "409": error("No session is running")})
 def end_session(principal):
     session = sessions.end(current_hs(), get_db(), principal.couple_id)
     return jsonify({"session": session})
@@ -259,10 +299,13 @@ def end_session(principal):
 
 @api.post("/session/signal")
 @require()
-def send_signal(principal):
+@declare("Show a light: green, yellow, red (or the safeword 'pause')", body=Signal, tags=TAGS, responses={
+    "200": answer("The lights now; red ends the session and starts the pause",
+                  {"allOf": [CURRENT, obj({"pause": {"type": ["object", "null"]}})]}),
+    "400": error("Not a light"), "409": error("No session is running")})
+def send_signal(principal, body: Signal):
     """green / yellow / red, or a safeword ("pause" is red). Red ends the session and starts the pause."""
-    body = json_body()
-    light = sessions.parse_signal(body.get("signal"))
+    light = sessions.parse_signal(body.signal)
     return jsonify(sessions.signal(current_hs(), get_db(), principal.couple_id, principal.member_id, light))
 
 
@@ -271,6 +314,8 @@ def send_signal(principal):
 
 @api.get("/reflections")
 @require()
+@declare("My reflections (mine only)", tags=TAGS,
+         responses={"200": answer("Reflections", obj({"reflections": {"type": "array", "items": REFLECTION}}))})
 def my_reflections(principal):
     """My own reflections (the partner's are never readable)."""
     return jsonify({"reflections": sessions.my_reflections(get_db(), principal.member_id)})
@@ -278,23 +323,23 @@ def my_reflections(principal):
 
 @api.put("/reflections")
 @require()
-def put_reflection(principal):
+@declare("Record or edit my reflection on an ended session", body=Reflection, tags=TAGS, responses={
+    "200": answer("Saved", obj({"reflection": REFLECTION})), "400": error("A bad rating or note; nothing stored"),
+    "404": error("No such session"), "409": error("It has not ended")})
+def put_reflection(principal, body: Reflection):
     """Record or edit my reflection on an ended session: ``{"session_id", "safe", "comfortable", "note"?}``."""
-    body = json_body()
-    safe = sessions.parse_rating(body, "safe")
-    comfortable = sessions.parse_rating(body, "comfortable")
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note.strip()) > MAX_REFLECTION_NOTE:
-        api_error(400, "invalid_field", f"'note' must be text of at most {MAX_REFLECTION_NOTE} characters.")
-    reflection = sessions.save_reflection(get_db(), principal.couple_id, principal.member_id,
-                                          body.get("session_id"), safe, comfortable,
-                                          text_value(note, "'note'", max_length=MAX_REFLECTION_NOTE, required=False,
-                                                     multiline=True))
+    reflection = sessions.save_reflection(get_db(), principal.couple_id, principal.member_id, body.session_id,
+                                          body.safe, body.comfortable, body.note)
     return jsonify({"reflection": reflection})
 
 
 @api.get("/reflections/shared")
 @require()
+@declare("How the last sessions felt, as counts for both (while touch.share_reflections is on)", tags=TAGS,
+         responses={"200": answer("Counts, never notes", obj({
+             "sessions": INT, "everyone_felt_safe": INT, "everyone_felt_comfortable": INT,
+             "lines": {"type": "array", "items": STR}})),
+             "403": error("touch.share_reflections is not on for everyone")})
 def shared_reflections(principal):
     """Counts over the last sessions, while touch.share_reflections is on for everyone; never notes."""
     db = get_db()
@@ -304,161 +349,9 @@ def shared_reflections(principal):
 
 @api.get("/progress")
 @require()
+@declare("The path over the weeks: unlocked phase and sessions", tags=TAGS, responses={
+    "200": answer("Timeline", obj({"phases": {"type": "array"}, "unlocked_level": INT, "steps": {"type": "array"},
+                                   "sessions": {"type": "array"}}))})
 def get_progress(principal):
     """The unlocked phase over time and the sessions, for the progress chart."""
     return jsonify(progress.timeline(get_db(), principal.couple_id))
-
-
-# -- the OpenAPI description (read by web/openapi.py from each view's ``openapi``) ------------------------
-
-ERROR = {"$ref": "#/components/schemas/Error"}
-INT = {"type": "integer"}
-STR = {"type": "string"}
-BOOL = {"type": "boolean"}
-PHASE_REF = {"type": "object", "properties": {"key": STR, "name": STR, "level": INT},
-             "required": ["key", "name", "level"]}
-PHASE = {"type": "object", "properties": {
-    "key": STR, "name": STR, "level": INT, "practice": STR,
-    "in": {"type": "array", "items": STR}, "out": {"type": "array", "items": STR},
-    "unlocked": BOOL}, "required": ["key", "name", "level", "in", "out", "practice"]}
-PHASE_INPUT = {"type": "object", "properties": {
-    "key": {"type": "string", "description": "An existing phase's key to keep it (renamed, moved, edited); "
-                                             "leave out for a new phase"},
-    "name": {"type": "string", "minLength": 1, "maxLength": ladders.MAX_NAME},
-    "in": {"type": "array", "maxItems": ladders.MAX_ITEMS, "items": {"type": "string", "maxLength": ladders.MAX_ITEM}},
-    "out": {"type": "array", "maxItems": ladders.MAX_ITEMS, "items": {"type": "string", "maxLength": ladders.MAX_ITEM}},
-    "practice": {"type": "string", "maxLength": ladders.MAX_PRACTICE}}, "required": ["name"]}
-LADDER = {"type": "object", "properties": {"version": INT, "phases": {"type": "array", "items": PHASE},
-                                           "unlocked": PHASE_REF}, "required": ["version", "phases", "unlocked"]}
-PLAN = {"type": "object", "properties": {"plan": PHASE, "unlocked": PHASE_REF}, "required": ["plan", "unlocked"],
-        "description": "Never says whose ceiling set the plan"}
-CEILING = {"type": "object", "properties": {"key": STR, "name": STR, "level": INT,
-                                            "set": {"type": "boolean", "description": "False until you choose one "
-                                                                                      "(counts as the first phase)"}}}
-READINESS = {"type": "object", "properties": {
-    "current_phase": PHASE_REF, "next_phase": {"oneOf": [PHASE_REF, {"type": "null"}]}, "practised": INT,
-    "needed": INT, "can_say_ready": BOOL, "i_am_ready": {"type": "boolean", "description": "Only your own"},
-    "can_step_back": BOOL}}
-SESSION = {"type": "object", "properties": {
-    "id": INT, "status": {"type": "string", "enum": ["planned", "running", "ended", "cancelled"]},
-    "planned_for": {"type": ["string", "null"], "format": "date-time"}, "duration_minutes": INT,
-    "on_calendar": {"type": "boolean", "description": "Also on the rituals calendar"},
-    "phase": {"oneOf": [PHASE_REF, {"type": "null"}]}, "started_at": {"type": ["string", "null"]},
-    "ended_at": {"type": ["string", "null"]},
-    "end_reason": {"type": ["string", "null"], "enum": ["ended", "red", "pause", "time_up", None]},
-    "created_by": {"type": ["integer", "null"]}}}
-CURRENT = {"type": "object", "properties": {
-    "session": {"oneOf": [SESSION, {"type": "null"}]},
-    "signals": {"type": "object", "additionalProperties": {"type": "string", "enum": ["green", "yellow", "red"]},
-                "description": "Each member's light, keyed by member id"}}, "required": ["session", "signals"]}
-PROPOSAL = {"type": "object", "properties": {
-    "id": INT, "status": {"type": "string", "enum": ["open", "accepted", "declined"]}, "base_version": INT,
-    "phases": {"type": "array", "items": PHASE}, "note": STR, "proposed_by": {"type": ["integer", "null"]},
-    "changes": {"type": "array", "items": {"type": "object"}}, "unlocked_after": PHASE_REF,
-    "accepted_by": {"type": "array", "items": INT}, "accepted_by_me": BOOL}}
-RATING = {"type": "integer", "minimum": 1, "maximum": 5}
-REFLECTION = {"type": "object", "properties": {"session_id": INT, "safe": RATING, "comfortable": RATING,
-                                               "note": STR, "created_at": STR, "updated_at": STR}}
-
-
-def _json(schema: dict) -> dict:
-    return {"application/json": {"schema": schema}}
-
-
-def _op(summary: str, ok: str, schema: dict, status: str = "200", body: dict | None = None,
-        errors: dict | None = None, body_required: bool = True) -> dict:
-    operation = {"summary": summary, "tags": ["touch"],
-                 "responses": {status: {"description": ok, "content": _json(schema)},
-                               **{code: {"description": text, "content": _json(ERROR)}
-                                  for code, text in (errors or {}).items()}}}
-    if body is not None:
-        operation["requestBody"] = {"required": body_required, "content": _json(body)}
-    return operation
-
-
-def _obj(properties: dict, required: list[str] | None = None) -> dict:
-    schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-overview.openapi = {"get": _op("Everything the touch page shows me", "Ladder, plan, my ceiling and readiness, "
-                                                                     "the session, plans, the open proposal",
-                               {"type": "object"})}
-get_ladder.openapi = {"get": _op("The couple's ladder (current version)", "The ladder", LADDER)}
-ladder_versions.openapi = {"get": _op("Every version of the ladder, oldest first", "Versions",
-                                      _obj({"versions": {"type": "array", "items": {"type": "object"}}}))}
-get_proposal.openapi = {"get": _op("The ladder change waiting for agreement", "The proposal or null",
-                                   _obj({"proposal": {"oneOf": [PROPOSAL, {"type": "null"}]}}))}
-make_proposal.openapi = {"post": _op(
-    "Propose a new ladder; it becomes the next version when everyone accepts", "Proposed (you agree to it)",
-    _obj({"proposal": PROPOSAL, "ladder": LADDER}), "201",
-    _obj({"phases": {"type": "array", "minItems": 1, "maxItems": ladders.MAX_PHASES, "items": PHASE_INPUT},
-          "note": {"type": "string", "maxLength": ladders.MAX_NOTE}}, ["phases"]),
-    {"400": "A bad or unknown phase, or no change; nothing stored", "409": "Another proposal is waiting"})}
-accept_proposal.openapi = {"post": _op(
-    "Accept the waiting proposal", "Accepted (applied once everyone accepted)",
-    _obj({"proposal": PROPOSAL, "ladder": LADDER}), body=_obj({"proposal_id": INT}, ["proposal_id"]),
-    errors={"404": "No proposal is waiting", "409": "A different proposal is waiting now"})}
-decline_proposal.openapi = {"post": _op(
-    "Decline the waiting proposal (or withdraw yours)", "Declined", _obj({"proposal": PROPOSAL}),
-    body=_obj({"proposal_id": INT}, ["proposal_id"]),
-    errors={"404": "No proposal is waiting", "409": "A different proposal is waiting now"})}
-get_plan.openapi = {"get": _op("Tonight's plan (names no one)", "The plan", PLAN)}
-get_ceiling.openapi = {"get": _op("My comfort ceiling (mine only)", "My ceiling", _obj({"ceiling": CEILING}))}
-put_ceiling.openapi = {"put": _op(
-    "Set my comfort ceiling", "My ceiling and the plan now", _obj({"ceiling": CEILING, "plan": PHASE,
-                                                                    "unlocked": PHASE_REF}),
-    body=_obj({"phase": {"type": "string", "description": "A phase key"},
-               "level": {"type": "integer", "minimum": 1, "description": "Or its number (1 = first)"}}),
-    errors={"400": "Unknown phase, or above the ladder; nothing stored"})}
-get_ready.openapi = {"get": _op("Practice so far and my own 'ready'", "Readiness", READINESS)}
-put_ready.openapi = {"put": _op(
-    "Say 'ready' for the next phase", "Noted; 'unlocked_now' is true when everyone had said it",
-    _obj({"unlocked_now": BOOL, "readiness": READINESS, "plan": PHASE, "unlocked": PHASE_REF}),
-    errors={"409": "Not enough practice yet, or already at the last phase"})}
-delete_ready.openapi = {"delete": _op("Take my 'ready' back", "Readiness", READINESS)}
-step_back.openapi = {"post": _op(
-    "Step back one phase: any member, at once, no reason", "The plan now", _obj({"plan": PHASE, "unlocked": PHASE_REF,
-                                                                                 "readiness": READINESS}),
-    errors={"409": "Already at the first phase"})}
-list_sessions.openapi = {"get": _op("Planned and past sessions", "Sessions", _obj({
-    "upcoming": {"type": "array", "items": SESSION}, "past": {"type": "array", "items": SESSION}}))}
-plan_session.openapi = {"post": _op(
-    "Plan a session", "Planned", _obj({"session": SESSION}), "201",
-    _obj({"planned_for": {"type": "string", "description": "YYYY-MM-DDTHH:MM in the couple's zone, or with an offset"},
-          "duration_minutes": {"type": "integer", "minimum": sessions.MIN_MINUTES, "maximum": sessions.MAX_MINUTES,
-                               "default": 60}}, ["planned_for"]),
-    {"400": "A bad time or length", "409": "Too many planned"})}
-cancel_session.openapi = {"post": _op(
-    "Cancel a planned session", "Cancelled", _obj({"session": SESSION}), body=_obj({"session_id": INT}, ["session_id"]),
-    errors={"404": "No such session", "409": "It is not planned any more"})}
-get_session.openapi = {"get": _op("The running session and each light", "The session or null", CURRENT)}
-start_session.openapi = {"post": _op(
-    "Start a session now, at tonight's plan", "Started", CURRENT, "201", _obj({"session_id": INT}),
-    {"404": "No such planned session", "409": "One is running, a pause is on, or it is not planned"},
-    body_required=False)}
-end_session.openapi = {"delete": _op("End the running session", "Ended", _obj({"session": SESSION}),
-                                     errors={"409": "No session is running"})}
-send_signal.openapi = {"post": _op(
-    "Show a light: green, yellow, red (or the safeword 'pause')", "The lights now; red ends the session and "
-    "starts the pause", {"allOf": [CURRENT, _obj({"pause": {"type": ["object", "null"]}})]},
-    body=_obj({"signal": {"type": "string", "enum": ["green", "yellow", "red", "pause", "stop"]}}, ["signal"]),
-    errors={"400": "Not a light", "409": "No session is running"})}
-my_reflections.openapi = {"get": _op("My reflections (mine only)", "Reflections",
-                                     _obj({"reflections": {"type": "array", "items": REFLECTION}}))}
-put_reflection.openapi = {"put": _op(
-    "Record or edit my reflection on an ended session", "Saved", _obj({"reflection": REFLECTION}),
-    body=_obj({"session_id": INT, "safe": {"type": "integer", "minimum": 1, "maximum": 5},
-               "comfortable": {"type": "integer", "minimum": 1, "maximum": 5},
-               "note": {"type": "string", "maxLength": MAX_REFLECTION_NOTE}}, ["session_id", "safe", "comfortable"]),
-    errors={"400": "A bad rating or note; nothing stored", "404": "No such session", "409": "It has not ended"})}
-shared_reflections.openapi = {"get": _op(
-    "How the last sessions felt, as counts for both (while touch.share_reflections is on)", "Counts, never notes",
-    _obj({"sessions": INT, "everyone_felt_safe": INT, "everyone_felt_comfortable": INT,
-          "lines": {"type": "array", "items": STR}}),
-    errors={"403": "touch.share_reflections is not on for everyone"})}
-get_progress.openapi = {"get": _op("The path over the weeks: unlocked phase and sessions", "Timeline",
-                                   _obj({"phases": {"type": "array"}, "unlocked_level": INT,
-                                         "steps": {"type": "array"}, "sessions": {"type": "array"}}))}

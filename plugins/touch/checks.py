@@ -34,15 +34,6 @@ def parse_when(db, couple_id: int, value) -> datetime:
     return moment
 
 
-def parse_minutes(value) -> int:
-    if value is None:
-        return 60
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise Invalid("invalid_field", f"'duration_minutes' must be a whole number from {MIN_MINUTES} to "
-                                       f"{MAX_MINUTES}.")
-    return value
-
-
 def parse_signal(value) -> str:
     """green, yellow or red - and the safewords: "pause" (or "stop") is red, "yellow" is yellow."""
     word = value.strip().lower() if isinstance(value, str) else None
@@ -51,10 +42,3 @@ def parse_signal(value) -> str:
     if word in SAFEWORDS:
         return SAFEWORDS[word]
     raise Invalid("invalid_field", "'signal' must be green, yellow or red (or the safeword pause).")
-
-
-def parse_rating(body: dict, field: str) -> int:
-    value = body.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise Invalid("invalid_field", f"'{field}' is required and must be a whole number from 1 to 5.", field=field)
-    return value

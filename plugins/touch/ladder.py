@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from hearthside.plugin_api import Invalid, text_value
+from hearthside.plugin_api import Invalid
 
 MAX_PHASES = 20
 MAX_NAME = 60
@@ -119,15 +119,17 @@ def index_of(phases: list[dict], key: str) -> int:
 # -- checking a proposed ladder -------------------------------------------------------
 
 
-def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
-    """A proposed ladder from the request, or a clear 400 that names the problem.
+def parse_phases(value: list[dict], current: list[dict], new_key_prefix: str) -> list[dict]:
+    """A proposed ladder, or a clear 400 that names the problem.
 
-    A phase that keeps an existing ``key`` is the same phase (renamed, moved or
-    edited); a phase without a key is new and gets ``<prefix>-<n>``. Keys may
-    appear once; unknown keys are refused, so a typo never silently creates or
-    drops a phase.
+    Each phase arrives checked by the route's declaration (api.py: ``Phase``,
+    its texts clean by the one text rule); what is left is the ladder's own
+    rules. A phase that keeps an existing ``key`` is the same phase (renamed,
+    moved or edited); a phase without a key is new and gets ``<prefix>-<n>``.
+    Keys may appear once; unknown keys are refused, so a typo never silently
+    creates or drops a phase.
     """
-    if not isinstance(value, list) or not value:
+    if not value:
         raise Invalid("invalid_field", "'phases' must be a non-empty list of phases.")
     if len(value) > MAX_PHASES:
         raise Invalid("invalid_field", f"A ladder can have at most {MAX_PHASES} phases.")
@@ -136,51 +138,23 @@ def parse_phases(value, current: list[dict], new_key_prefix: str) -> list[dict]:
     phases = []
     new_count = 0
     for position, raw in enumerate(value, start=1):
-        where = f"phase {position}"
-        if not isinstance(raw, dict):
-            raise Invalid("invalid_field", f"{where.capitalize()} must be an object with a name and lists.")
+        where = f"Phase {position}"
         key = raw.get("key")
         if key is None:
             new_count += 1
             key = f"{new_key_prefix}-{new_count}"
-        elif not isinstance(key, str) or key not in known:
-            raise Invalid("unknown_phase", f"{where.capitalize()} names a phase key that is not in your "
-                                           "ladder; leave 'key' out for a new phase.")
+        elif key not in known:
+            raise Invalid("unknown_phase", f"{where} names a phase key that is not in your ladder; leave 'key' out "
+                                           "for a new phase.")
         if key in seen:
-            raise Invalid("invalid_field", f"{where.capitalize()} repeats a phase that is already in the list.")
+            raise Invalid("invalid_field", f"{where} repeats a phase that is already in the list.")
         seen.add(key)
-        phases.append({
-            "key": key,
-            "name": _text(raw.get("name"), f"{where}: 'name'", MAX_NAME, required=True),
-            "in": _items(raw.get("in", []), f"{where}: 'in'"),
-            "out": _items(raw.get("out", []), f"{where}: 'out'"),
-            "practice": _text(raw.get("practice", ""), f"{where}: 'practice'", MAX_PRACTICE, required=False,
-                              multiline=True),
-        })
+        phases.append({"key": key, "name": raw["name"], "in": list(raw.get("in", [])),
+                       "out": list(raw.get("out", [])), "practice": raw.get("practice", "")})
     names = [phase["name"].casefold() for phase in phases]
     if len(set(names)) != len(names):
         raise Invalid("invalid_field", "Two phases have the same name; give each its own.")
     return phases
-
-
-def _text(value, label: str, max_length: int, required: bool, multiline: bool = False) -> str:
-    """The core's text rule; an optional field must still be text (``""`` when left empty)."""
-    if value is None:  # an optional field left out is "", but null is not text
-        raise Invalid("invalid_field", f"{label[:1].upper()}{label[1:]} must be text.")
-    return text_value(value, label, max_length=max_length, required=required, multiline=multiline)
-
-
-def _items(value, label: str) -> list[str]:
-    if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise Invalid("invalid_field", f"{label.capitalize()} must be a list of at most {MAX_ITEMS} lines.")
-    items = [_text(item, label + " line", MAX_ITEM, required=True) for item in value]
-    return items
-
-
-def note(value) -> str:
-    if value is None:
-        return ""
-    return _text(value, "'note'", MAX_NOTE, required=False, multiline=True)
 
 
 # -- what a change does ------------------------------------------------------------------

@@ -257,7 +257,7 @@ def proposal_view(db, row: dict, member_id: int) -> dict:
     }
 
 
-def propose(db, couple_id: int, member_id: int, raw_phases, raw_note) -> dict:
+def propose(db, couple_id: int, member_id: int, raw_phases: list[dict], text: str) -> dict:
     """Open a proposal (the proposer agrees to it by making it). One open proposal at a time."""
     with db.atomic():
         current = ensure_state(db, couple_id)
@@ -266,7 +266,6 @@ def propose(db, couple_id: int, member_id: int, raw_phases, raw_note) -> dict:
                                             "it first, then propose yours.")
         next_id = (db.execute("SELECT coalesce(max(id), 0) + 1 FROM touch_proposals").fetchone()[0])
         phases = ladders.parse_phases(raw_phases, current["phases"], f"c{next_id}")
-        text = ladders.note(raw_note)
         if phases == current["phases"]:
             raise Invalid("no_change", "This ladder is the same as the one you have; there is nothing to agree on.")
         proposal_id = db["touch_proposals"].insert({

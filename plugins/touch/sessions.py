@@ -26,7 +26,7 @@ from hearthside.plugin_api import (
 
 from . import model
 # What a member sends, checked; the views reach the checks through here.
-from .checks import MAX_MINUTES, MIN_MINUTES, parse_minutes, parse_rating, parse_signal, parse_when  # noqa: F401
+from .checks import MAX_MINUTES, MIN_MINUTES, parse_signal, parse_when  # noqa: F401
 
 FELT_WELL = 4  # a 4 or 5 counts as "felt safe" / "felt comfortable" in the shared counts
 MAX_UPCOMING = 20
@@ -139,6 +139,9 @@ def past(db, couple_id: int, limit: int = 100) -> list[dict]:
 
 
 # -- planning ---------------------------------------------------------------------------------
+
+
+DEFAULT_MINUTES = 60  # a planned session's length when none is given (MIN_MINUTES..MAX_MINUTES, declared in api.py)
 
 
 def _calendar(hs, db, couple_id: int, row: dict, status: str) -> bool:

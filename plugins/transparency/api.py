@@ -3,30 +3,38 @@
 Members only: a wall screen reads nothing here (its one view is the
 dashboard card, counts only). Every route is GET or POST: there is no way
 to update or delete a record, by design - a correction is a new entry.
-Bad input is a 400 that names the field, before anything is written.
+Bad input is a 400 that names the field, before anything is written: each
+route declares what it accepts (a ``Body`` or ``Query`` model) and answers
+(shapes in schemas.py) with ``@declare``, and the OpenAPI document is built
+from that.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import current_hs, get_couple, get_db, json_body, query_number, require, utc_now
+from hearthside.plugin_api import answer, current_hs, declare, error, get_couple, get_db, obj, require, utc_now
 
 from . import agreements, chain, reviews, rules, validate
 from . import model as log  # the domain is model.py
+from .schemas import (BOOLEAN, INTEGER, NOT_FOUND, NOT_SHARING, NULLABLE_PROPOSAL, NULLABLE_TIME, NULLABLE_VERSION,
+                      PROPOSAL, RECEIPT, RECORD, REVIEW, SUMMARY, VERIFY, VERSION, AgreementProposal, NewEntry,
+                      Page, Renewal, ReviewMark, RulesProposal, Words)
 
 api = Blueprint("transparency_api", __name__, url_prefix="/api/v1/transparency")
-
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
+TAGS = ["transparency"]
 
 
 def _settings() -> dict:
     return current_hs().config.plugin("transparency")
 
 
-def _max_text() -> int:
-    return int(_settings().get("max_entry_length", 4000))
+def _text(text: str) -> str:
+    """The text within the couple's own max_entry_length (the declaration allows the largest one)."""
+    longest = int(_settings().get("max_entry_length", 4000))
+    if len(text) > longest:
+        validate.bad(f"'text' must be at most {longest} characters long.")
+    return text
 
 
 def _time_zone(principal) -> str:
@@ -43,6 +51,13 @@ def _one(principal, entry_id: int) -> dict:
 
 @api.get("/status")
 @require()
+@declare("Who is sharing, my unread count, open questions and the chain's state", tags=TAGS, responses={
+    "200": answer("Status", obj({
+        "sharing": {"type": "object", "additionalProperties": BOOLEAN,
+                    "description": "Each member's own transparency.share grant, by member id"},
+        "unread": INTEGER,
+        "open_questions": obj({"asked_of_you": INTEGER, "asked_by_you": INTEGER}),
+        "chain": VERIFY}))})
 def status(principal):
     """What a phone shows first: who is sharing, unread, open questions, and the chain's state."""
     db = get_db()
@@ -56,27 +71,26 @@ def status(principal):
 
 @api.get("/entries")
 @require()
-def list_entries(principal):
+@declare("The couple's log, newest first", query=Page, tags=TAGS, responses={
+    "200": answer("Records", obj({"entries": {"type": "array", "items": RECORD}, "unread": INTEGER}))})
+def list_entries(principal, query: Page):
     """The couple's log, newest first; page back with ``before_seq``."""
-    limit = query_number("limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    before = query_number("before_seq", None, 1, 2**53)
     db = get_db()
-    items = log.records(db, principal.couple_id, limit=limit, before_seq=before)
+    items = log.records(db, principal.couple_id, limit=query.limit, before_seq=query.before_seq)
     return jsonify({"entries": items, "unread": log.unread(db, principal.couple_id, principal.member_id)})
 
 
 @api.post("/entries")
 @require()
-def add_entry(principal):
+@declare("Write an entry (or a correction or addendum to my own earlier entry)", body=NewEntry, tags=TAGS,
+         responses={"201": answer("The new record", RECORD), "400": error("A bad field; nothing was written"),
+                    "403": NOT_SHARING, "404": NOT_FOUND, "409": error("The entry referred to was forgotten")})
+def add_entry(principal, body: NewEntry):
     """Write an entry (or a correction/addendum to one's own earlier entry)."""
-    body = json_body()
-    kind = validate.choice(body, "kind", log.ENTRY_KINDS)
-    text = validate.text(body, "text", _max_text())
+    kind, text, refers_to, relation = body.kind, _text(body.text), body.refers_to, body.relation
     now = utc_now()
-    occurred_at = validate.moment(body, "occurred_at", _time_zone(principal), now)
-    tags = validate.tags(body)
-    refers_to = validate.whole_number(body, "refers_to", required=False)
-    relation = validate.choice(body, "relation", log.CORRECTIONS, required=False)
+    occurred_at = validate.moment(body.occurred_at, "occurred_at", _time_zone(principal), now)
+    tags = validate.distinct_tags(body.tags)
     if (refers_to is None) != (relation is None):
         validate.bad("'refers_to' and 'relation' go together: give both (to correct or add to an earlier entry) "
                      "or neither.")
@@ -88,6 +102,9 @@ def add_entry(principal):
 
 @api.get("/entries/<int:entry_id>")
 @require()
+@declare("One record, with what it refers to and what refers to it", tags=TAGS, responses={
+    "200": answer("The record", obj({"entry": RECORD, "related": {"type": "array", "items": RECORD}})),
+    "404": NOT_FOUND})
 def get_entry(principal, entry_id):
     """One record, with the record it refers to and every record that refers to it."""
     db = get_db()
@@ -100,6 +117,9 @@ def get_entry(principal, entry_id):
 
 @api.post("/entries/<int:entry_id>/acknowledge")
 @require()
+@declare("Acknowledge my partner's record (a read receipt the author sees)", tags=TAGS, responses={
+    "201": answer("Acknowledged", RECEIPT), "200": answer("Already acknowledged; nothing changed", RECEIPT),
+    "400": error("My own record, or a sharing notice"), "404": NOT_FOUND, "409": error("The record was forgotten")})
 def acknowledge(principal, entry_id):
     """A read receipt for the partner's record (201; 200 if it was already acknowledged)."""
     receipt, created = log.acknowledge(get_db(), principal, entry_id, utc_now())
@@ -108,9 +128,12 @@ def acknowledge(principal, entry_id):
 
 @api.post("/entries/<int:entry_id>/replies")
 @require()
-def reply(principal, entry_id):
+@declare("Reply to a record; the reply is a record of the chain", body=Words, tags=TAGS, responses={
+    "201": answer("The reply", RECORD), "400": error("Bad text, or not something one replies to"),
+    "403": NOT_SHARING, "404": NOT_FOUND, "409": error("The record was forgotten")})
+def reply(principal, entry_id, body: Words):
     """A reply is a record in the chain too, referring to the entry."""
-    text = validate.text(json_body(), "text", _max_text())
+    text = _text(body.text)
     now = utc_now()
     row = log.write(get_db(), current_hs(), principal, kind="reply", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now, refers_to=entry_id, relation="reply",
@@ -123,6 +146,12 @@ def reply(principal, entry_id):
 
 @api.get("/questions")
 @require()
+@declare("Every question, open ones first with their age, and the ground rules", tags=TAGS, responses={
+    "200": answer("Questions", obj({
+        "questions": {"type": "array", "items": {"allOf": [RECORD, obj({
+            "status": {"type": "string", "enum": ["open", "answered"]}, "answered_at": NULLABLE_TIME,
+            "age_seconds": INTEGER, "answer_entries": {"type": "array", "items": RECORD}})]}},
+        "ground_rules": NULLABLE_PROPOSAL}))})
 def list_questions(principal):
     """Every question, open ones first with their age, each with its answers (records of the chain)."""
     db = get_db()
@@ -137,8 +166,10 @@ def list_questions(principal):
 
 @api.post("/questions")
 @require()
-def ask(principal):
-    text = validate.text(json_body(), "text", _max_text())
+@declare("Ask my partner a question; it stays open until answered", body=Words, tags=TAGS, responses={
+    "201": answer("The question", RECORD), "400": error("Bad text"), "403": NOT_SHARING})
+def ask(principal, body: Words):
+    text = _text(body.text)
     now = utc_now()
     row = log.write(get_db(), current_hs(), principal, kind="question", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now)
@@ -147,9 +178,12 @@ def ask(principal):
 
 @api.post("/questions/<int:question_id>/answers")
 @require()
-def answer(principal, question_id):
+@declare("Answer my partner's question; the answer is a record of the chain", body=Words, tags=TAGS, responses={
+    "201": answer("The answer", RECORD), "400": error("Bad text, or my own question"), "403": NOT_SHARING,
+    "404": error("No such question"), "409": error("The question was forgotten")})
+def answer_question(principal, question_id, body: Words):
     """Answers are entries in the chain; the first one closes the question."""
-    text = validate.text(json_body(), "text", _max_text())
+    text = _text(body.text)
     now = utc_now()
     row = log.write(get_db(), current_hs(), principal, kind="answer", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now, refers_to=question_id, relation="answer",
@@ -162,25 +196,34 @@ def answer(principal, question_id):
 
 @api.get("/rules")
 @require()
+@declare("The ground rules in force, the change waiting, and the history", tags=TAGS, responses={
+    "200": answer("Ground rules", obj({"current": NULLABLE_PROPOSAL, "open": NULLABLE_PROPOSAL,
+                                       "history": {"type": "array", "items": PROPOSAL}}))})
 def get_rules(principal):
     return jsonify(rules.state(get_db(), principal.couple_id))
 
 
 @api.post("/rules/proposals")
 @require()
-def propose_rules(principal):
-    items = validate.lines(json_body(), "rules", max_items=rules.MAX_RULES, max_length=rules.MAX_RULE_LENGTH)
-    return jsonify(rules.propose(get_db(), principal, items, utc_now())), 201
+@declare("Propose new ground rules; adopted once every member approves", body=RulesProposal, tags=TAGS, responses={
+    "201": answer("The proposal", PROPOSAL), "400": error("Bad rules; nothing was written")})
+def propose_rules(principal, body: RulesProposal):
+    return jsonify(rules.propose(get_db(), principal, body.rules, utc_now())), 201
 
 
 @api.post("/rules/proposals/<int:proposal_id>/approve")
 @require()
+@declare("Approve a proposed change of the ground rules", tags=TAGS, responses={
+    "200": answer("The proposal (adopted when everyone approved)", PROPOSAL), "404": error("No such proposal"),
+    "409": error("Not open any more, or already approved by me")})
 def approve_rules(principal, proposal_id):
     return jsonify(rules.approve(get_db(), principal, proposal_id, utc_now()))
 
 
 @api.post("/rules/proposals/<int:proposal_id>/decline")
 @require()
+@declare("Decline a proposed change (the proposer withdraws it)", tags=TAGS, responses={
+    "200": answer("The proposal", PROPOSAL), "404": error("No such proposal"), "409": error("Not open any more")})
 def decline_rules(principal, proposal_id):
     return jsonify(rules.decline(get_db(), principal, proposal_id, utc_now()))
 
@@ -188,52 +231,66 @@ def decline_rules(principal, proposal_id):
 # -- agreements ----------------------------------------------------------------------------------
 
 
-def _review_on(body: dict, principal, now) -> object:
-    review_on = validate.day(body.get("review_on"), "review_on")
+def _review_on(review_on, principal, now) -> object:
     agreements.check_review_date(review_on, agreements.today_in(_time_zone(principal), now))
     return review_on
 
 
 @api.get("/agreements")
 @require()
+@declare("The agreement in force, the version waiting, and every version", tags=TAGS, responses={
+    "200": answer("Agreements", obj({"current": NULLABLE_VERSION, "pending": NULLABLE_VERSION,
+                                     "versions": {"type": "array", "items": VERSION}}))})
 def get_agreements(principal):
     return jsonify(agreements.state(get_db(), principal.couple_id))
 
 
 @api.post("/agreements")
 @require()
-def propose_agreement(principal):
+@declare("Propose (and sign) a new version of the transparency agreement", body=AgreementProposal, tags=TAGS,
+         responses={"201": answer("The proposed version", VERSION),
+                    "400": error("Bad items or date; nothing was written")})
+def propose_agreement(principal, body: AgreementProposal):
     """Propose a new version (a first agreement, or a change): what will be shared, until when."""
-    body = json_body()
-    items = validate.lines(body, "items", max_items=agreements.MAX_ITEMS, max_length=agreements.MAX_ITEM_LENGTH)
     now = utc_now()
-    review_on = _review_on(body, principal, now)
-    return jsonify(agreements.propose(get_db(), principal, items, review_on, now)), 201
+    review_on = _review_on(body.review_on, principal, now)
+    return jsonify(agreements.propose(get_db(), principal, body.items, review_on, now)), 201
 
 
 @api.post("/agreements/<int:agreement_id>/sign")
 @require()
+@declare("Sign a proposed version; it is in force once every member signed", tags=TAGS, responses={
+    "200": answer("The version", VERSION), "404": error("No such version"),
+    "409": error("Not waiting for signatures, or already signed by me")})
 def sign_agreement(principal, agreement_id):
     return jsonify(agreements.sign(get_db(), principal, agreement_id, utc_now()))
 
 
 @api.post("/agreements/<int:agreement_id>/decline")
 @require()
+@declare("Decline a proposed version (the proposer withdraws it)", tags=TAGS, responses={
+    "200": answer("The version", VERSION), "404": error("No such version"), "409": error("Not waiting for signatures")})
 def decline_agreement(principal, agreement_id):
     return jsonify(agreements.decline(get_db(), principal, agreement_id, utc_now()))
 
 
 @api.post("/agreements/<int:agreement_id>/renew")
 @require()
-def renew_agreement(principal, agreement_id):
+@declare("Propose the version in force again with a new review date", body=Renewal, tags=TAGS, responses={
+    "201": answer("The proposed version", VERSION), "400": error("Bad date"), "404": error("No such version"),
+    "409": error("Not the version in force")})
+def renew_agreement(principal, agreement_id, body: Renewal):
     """The same items again with a new review date: a new version both sign."""
     now = utc_now()
-    review_on = _review_on(json_body(), principal, now)
+    review_on = _review_on(body.review_on, principal, now)
     return jsonify(agreements.renew(get_db(), principal, agreement_id, review_on, now)), 201
 
 
 @api.post("/agreements/<int:agreement_id>/end")
 @require()
+@declare("End the agreement in force (either member, no reason needed)", tags=TAGS, responses={
+    "200": answer("The version, ended", VERSION), "404": error("No such version"),
+    "409": error("Not the version in force")})
 def end_agreement(principal, agreement_id):
     return jsonify(agreements.end(get_db(), principal, agreement_id, utc_now()))
 
@@ -243,18 +300,24 @@ def end_agreement(principal, agreement_id):
 
 @api.get("/reviews")
 @require()
+@declare("The open review, past reviews, and a summary of what is new", tags=TAGS, responses={
+    "200": answer("Reviews", obj({"open": {"oneOf": [REVIEW, {"type": "null"}]},
+                                  "reviews": {"type": "array", "items": REVIEW}, "since_last": SUMMARY}))})
 def list_reviews(principal):
     return jsonify(reviews.listing(get_db(), principal.couple_id))
 
 
 @api.post("/reviews")
 @require()
+@declare("Start a review of everything since the last one", tags=TAGS, responses={
+    "201": answer("The review", REVIEW), "409": error("A review is already open")})
 def start_review(principal):
     return jsonify(reviews.start(get_db(), principal, utc_now())), 201
 
 
 @api.get("/reviews/<int:review_id>")
 @require()
+@declare("One review", tags=TAGS, responses={"200": answer("The review", REVIEW), "404": error("No such review")})
 def get_review(principal, review_id):
     db = get_db()
     return jsonify(reviews.review_json(db, reviews.find(db, principal.couple_id, review_id)))
@@ -262,10 +325,12 @@ def get_review(principal, review_id):
 
 @api.post("/reviews/<int:review_id>/mark")
 @require()
-def mark_review(principal, review_id):
+@declare("Mark a review as reviewed, with an optional note both can read", body=ReviewMark, body_optional=True, tags=TAGS, responses={
+    "200": answer("The review (complete once every member marked it)", REVIEW), "400": error("A bad note"),
+    "404": error("No such review"), "409": error("Already marked by me")})
+def mark_review(principal, review_id, body: ReviewMark):
     """Mark the review as reviewed, with an optional note both of you can read."""
-    note = validate.text(json_body(optional=True), "note", reviews.MAX_NOTE_LENGTH, required=False)
-    return jsonify(reviews.mark(get_db(), principal, review_id, note, utc_now()))
+    return jsonify(reviews.mark(get_db(), principal, review_id, body.note, utc_now()))
 
 
 # -- the chain -------------------------------------------------------------------------------------------
@@ -273,9 +338,9 @@ def mark_review(principal, review_id):
 
 @api.get("/verify")
 @require()
+@declare("Recompute the hash chain: length, head, and the first broken link", tags=TAGS,
+         responses={"200": answer("The verification", VERIFY)})
 def verify(principal):
     """Recompute the couple's hash chain: length, head, and the first broken link (or null)."""
     return jsonify(chain.verify(get_db(), principal.couple_id))
 
-
-from . import api_docs  # noqa: E402,F401  (sets each view's OpenAPI description)

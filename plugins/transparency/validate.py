@@ -1,15 +1,17 @@
-"""Reading the request body's fields, or a clear 400 that names the field.
+"""The transparency log's own rules for what a request sent, past what its declaration checks.
 
-Everything is checked before anything is written (cardinal rule 6), and no
-message ever repeats what was sent: the text may be private.
+The routes declare their bodies (api.py): types, the one text rule, lengths.
+What needs the couple's time zone or more than one field is here, checked
+before anything is written (cardinal rule 6); no message ever repeats what
+was sent: the text may be private.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hearthside.plugin_api import Invalid, text_value
+from hearthside.plugin_api import Invalid
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
@@ -21,44 +23,10 @@ def bad(message: str):
     raise Invalid("invalid_field", message)
 
 
-def text(body: dict, field: str, max_length: int, *, required: bool = True) -> str | None:
-    """Written text by the core's one text rule, line breaks allowed; never empty once given."""
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    return text_value(value, f"'{field}'", max_length=max_length, multiline=True)
-
-
-def choice(body: dict, field: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    if value not in choices:
-        bad(f"'{field}' must be one of: {', '.join(choices)}.")
-    return value
-
-
-def whole_number(body: dict, field: str, *, required: bool = True) -> int | None:
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**63:  # SQLite's integer range
-        bad(f"'{field}' must be the id of an entry (a whole number).")
-    return value
-
-
-def tags(body: dict) -> list[str]:
-    """Optional short labels: at most 10, each up to 40 characters, no duplicates."""
-    value = body.get("tags")
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
-        bad("'tags' must be a list of short texts.")
+def distinct_tags(tags: list[str]) -> list[str]:
+    """The entry's tags (each already clean by the one text rule), each once whatever its case; at most 10."""
     cleaned: list[str] = []
-    for tag in value:
-        tag = text_value(tag, "each tag", max_length=MAX_TAG_LENGTH, required=False)
-        if not tag:
-            bad("'tags' must not contain empty tags.")
+    for tag in tags:
         if tag.casefold() not in {seen.casefold() for seen in cleaned}:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -66,7 +34,7 @@ def tags(body: dict) -> list[str]:
     return cleaned
 
 
-def moment(body: dict, field: str, time_zone: str, now: datetime) -> str:
+def moment(value: str | None, field: str, time_zone: str, now: datetime) -> str:
     """When something happened (or is planned), as ISO 8601 with its UTC offset.
 
     Accepts a full ISO 8601 time with an offset, or a local ``YYYY-MM-DDTHH:MM``
@@ -74,7 +42,6 @@ def moment(body: dict, field: str, time_zone: str, now: datetime) -> str:
     Missing means now. Plans lie ahead, so the future is allowed - up to 400 days.
     """
     zone = ZoneInfo(time_zone)
-    value = body.get(field)
     if value is None:
         return now.astimezone(zone).isoformat(timespec="minutes")
     parsed = None
@@ -92,27 +59,6 @@ def moment(body: dict, field: str, time_zone: str, now: datetime) -> str:
     return parsed.astimezone(zone).isoformat(timespec="minutes")
 
 
-def day(value, field: str) -> date:
-    """A calendar date ``YYYY-MM-DD``."""
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    bad(f"'{field}' must be a date such as 2024-06-30.")
-
-
-def lines(body: dict, field: str, *, max_items: int, max_length: int) -> list[str]:
-    """A list of 1..max_items short texts (ground rules, agreement items)."""
-    value = body.get(field)
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        bad(f"'{field}' is required and must be a list of texts.")
-    if len(value) > max_items:
-        bad(f"'{field}' may hold at most {max_items} texts.")
-    cleaned = [text_value(item, f"each of '{field}'", max_length=max_length, required=False) for item in value]
-    if not cleaned or any(not item for item in cleaned):
-        bad(f"'{field}' must hold at least one text, and none may be empty.")
-    return cleaned
 
 
 def iso(moment_: datetime) -> str:

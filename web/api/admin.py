@@ -15,6 +15,7 @@ download at once. Each download is told to the couple (``backup.downloaded``).
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from flask import Response, jsonify
@@ -26,7 +27,8 @@ from hearthside.backups import bundle_name, write_bundle
 from hearthside.consent import BACKUP_DOWNLOAD_SCOPE, is_active
 from hearthside.errors import api_error
 from hearthside.events import emit
-from hearthside.inputs import json_body, only_known
+from hearthside.declare import (BOOLEAN, INTEGER, NULLABLE_TIMESTAMP, STRING, TIMESTAMP, Body, answer, declare,
+                                error, obj, ref)
 
 from . import api
 
@@ -37,8 +39,14 @@ def _require_admin(db, principal) -> dict:
     return accounts.get_member(db, principal.member_id)
 
 
+ADMINS_ONLY = error("Not the server's admin")
+TAGS = ["admin"]
+
+
 @api.post("/admin/invites")
 @require()
+@declare("An invite that starts a new couple on this server (admins)", tags=TAGS,
+         responses={"201": answer("The code", ref("Invite")), "403": ADMINS_ONLY})
 def create_couple_invite(principal):
     """A one-time code whose acceptance starts a new couple on this server."""
     db = get_db()
@@ -51,6 +59,10 @@ def create_couple_invite(principal):
 
 @api.get("/admin/couples")
 @require()
+@declare("The couples on this server: names and sizes only (admins)", tags=TAGS, responses={
+    "200": answer("Couples", obj({"couples": {"type": "array", "items": obj(
+        {"id": INTEGER, "name": STRING, "members": INTEGER, "created_at": TIMESTAMP}, ["id", "name", "members"])}},
+        ["couples"])), "403": ADMINS_ONLY})
 def list_couples(principal):
     """Every couple on the server: id, name, how many members, since when."""
     db = get_db()
@@ -63,8 +75,21 @@ SHARED_SERVER_MESSAGE = ("This server hosts more than one couple, so a full back
 MIN_PASSPHRASE = 8
 
 
+class BackupDownload(Body):
+    passphrase: str | None = None  # empty or left out: an unsealed bundle; _passphrase says what it must be
+
+
 @api.get("/admin/backups")
 @require()
+@declare("Scheduled backups: the schedule, the last and recent runs, the next one (admins)", tags=TAGS, responses={
+    "200": answer("Backups", obj({
+        "schedule": {"type": "string", "enum": ["off", "daily", "weekly"]}, "time": STRING, "keep": INTEGER,
+        "copy_to": {"type": ["string", "null"]}, "last": {"oneOf": [ref("BackupRun"), {"type": "null"}]},
+        "next_at": NULLABLE_TIMESTAMP, "recent": {"type": "array", "items": ref("BackupRun")},
+        "download": obj({"allowed": BOOLEAN, "code": {"type": ["string", "null"]},
+                         "message": {"type": ["string", "null"]}}, ["allowed"])},
+        ["schedule", "time", "keep", "last", "next_at", "recent"])),
+    "403": ADMINS_ONLY})
 def backups_overview(principal):
     """The schedule, the last and recent scheduled runs, the next one, and whether a download is possible."""
     db = get_db()
@@ -85,18 +110,35 @@ def download_refusal(db, couple_id: int) -> tuple[str, str] | None:
     return None
 
 
+def _admin_who_may_download(view):
+    """Only the admin of a one-couple server whose partners both consent: refused before the body is read."""
+
+    @functools.wraps(view)
+    def wrapper(principal, *args, **kwargs):
+        db = get_db()
+        _require_admin(db, principal)
+        refusal = download_refusal(db, principal.couple_id)
+        if refusal is not None:
+            api_error(403, *refusal)
+        return view(principal, *args, **kwargs)
+
+    return wrapper
+
+
 @api.post("/admin/backups")
 @require()
-def download_backup(principal):
+@_admin_who_may_download
+@declare("Download the whole home as one bundle (admins of a one-couple server, with both partners' consent "
+         "core.backup_download)", body=BackupDownload, body_optional=True, tags=TAGS, responses={
+    "200": answer("The bundle file (.hsb), as an attachment", {"type": "string", "format": "binary"},
+                  media="application/octet-stream"),
+    "400": error("A passphrase shorter than 8 characters"),
+    "403": error("Not the admin, a server shared by several couples (backup_download_shared_server), or the "
+                 "consent is off (consent_required)")})
+def download_backup(principal, body: BackupDownload):
     """The whole home as one bundle file, optionally sealed with a passphrase."""
     db = get_db()
-    _require_admin(db, principal)
-    refusal = download_refusal(db, principal.couple_id)
-    if refusal is not None:
-        api_error(403, *refusal)
-    body = json_body(optional=True)
-    only_known(body, {"passphrase"})
-    passphrase = _passphrase(body)
+    passphrase = _passphrase(body.passphrase)
     hs = current_hs()
     name = bundle_name("download")
     path = write_bundle(hs, hs.storage.backups_dir / f".{name}.{secrets.token_hex(4)}", passphrase)  # two at once
@@ -111,10 +153,9 @@ def download_backup(principal):
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _passphrase(body: dict) -> str | None:
-    value = body.get("passphrase")
+def _passphrase(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) < MIN_PASSPHRASE or len(value) > 1024:
+    if len(value) < MIN_PASSPHRASE or len(value) > 1024:
         api_error(400, "invalid_field", f"passphrase: at least {MIN_PASSPHRASE} characters (or leave it out).")
     return value

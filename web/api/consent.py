@@ -7,15 +7,24 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from hearthside import consent, inputs
+from hearthside import consent
+from hearthside.declare import Body, answer, declare, error, obj, ref
 from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
 
 from . import api
 
+TAGS = ["consent"]
+
+
+class Grant(Body):
+    granted: bool
+
 
 @api.get("/consents")
 @require()
+@declare("Every consent scope in plain language, each member's grant, and whether it is active", tags=TAGS,
+         responses={"200": answer("Scopes", obj({"scopes": {"type": "array", "items": ref("Scope")}}, ["scopes"]))})
 def list_consents(principal):
     """Every declared scope in plain language, each member's grant, and whether it is active."""
     db = get_db()
@@ -25,10 +34,12 @@ def list_consents(principal):
 
 @api.put("/consents/<scope>")
 @require()
-def put_consent(principal, scope):
+@declare("Grant or revoke a scope for myself", body=Grant, tags=TAGS,
+         responses={"200": answer("The scope now", ref("Scope")), "404": error("No such scope")})
+def put_consent(principal, scope, body: Grant):
     """Grant or revoke one scope for the caller: ``{"granted": bool}`` -> the scope."""
     declared = consent.get_scope(current_hs(), scope)
-    granted = inputs.boolean(inputs.json_body(), "granted")
+    granted = body.granted
     db = get_db()
     consent.set_grant(db, principal, declared.name, granted, who=declared.who)
     return jsonify(consent.describe(db, principal.couple_id, declared))
@@ -36,6 +47,11 @@ def put_consent(principal, scope):
 
 @api.get("/consents/history")
 @require()
+@declare("The couple's append-only consent history, oldest first", tags=TAGS,
+         responses={"200": answer("History", obj({
+             "history": {"type": "array", "items": ref("ConsentHistoryEntry")},
+             "intact": {"type": "boolean", "description": "Whether the hash chain verifies"},
+         }, ["history"]))})
 def consent_history(principal):
     """The couple's append-only grant history, oldest first, and whether its chain is intact."""
     db = get_db()

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from hearthside import devices, inputs
+from hearthside import devices
+from hearthside.declare import Query, Whole, answer, declare, obj, ref
+from hearthside.inputs import SQLITE_MAX_INTEGER
 from hearthside.request_context import get_db
 from hearthside.auth import require
 from hearthside.events import Event
@@ -27,7 +29,7 @@ from . import api
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
-MAX_EVENT_ID = inputs.SQLITE_MAX_INTEGER
+MAX_EVENT_ID = SQLITE_MAX_INTEGER
 
 # ?1 couple, ?2 after, ?3 member, ?4 limit. The private range walks the
 # (audience_id, id) index; "+couple_id" keeps the couple check without letting
@@ -46,12 +48,19 @@ WALL_PAGE = ("SELECT * FROM events WHERE couple_id = ? AND visibility = 'dashboa
              "ORDER BY id LIMIT ?")
 
 
+class EventsPage(Query):
+    after: Whole(0, MAX_EVENT_ID, description="The id of the last event you have",
+                 says="the id of the last event you have (a whole number, 0 or more)") = 0
+    limit: Whole(1, MAX_LIMIT) = DEFAULT_LIMIT
+
+
 @api.get("/events")
 @require(device=True)
-def list_events(principal):
-    after = inputs.query_number("after", 0, 0, MAX_EVENT_ID,
-                                "the id of the last event you have (a whole number, 0 or more)")
-    limit = inputs.query_number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+@declare("Events the caller may see, oldest first, after an id (a wall: from its pairing on)", query=EventsPage,
+         tags=["events"], responses={"200": answer("Events", obj({"events": {"type": "array", "items": ref("Event")}},
+                                                                 ["events"]))})
+def list_events(principal, query: EventsPage):
+    after, limit = query.after, query.limit
     if principal.is_member:
         rows = get_db().query(MEMBER_PAGE, [principal.couple_id, after, principal.member_id, limit])
         return jsonify({"events": [Event.from_row(row).as_dict() for row in rows]})

@@ -3,12 +3,18 @@
 from flask import jsonify
 
 from hearthside import PLUGIN_API_VERSION, __version__
+from hearthside.declare import STRING, answer, declare, obj
 from hearthside.request_context import current_hs
 
 from . import api
 
 
 @api.get("/health")
+@declare("Is the server up? (degraded: an installed plugin failed; its name is listed)", tags=["server"],
+         public=True, responses={"200": answer("Up", obj({
+             "status": {"type": "string", "enum": ["ok", "degraded"]}, "version": STRING, "plugin_api": STRING,
+             "safe_mode": {"type": "boolean"}, "failed_plugins": {"type": "array", "items": STRING}},
+             ["status", "version"]))})
 def health():
     """``ok``, or ``degraded`` while an installed plugin has failed (names only: reasons are for the admin).
 

@@ -4,7 +4,8 @@ import logging
 
 from flask import jsonify
 
-from hearthside import inputs, member_data
+from hearthside import member_data
+from hearthside.declare import Body, Password, answer, declare, obj
 from hearthside.accounts import get_member
 from hearthside.request_context import current_hs, get_db
 from hearthside.auth import require
@@ -19,8 +20,17 @@ log = logging.getLogger(__name__)
 CONFIRMATION = "forget my data"
 
 
+class Forgetting(Body):
+    password: Password(1)
+    confirm: str | None = None  # must read CONFIRMATION; anything else is a 400 confirmation_required
+
+
 @api.get("/me/export")
 @require()
+@declare("Export everything the caller wrote or may read", responses={"200": answer(
+    "The export: member, couple, core records and each plugin's part; `incomplete` names the plugins whose part "
+    "is missing this time", obj({"incomplete": {"type": "array", "items": {"type": "string"}}},
+                                ["exported_at", "member", "couple", "core", "plugins", "incomplete"]))})
 def export_my_data(principal):
     """Everything the caller wrote or may read, as one JSON document."""
     response = jsonify(member_data.export(current_hs(), get_db(), principal.member_id))
@@ -30,12 +40,14 @@ def export_my_data(principal):
 
 @api.post("/me/forget")
 @require()
-def forget_my_data(principal):
+@declare("Forget the caller's own data (confirmed with the password)", body=Forgetting, responses={
+    "200": answer("Forgotten", obj({"forgotten": {"type": "boolean"},
+                                    "plugins": {"type": "array", "items": {"type": "string"}}}))})
+def forget_my_data(principal, body: Forgetting):
     """Delete the caller's own data everywhere; asks for the password and a typed confirmation."""
-    body = inputs.json_body()
-    if body.get("confirm") != CONFIRMATION:
+    if body.confirm != CONFIRMATION:
         api_error(400, "confirmation_required", f"To forget your data, send \"confirm\": \"{CONFIRMATION}\".")
-    password = inputs.password(body, "password", min_length=1)
+    password = body.password
     db = get_db()
     member = get_member(db, principal.member_id)
     check_password(member, password, limiter_keys(member["username"]), 403, "wrong_password",
@@ -50,21 +62,3 @@ def forget_my_data(principal):
                   f"Nothing was deleted: the {exc.plugin} feature could not clear its part. It has been logged.")
     return jsonify({"forgotten": True, "plugins": cleared})
 
-
-export_my_data.openapi = {"get": {
-    "summary": "Export everything the caller wrote or may read",
-    "responses": {"200": {"description": "The export: member, couple, core records and each plugin's part; "
-                                         "`incomplete` names the plugins whose part is missing this time",
-                          "content": {"application/json": {"schema": {"type": "object", "required": [
-                              "exported_at", "member", "couple", "core", "plugins", "incomplete"],
-                              "properties": {"incomplete": {"type": "array", "items": {"type": "string"}}}}}}}},
-}}
-forget_my_data.openapi = {"post": {
-    "summary": "Forget the caller's own data (confirmed with the password)",
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["confirm", "password"],
-        "properties": {"confirm": {"const": CONFIRMATION}, "password": {"type": "string"}}}}}},
-    "responses": {"200": {"description": "Forgotten", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"forgotten": {"type": "boolean"},
-                                         "plugins": {"type": "array", "items": {"type": "string"}}}}}}}},
-}}

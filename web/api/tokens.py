@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from flask import jsonify, session
 
-from hearthside import auth, inputs
+from hearthside import auth
+from hearthside.declare import INTEGER, STRING, Body, Text, answer, declare, error, obj, ref
 from hearthside.request_context import get_db
 from hearthside.auth import require
 from hearthside.errors import api_error
 
 from . import api
 
+TAGS = ["accounts"]
+
+
+class NewToken(Body):
+    name: Text(60)
+
 
 @api.get("/tokens")
 @require()
+@declare("My API tokens and browser sessions", tags=TAGS, responses={"200": answer("Live tokens", obj(
+    {"tokens": {"type": "array", "items": ref("Token")}}, ["tokens"]))})
 def list_tokens(principal):
     """The caller's live tokens and sessions, ``current`` marking the one in use now."""
     tokens = [{**row, "current": row["id"] == principal.token_id}
@@ -28,9 +37,12 @@ def list_tokens(principal):
 
 @api.post("/tokens")
 @require()
-def create_token(principal):
+@declare("A new named API token", body=NewToken, tags=TAGS,
+         responses={"201": answer("The token (its secret is shown only now)",
+                                  obj({"id": INTEGER, "name": STRING, "token": STRING}, ["id", "name", "token"]))})
+def create_token(principal, body: NewToken):
     """A new named bearer token; its secret is in this answer and nowhere else, ever."""
-    name = inputs.text(inputs.json_body(), "name", max_length=60)
+    name = body.name
     db = get_db()
     with db.atomic():
         token_id, secret = auth.new_token(db, kind="api", name=name, couple_id=principal.couple_id,
@@ -40,6 +52,8 @@ def create_token(principal):
 
 @api.delete("/tokens/<int:token_id>")
 @require()
+@declare("Revoke one of my tokens or sessions", tags=TAGS,
+         responses={"204": answer("Revoked"), "404": error("No such token of yours")})
 def delete_token(principal, token_id):
     """Revoke one of the caller's tokens; it stops working with the next request."""
     db = get_db()
