@@ -3,7 +3,6 @@ options the isolating caller honours (tryfirst/trylast, firstresult) or refuses 
 
 from __future__ import annotations
 
-import logging
 import types
 from datetime import timedelta
 

@@ -12,7 +12,7 @@ from flask import Blueprint
 
 from hearthside.plugin_api import get_couple, get_db, member_page, render_member_page
 
-from . import checks, progress, sessions
+from . import checks, progress
 
 pages = Blueprint("touch_pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/touch/static")

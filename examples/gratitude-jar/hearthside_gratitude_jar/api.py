@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hearthside.plugin_api import (Body, Text, answer, api_error, current_hs, declare, error, get_db, obj, require,
-                                   require_active)
+from hearthside.plugin_api import (Body, Text, answer, api_error, current_hs, declare, error, get_db, is_active, obj,
+                                   require, require_active)
 
 from . import model
 

@@ -11,7 +11,6 @@ with the reason, where either is missing - except with
 
 from __future__ import annotations
 
-import pytest
 
 from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
                                 signed_in_page)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
 
 from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
                                 signed_in_page, wait_until_live)
