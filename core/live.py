@@ -26,15 +26,10 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
   ``server.unauthenticated_per_address`` such transports; the next handshake
   is refused with 429 ``too_many_connections``. Phones and the wall sign in
   within milliseconds of opening, so neither limit ever touches them.
-* **Threads for pages**: every live transport, signed in or not, holds a
-  thread of its own budget (:func:`live_threads`), and pages and the API have
-  ``server.http_threads`` beside it, so a page always finds a thread (before
-  this, as many sockets as threads left none: every request hung; issue 16,
-  item 3). At most ``server.live_connections`` sockets are signed in at once;
-  the next CONNECT is refused with Socket.IO's ``connect_error`` and a plain
-  message (the page says the server is full). A few transports past the cap
-  (``ANSWER_ROOM``) are let in only to hear that message; past those, the
-  Engine.IO handshake itself is refused with 503 ``too_many_live_connections``.
+* **Threads for pages**: live transports hold threads of their own budget
+  (:func:`live_threads`), beside ``server.http_threads`` for pages and the
+  API, and at most ``server.live_connections`` are signed in at once; the next
+  is refused with a plain ``connect_error`` (docs/serving.md, issue 16, item 3).
 """
 
 from __future__ import annotations
