@@ -339,17 +339,19 @@ def _cannot_start_damaged(exc: DataFileDamaged, config) -> None:
 
 
 def _reapply_ledger(config, plugins) -> None:
-    """Build the app on the restored folder (migrations run), then redo what its ledger remembers.
+    """Build the app on the restored folder (migrations run), redo what its ledger remembers, tell plugins.
 
-    A backup older than a forget or a revocation must not bring either back.
+    A backup older than a forget or a revocation must not bring either back;
+    what plugins keep beside the database follows the restored one.
     """
     from .app import build_app
-    from .restore import reapply
+    from .restore import reapply, tell_plugins
 
     hs = _build_or_explain(build_app, config, plugins).extensions["hearthside"]
     try:
         for line in reapply(hs):
             click.echo(line)
+        tell_plugins(hs)
     finally:
         hs.shutdown()
 

@@ -162,6 +162,19 @@ def hearthside_backup_files(hs: Hearthside) -> list[str]:
 
 
 @hookspec
+def hearthside_restored(hs: Hearthside, db: Database) -> None:
+    """The database was just replaced by an older one on purpose (``hearthside restore``).
+
+    Called once after the restore, after the forget ledger was re-applied,
+    with a connection to the restored database. For what a plugin keeps
+    outside the database about what the database holds - the transparency
+    log's chain head (``transparency-heads.json``) - which must now follow
+    the restored database instead of calling its older state a loss. Not
+    first-result. Added in 1.4.
+    """
+
+
+@hookspec
 def hearthside_event(hs: Hearthside, db: Database, event: Event) -> None:
     """React to an event after the transaction that wrote it has committed.
 

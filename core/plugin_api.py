@@ -41,6 +41,7 @@ from .charts import line_chart  # line_chart(title=, levels=, series=, ...) -> M
 from .page_headers import CONTENT_SECURITY_POLICY  # what every HTML page is sent with (the core adds it and the other page headers for you)
 from .consent import is_granted, require_granted  # who="author" scopes: the author's own grant (403 consent_required)
 from .pause import start as start_pause  # start_pause(db, couple_id, member_id, ends_at: aware datetime) -> state: the core pause on every device (emits pause.started); call inside or outside db.atomic()
+from .datafolder import write_private  # write_private(path, data: bytes): a file of your own in the data folder (db.data_dir), 0600 and atomic (1.4)
 from .datafolder import DataFileDamaged  # raise (a subclass) from a start-up hook for a damaged file of your own: serve names it and the newest backup
 from .clock import utc_now  # utc_now() -> now (aware, UTC), the one clock tests move; utc_now(hs) in a job: the scheduler's
 from .pause import current as pause_state  # pause_state(db, couple_id) -> {"active": bool, ...}: is the couple paused right now
@@ -54,7 +55,7 @@ __all__ = [
     "get_couple", "CONTENT_SECURITY_POLICY", "line_chart",
     "is_granted", "require_granted",
     "start_pause", "pause_state",
-    "DataFileDamaged",
+    "DataFileDamaged", "write_private",
     "PLUGIN_API_VERSION",
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",

@@ -6,7 +6,8 @@ kept: the current database as the automatic ``before-restore`` backup, each
 key file it overwrites as ``backups/<name>.replaced-<stamp>``, so a restore
 of the wrong bundle can itself be undone. Then :func:`reapply` does again
 what the folder's forget ledger (:mod:`hearthside.ledger`) remembers and the
-restored database does not.
+restored database does not, and :func:`tell_plugins` lets plugins follow the
+restored database with what they keep beside it (``hearthside_restored``).
 """
 
 from __future__ import annotations
@@ -85,6 +86,15 @@ def reapply(hs) -> list[str]:
         else:
             done += _revoke_again(hs, entry)
     return done
+
+
+def tell_plugins(hs) -> None:
+    """Call ``hearthside_restored``: what plugins keep beside the database follows the restored one.
+
+    After :func:`reapply`, so a plugin sees the database as it will be served.
+    """
+    with hs.storage.connection() as db:
+        hs.plugins.call("hearthside_restored", hs=hs, db=db)
 
 
 def _same_member(db, entry: dict) -> dict | None:

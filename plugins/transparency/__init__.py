@@ -17,6 +17,8 @@ What it offers (each member may do everything; roles are not assumed):
   triggers refuse it);
 * a SHA-256 hash chain per couple, verified on demand
   (``GET /api/v1/transparency/verify``); the page warns when it is broken;
+  its head is also kept outside the database, so writes the database lost
+  show up too;
 * questions that stay visibly open, with their age, until answered, beside
   the couple's ground rules, which change only when both approve;
 * time-boxed agreements on what will be shared, signed by both, versioned,
@@ -42,7 +44,7 @@ from datetime import timedelta
 from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions"); 1.4: hearthside_restored
 
 
 @hookimpl
@@ -133,6 +135,14 @@ def hearthside_forget(hs, db, member_id):
     from . import data
 
     data.forget(db, member_id, utc_now())
+
+
+@hookimpl
+def hearthside_restored(hs, db):
+    """A restore put back an older log on purpose: anchor the chain at what it holds, not at what it lost."""
+    from . import anchor
+
+    anchor.reset(db)
 
 
 @hookimpl

@@ -37,6 +37,8 @@ import secrets
 
 from hearthside.plugin_api import row_or_none
 
+from . import anchor
+
 GENESIS = "0" * 64
 FORMAT = "hearthside.transparency/1"
 
@@ -47,6 +49,8 @@ REASONS = {
     "seal": "Entry #{seq} does not match its seal: its details were changed after it was written.",
     "anchor": "The log no longer matches what you reviewed together up to entry #{seq}: "
               "something you reviewed was changed or removed.",
+    "lost": "Entries up to #{seq} were written and are no longer all in the log: the database lost writes "
+            "(a damaged file?). Restore the last backup.",
 }
 
 
@@ -108,6 +112,7 @@ def append(db, *, couple_id: int, author_id: int, kind: str, text: str, occurred
     row["hash"] = link_hash(row["prev_hash"], row)
     row["id"] = db["transparency_entries"].insert(row).last_pk
     row["forgotten_at"] = None
+    anchor.record(db, row)
     return row
 
 
@@ -133,7 +138,9 @@ def verify(db, couple_id: int) -> dict:
     that each record names the previous seal, that its content matches its
     content hash and that its seal is right. Then every review's anchor (the
     head it saw) must still be in the chain, which also catches the newest
-    records being cut off after a review. ``first_broken`` is the earliest
+    records being cut off after a review. Last, the head anchored outside the
+    database (:mod:`.anchor`) must still be there with its seal, which catches
+    acknowledged writes the database lost. ``first_broken`` is the earliest
     problem, or None when the whole chain is intact.
     """
     expected_prev, expected_seq, length, first = GENESIS, 1, 0, None
@@ -151,13 +158,16 @@ def verify(db, couple_id: int) -> dict:
             elif link_hash(expected_prev, row) != row["hash"]:
                 first = _broken(row["seq"], row["id"], "seal")
         expected_prev, expected_seq = row["hash"], row["seq"] + 1
-    for anchor in db.query("SELECT to_seq, head_hash FROM transparency_reviews WHERE couple_id = ? AND to_seq > 0 "
+    for review in db.query("SELECT to_seq, head_hash FROM transparency_reviews WHERE couple_id = ? AND to_seq > 0 "
                            "ORDER BY to_seq", [couple_id]):
-        seal, entry_id = seals.get(anchor["to_seq"], (None, None))
-        if seal != anchor["head_hash"]:
-            if first is None or anchor["to_seq"] < first["seq"]:
-                first = _broken(anchor["to_seq"], entry_id, "anchor")
+        seal, entry_id = seals.get(review["to_seq"], (None, None))
+        if seal != review["head_hash"]:
+            if first is None or review["to_seq"] < first["seq"]:
+                first = _broken(review["to_seq"], entry_id, "anchor")
             break
+    lost = anchor.lost(db, couple_id, {seq: seal for seq, (seal, _id) in seals.items()})
+    if lost is not None and (first is None or lost < first["seq"]):
+        first = _broken(lost, seals.get(lost, (None, None))[1], "lost")
     return {
         "length": length,
         "head": expected_prev if length else GENESIS,
