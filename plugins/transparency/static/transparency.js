@@ -101,6 +101,9 @@
     var box = $("[data-chain-warning]");
     if (!box || !chain) return;
     box.hidden = !!chain.intact;
+    // "lost": the database lost writes (a damaged file), which nobody did on purpose.
+    var lost = chain.first_broken && chain.first_broken.reason === "lost";
+    $("[data-chain-title]", box).textContent = lost ? "This log lost entries" : "This log may have been tampered with";
     $("[data-chain-message]", box).textContent = chain.first_broken ? chain.first_broken.message : "";
   }
 
