@@ -347,3 +347,41 @@ def test_backup_asks_for_the_passphrase_twice_and_the_bundle_opens_with_it(used,
     assert PASSPHRASE not in done.output  # typed, never shown
     with open_bundle(tmp_path / "asked.hsb", PASSPHRASE, tmp_path) as opened:
         assert opened.manifest["encrypted"] is True
+
+
+# -- hearthside_restored: what plugins keep beside the database follows a restore --------------------------------
+
+
+class RestoreListener:
+    """Notes what the restored database holds when it is told of the restore."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def hearthside_restored(self, hs, db):
+        self.seen.append((db.data_dir, "written_after_the_backup" in db.table_names()))
+
+
+class BrokenListener:
+    @hookimpl
+    def hearthside_restored(self, hs, db):
+        raise RuntimeError("cannot follow the restore")
+
+
+def test_plugins_are_told_of_a_restore_with_the_restored_database(make_app, data_dir, tmp_path):
+    from hearthside.backups import write_bundle
+    from hearthside.restore import restore, tell_plugins
+
+    listener = RestoreListener()
+    app = make_app(extra_plugins={"broken": BrokenListener(), "listener": listener})
+    hs = app.extensions["hearthside"]
+    bundle = write_bundle(hs, tmp_path / "older.hsb")
+    with hs.storage.connection() as db, db.atomic():
+        db.execute("CREATE TABLE written_after_the_backup (x)")
+    with open_bundle(bundle, None, data_dir / "backups") as opened:
+        restore(hs, opened)
+    assert listener.seen == []  # told once the restore is done, by hearthside restore (core/cli.py)
+    tell_plugins(hs)
+    assert listener.seen == [(data_dir, False)]
+    assert "broken" in hs.plugins.failed()  # one plugin failing to follow stops neither the others nor the restore

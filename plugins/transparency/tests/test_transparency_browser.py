@@ -68,6 +68,18 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
     expect(warning).to_be_visible()
     expect(warning).to_contain_text(re.compile(r"Entry #\d+ was changed after it was written"))
 
+    # The edit is undone, but the database loses its newest record (a damaged WAL): the anchor kept
+    # outside the database finds it, and the page says what happened, in seq numbers only.
+    conn = sqlite3.connect(data_dir / "hearthside.db", isolation_level=None)
+    conn.execute("UPDATE transparency_entries SET text = ? WHERE text = 'Home by 20:00.'", [TEXT])
+    conn.execute("DROP TRIGGER transparency_entries_no_delete")
+    newest = conn.execute("DELETE FROM transparency_entries WHERE seq = (SELECT max(seq) FROM transparency_entries) "
+                          "RETURNING seq").fetchone()[0]
+    conn.close()
+    ann_phone.reload()
+    expect(warning.locator("h2")).to_have_text("This log lost entries")
+    expect(warning).to_contain_text(f"Entries up to #{newest} were written and are no longer all in the log")
+
     assert guard.outside == [], f"requests left the server: {guard.outside}"
     assert guard.errors == [], f"page errors: {guard.errors}"
 
