@@ -11,10 +11,9 @@ import json
 import logging
 import sqlite3
 import stat
-import threading
 
 from click.testing import CliRunner
-from transparency_testing import API, raw, share, written
+from transparency_testing import API, raw, share, write_at_once, written
 
 from hearthside.cli import cli
 from hearthside.plugins.transparency import anchor, chain
@@ -123,20 +122,7 @@ def test_a_restore_of_an_older_backup_is_not_a_loss(make_app, app, couple, data_
 
 def test_appends_from_many_threads_leave_the_highest_head(app, couple):
     ann, bob = sharing(couple)
-    errors = []
-
-    def write_many(member, who):
-        client = app.test_client()
-        for n in range(6):
-            answer = client.post(f"{API}/entries", headers=member.headers, json={"kind": "note", "text": f"{who} {n}"})
-            if answer.status_code != 201:
-                errors.append(answer.json)
-
-    threads = [threading.Thread(target=write_many, args=pair) for pair in ((ann, "ann"), (bob, "bob"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = write_at_once(app, (ann, bob), 6)
     assert errors == []
     report = ann.get(f"{API}/verify").json
     assert report["intact"] is True and report["length"] == 2 + 12

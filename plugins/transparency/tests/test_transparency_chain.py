@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 
 import pytest
 
-from transparency_testing import API, raw, written
+from transparency_testing import API, raw, write_at_once, written
 
 from hearthside.testing import couple_id_of, hs_of
 
@@ -197,21 +196,7 @@ def test_the_database_itself_refuses_edits_and_deletes(shared_app, pair):
 
 def test_two_phones_writing_at_once_never_fork_the_chain(shared_app, pair):
     ann, bob = pair
-    errors = []
-
-    def write_many(member, who):
-        client = shared_app.test_client()
-        for n in range(8):
-            answer = client.post(f"{API}/entries", headers=member.headers,
-                                 json={"kind": "note", "text": f"{who} {n}"})
-            if answer.status_code != 201:
-                errors.append(answer.json)
-
-    threads = [threading.Thread(target=write_many, args=(member, who)) for member, who in ((ann, "ann"), (bob, "bob"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = write_at_once(shared_app, (ann, bob), 8)
     assert errors == []
     report = ann.get(f"{API}/verify").json
     assert report["intact"] is True and report["length"] == 2 + 16

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 from hearthside.testing import hs_of
 
@@ -28,6 +29,26 @@ def written(member, text: str = "Gym after work, home by 19:30.", kind: str = "p
     answer = write(member, text, kind, **fields)
     assert answer.status_code == 201, answer.json
     return answer.json
+
+
+def write_at_once(app, members, count: int) -> list[dict]:
+    """Each member writes ``count`` notes from their own thread, all at once; returns the errors answered."""
+    errors = []
+
+    def write_many(member):
+        client = app.test_client()
+        for n in range(count):
+            answer = client.post(f"{API}/entries", headers=member.headers,
+                                 json={"kind": "note", "text": f"{member.username} {n}"})
+            if answer.status_code != 201:
+                errors.append(answer.json)
+
+    threads = [threading.Thread(target=write_many, args=(member,)) for member in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def snapshot(app) -> dict:
