@@ -169,8 +169,8 @@ def hearthside_restored(hs: Hearthside, db: Database) -> None:
     with a connection to the restored database. For what a plugin keeps
     outside the database about what the database holds - the transparency
     log's chain head (``transparency-heads.json``) - which must now follow
-    the restored database instead of calling its older state a loss. Not
-    first-result. Added in 1.4.
+    the restored database instead of calling its older state a loss.
+    Added in 1.4. Not first-result.
     """
 
 

@@ -1,6 +1,7 @@
 """The forget ledger outlives a restore: a backup older than a forget or a revocation
 does not bring either back, and one that already holds the forget changes nothing."""
 
+import json
 import subprocess
 
 import pytest
@@ -127,3 +128,28 @@ def test_a_revocation_or_forget_rolled_back_with_its_transaction_is_not_in_the_l
                 raise RuntimeError("the request failed after both")
     assert ledger.entries(data_dir) == []  # a restore must not undo what never happened
     assert ann.get("/api/v1/me").status_code == 200
+
+
+def test_a_restore_older_than_entries_and_a_forget_leaves_a_transparency_chain_that_verifies(make_app, data_dir,
+                                                                                              tmp_path, run):
+    """The transparency chain's head kept outside the database (transparency-heads.json) follows the
+    restore (hearthside_restored): entries newer than the backup are gone on purpose, not lost writes."""
+    app = make_app()
+    ann, bob = onboard_couple(app.test_client())
+    write_entry(ann, new_marker())
+    write_entry(bob, new_marker("bob-keeps"))
+    at_backup = bob.get("/api/v1/transparency/verify").json
+    older = _backup_outside(run, data_dir, tmp_path)
+    write_entry(bob, new_marker("bob-after"))
+    assert ann.post("/api/v1/me/forget", json=FORGET).status_code == 200
+    anchored = json.loads((data_dir / "transparency-heads.json").read_text())
+    assert [head["seq"] for head in anchored.values()] == [at_backup["length"] + 1]
+    _stop(app)
+
+    run("restore", older, "--force", "--data-dir", data_dir)
+
+    bob = Member(make_app().test_client(), bob.token, {"id": bob.id, "username": "bob"})
+    report = bob.get("/api/v1/transparency/verify").json
+    assert report == {**at_backup, "intact": True, "first_broken": None}  # ann's entries are tombstones now
+    anchored = json.loads((data_dir / "transparency-heads.json").read_text())
+    assert [(head["seq"], head["hash"]) for head in anchored.values()] == [(report["length"], report["head"])]

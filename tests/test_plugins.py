@@ -235,6 +235,12 @@ def _check_backup_files(hs, client, db, good):
         assert archive.read("good.key") == b"good secret\n"
 
 
+def _check_restored(hs, client, db, good):
+    from hearthside.restore import tell_plugins
+
+    tell_plugins(hs)  # what hearthside restore does once the older database is back: it does not raise
+
+
 CHECKS = {
     "hearthside_config_schema": _check_config_schema,
     "hearthside_migrations": _check_migrations,
@@ -252,6 +258,7 @@ CHECKS = {
     "hearthside_cli_commands": _check_cli_commands,
     "hearthside_calendar_entry": _check_calendar_entry,
     "hearthside_backup_files": _check_backup_files,
+    "hearthside_restored": _check_restored,
 }
 
 CALL_AGAIN = {
@@ -271,6 +278,7 @@ CALL_AGAIN = {
     "hearthside_cli_commands": lambda hs, db: {"cli": click.Group("again")},
     "hearthside_calendar_entry": lambda hs, db: {"hs": hs, "db": db, "couple_id": 1, "entry": SAMPLE_ENTRY},
     "hearthside_backup_files": lambda hs, db: {"hs": hs},
+    "hearthside_restored": lambda hs, db: {"hs": hs, "db": db},
 }
 
 

@@ -2,6 +2,8 @@
 
 Each test has its own app on its own data folder (real SQLite file, real
 anchor file), because they damage the database behind the server's back.
+That a restore of an older backup is not a loss is tested with the restore
+itself, in tests/test_forget_ledger.py.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ import logging
 import sqlite3
 import stat
 
-from click.testing import CliRunner
 from transparency_testing import API, raw, share, write_at_once, written
 
-from hearthside.cli import cli
 from hearthside.plugins.transparency import anchor, chain
 from hearthside.testing import PASSWORD, couple_id_of, hs_of
 
@@ -99,25 +99,6 @@ def test_an_older_copy_of_the_database_put_back_behind_the_servers_back_is_found
     copy.close()
     report = bob.get(f"{API}/verify").json
     assert report["length"] == 3 and report["first_broken"] == lost_at(4)
-
-
-def test_a_restore_of_an_older_backup_is_not_a_loss(make_app, app, couple, data_dir, tmp_path, monkeypatch):
-    ann, _bob = sharing(couple)
-    written(ann, TEXTS[0])
-    monkeypatch.chdir(tmp_path)
-    run = CliRunner()
-    done = run.invoke(cli, ["backup", "--data-dir", str(data_dir), "--out", str(tmp_path / "older.hsb")])
-    assert done.exit_code == 0, done.output
-    written(ann, TEXTS[1])
-    written(ann, TEXTS[2])
-    assert heads(app)[str(couple_id_of(app, ann))]["seq"] == 5
-    done = run.invoke(cli, ["restore", str(tmp_path / "older.hsb"), "--force", "--data-dir", str(data_dir)])
-    assert done.exit_code == 0, done.output
-    restored = make_app()
-    report = restored.test_client().get(f"{API}/verify", headers=ann.headers).json
-    assert report == {**report, "length": 3, "intact": True, "first_broken": None}
-    assert heads(restored)[str(couple_id_of(restored, ann))] == {**heads(restored)[str(couple_id_of(restored, ann))],
-                                                                 "seq": 3, "hash": report["head"]}
 
 
 def test_appends_from_many_threads_leave_the_highest_head(app, couple):
