@@ -67,7 +67,7 @@ def test_each_append_anchors_the_head_in_a_private_file_of_seq_numbers_and_seals
     assert not any(text in path.read_text() for text in TEXTS)
 
 
-def test_writes_the_database_lost_are_found_as_lost(app, couple, other_couple):
+def test_writes_the_database_lost_are_found_as_lost(app, couple, other_couple, wall):
     ann, bob = sharing(couple)
     cat, _dan = sharing(other_couple)
     head = fill(ann)
@@ -81,6 +81,9 @@ def test_writes_the_database_lost_are_found_as_lost(app, couple, other_couple):
         assert not any(text in json.dumps(report) for text in TEXTS)  # seq numbers only
         assert member.get(f"{API}/status").json["chain"]["first_broken"]["reason"] == "lost"
     assert cat.get(f"{API}/verify").json["intact"] is True  # the other couple's anchor is its own
+    for caller, status in ((wall, 403), (app.test_client(), 401)):  # the wall and nobody learn nothing of it
+        answer = caller.get(f"{API}/verify")
+        assert answer.status_code == status and "lost" not in answer.get_data(as_text=True)
     browser = app.test_client()
     browser.post("/api/v1/auth/session", json={"username": bob.username, "password": PASSWORD})
     page = html.unescape(browser.get("/transparency/print").get_data(as_text=True))
