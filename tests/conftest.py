@@ -24,16 +24,9 @@ import requests
 from click.testing import CliRunner
 
 from hearthside.testing import PASSWORD, Member, free_port, join_new_couple, onboard_couple  # noqa: F401
+from tests.support.bytecode import BYTECODE_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# Compiled bytecode, the test files' assertion-rewritten code included, is kept between runs in
-# one folder outside the source tree, also where PYTHONDONTWRITEBYTECODE is set (as here and on
-# the CI machine). Without it every run, in each xdist worker, rewrote the asserts of all ~390
-# test modules again and compiled Hearthside from source: 4-5 s of CPU per worker.
-BYTECODE_CACHE = REPO_ROOT / ".pytest_cache" / "pycache"
-sys.pycache_prefix = str(BYTECODE_CACHE)
-sys.dont_write_bytecode = False
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,8 +35,8 @@ def _compiled_once_for_child_processes():
 
     Where ``PYTHONDONTWRITEBYTECODE`` is set (as on the CI machine), every
     ``hearthside serve`` a test starts would compile Hearthside from source
-    again: 0.15 s of each start. The folder (``BYTECODE_CACHE`` above) is the
-    one the test processes use, kept between runs in .pytest_cache (ignored by git).
+    again: 0.15 s of each start. The folder is the one the test run
+    itself uses (tests/support/bytecode.py), kept between runs.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPYCACHEPREFIX", str(BYTECODE_CACHE))
