@@ -53,7 +53,7 @@ class SharedBuilderRule(Rule):
     def _compile_builder(self, append_unknown: bool = True):
         trace = getattr(self, "_trace", None)
         defaults = self.defaults or {}
-        if trace is None or any(dynamic and name in defaults for dynamic, name in trace):
+        if trace is None or (defaults and any(dynamic and name in defaults for dynamic, name in trace)):
             # A default that fills a variable part is baked into the builder as text: keep it per rule.
             return super()._compile_builder(append_unknown)
         key = (tuple(trace), tuple(defaults), append_unknown)
