@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from flask import Flask, request
 
@@ -25,7 +25,6 @@ from .errors import install_error_handlers
 from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
-from .live import Live, attach as attach_live
 from .page_headers import page_headers
 from .ratelimit import LoginLimiter
 from .proxies import trust_proxies
@@ -34,6 +33,9 @@ from .request_context import close_db
 from .scheduler import Scheduler
 from .storage import Database, Storage
 from .urls import SharedBuilderRule
+
+if TYPE_CHECKING:
+    from .live import Live
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +225,8 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     for _, blueprints in plugins.answers("hearthside_blueprints", hs=hs):
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
+    from .live import attach as attach_live  # here, not at the top: commands that build no app skip Socket.IO
+
     attach_live(app, hs)  # Socket.IO on the same app; sets hs.live
     trust_proxies(app, config["server.proxies"])  # outermost, so the live stream sees the visitor too
     plugins.call("hearthside_startup", hs=hs)

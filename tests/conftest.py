@@ -24,24 +24,22 @@ import requests
 from click.testing import CliRunner
 
 from hearthside.testing import PASSWORD, Member, free_port, join_new_couple, onboard_couple  # noqa: F401
+from tests.support.bytecode import BYTECODE_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _compiled_once_for_child_processes(tmp_path_factory):
-    """Python processes the tests start (servers, the CLI) keep their compiled bytecode in one cache folder.
+def _compiled_once_for_child_processes():
+    """Python processes the tests start (servers, the CLI) keep their compiled bytecode in the run's cache folder.
 
     Where ``PYTHONDONTWRITEBYTECODE`` is set (as on the CI machine), every
     ``hearthside serve`` a test starts would compile Hearthside from source
-    again: 0.15 s of each start. The cache lives beside the run's temporary
-    folders (shared by xdist's workers), never in the source tree.
+    again: 0.15 s of each start. The folder is the one the test run
+    itself uses (tests/support/bytecode.py), kept between runs.
     """
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPYCACHEPREFIX", str(root / "pycache"))
+        patch.setenv("PYTHONPYCACHEPREFIX", str(BYTECODE_CACHE))
         patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
         yield
 

@@ -17,6 +17,18 @@ from hearthside import tls
 from tests.conftest import PASSWORD, ServerProcess
 
 
+@pytest.fixture(scope="module")
+def read_only_server(tmp_path_factory):
+    """One HTTPS server for the tests that only read from it (nobody signs up, nothing is renewed).
+
+    Each start makes a certificate authority and a certificate; the tests that
+    sign up, restart or renew have a server of their own (``https_server``).
+    """
+    process = ServerProcess(tmp_path_factory.mktemp("https") / "data", https=True)
+    yield process
+    process.stop_soon()
+
+
 def onboard(server) -> dict:
     answer = requests.post(server.url + "/api/v1/onboarding", verify=server.ca, json={
         "couple": {"name": "Solo", "time_zone": "UTC"},
@@ -25,20 +37,20 @@ def onboard(server) -> dict:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
-def test_with_the_ca_requests_succeed_and_without_it_they_fail(https_server):
-    assert requests.get(https_server.url + "/api/v1/health", verify=https_server.ca).json()["status"] == "ok"
+def test_with_the_ca_requests_succeed_and_without_it_they_fail(read_only_server):
+    assert requests.get(read_only_server.url + "/api/v1/health", verify=read_only_server.ca).json()["status"] == "ok"
     with pytest.raises(requests.exceptions.SSLError):
-        requests.get(https_server.url + "/api/v1/health")  # the public CAs know nothing of this server
-    assert f"https://127.0.0.1:{https_server.port}/" in https_server.output()
-    fingerprint = tls.fingerprint(tls.ca_certificate(Path(https_server.ca).parent.parent))
-    assert fingerprint in https_server.output()  # the log line a member compares /trust with
+        requests.get(read_only_server.url + "/api/v1/health")  # the public CAs know nothing of this server
+    assert f"https://127.0.0.1:{read_only_server.port}/" in read_only_server.output()
+    fingerprint = tls.fingerprint(tls.ca_certificate(Path(read_only_server.ca).parent.parent))
+    assert fingerprint in read_only_server.output()  # the log line a member compares /trust with
 
 
-def test_the_certificate_covers_localhost_and_the_loopback_addresses(https_server):
+def test_the_certificate_covers_localhost_and_the_loopback_addresses(read_only_server):
     for host in ("127.0.0.1", "localhost"):
-        url = f"https://{host}:{https_server.port}/api/v1/health"
-        assert requests.get(url, verify=https_server.ca).status_code == 200, host
-    leaf = x509.load_pem_x509_certificates((Path(https_server.ca).parent / tls.SERVER_CERT).read_bytes())[0]
+        url = f"https://{host}:{read_only_server.port}/api/v1/health"
+        assert requests.get(url, verify=read_only_server.ca).status_code == 200, host
+    leaf = x509.load_pem_x509_certificates((Path(read_only_server.ca).parent / tls.SERVER_CERT).read_bytes())[0]
     san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "localhost" in san.get_values_for_type(x509.DNSName)
     assert {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} >= {"127.0.0.1", "::1"}
@@ -81,13 +93,13 @@ def test_the_live_stream_runs_over_wss_with_the_ca(https_server):
         untrusting.connect(https_server.url, auth={"token": token}, transports=["websocket"], wait_timeout=5)
 
 
-def test_trust_serves_the_public_certificate_only(https_server):
-    ca = tls.ca_certificate(Path(https_server.ca).parent.parent)
-    answers = {path: requests.get(https_server.url + path, verify=https_server.ca)
+def test_trust_serves_the_public_certificate_only(read_only_server):
+    ca = tls.ca_certificate(Path(read_only_server.ca).parent.parent)
+    answers = {path: requests.get(read_only_server.url + path, verify=read_only_server.ca)
                for path in ("/trust", "/trust/hearthside-ca.crt", "/trust/hearthside-ca.pem",
                             "/trust/hearthside.mobileconfig", "/manifest.webmanifest", "/sw.js", "/offline",
                             "/signin", "/welcome", "/api/v1/health", "/trust/ca.key", "/static/../tls/ca.key")}
-    folder = Path(https_server.ca).parent
+    folder = Path(read_only_server.ca).parent
     key_bodies = [b"".join((folder / name).read_bytes().splitlines()[1:-1]) for name in (tls.CA_KEY, tls.SERVER_KEY)]
     for path, answer in answers.items():
         assert b"PRIVATE KEY" not in answer.content, path

@@ -7,6 +7,7 @@ leak on purpose, so the matrix has something to catch.
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -301,3 +302,10 @@ def test_the_sealed_answers_check_wants_reads_that_reveal_in_the_end(privacy_mat
         "kit notes: after both answered, their reads still do not show each other's answer: "
         "are the spec's 'reads' the routes that reveal?"]
     assert privacy_matrix.run_sealed_answers() == []  # kit declares no SEALED_ANSWERS
+
+
+def test_after_collection_the_collector_skips_what_collection_built_and_runs_less_often():
+    from hearthside.testing.plugin import GC_THRESHOLDS
+
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == GC_THRESHOLDS

@@ -95,22 +95,22 @@ def test_the_generated_plugin_registers_cleanly_in_process(tmp_path, make_app, m
     ("matcher", "built-in part of Hearthside"),
     ("Core", "built-in part of Hearthside"),
 ])
-def test_a_bad_name_is_refused_and_nothing_is_written(tmp_path, raw, says):
-    done = new_plugin(raw, "--dir", tmp_path)
+def test_a_bad_name_is_refused_and_nothing_is_written(tmp_path, raw, says, run_here):
+    done = run_here("new-plugin", raw, "--dir", tmp_path)
     assert done.returncode == 1
     assert done.stderr.startswith("Not created: ") and says in done.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_existing_folder_is_never_overwritten(tmp_path):
+def test_an_existing_folder_is_never_overwritten(tmp_path, run_here):
     (tmp_path / "kind-words").mkdir()
     (tmp_path / "kind-words" / "mine.txt").write_text("keep me")
-    done = new_plugin("kind-words", "--dir", tmp_path)
+    done = run_here("new-plugin", "kind-words", "--dir", tmp_path)
     assert done.returncode == 1 and "already exists and is not empty" in done.stderr
     assert [p.name for p in (tmp_path / "kind-words").iterdir()] == ["mine.txt"]
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "kind-words").mkdir()
-    assert new_plugin("kind-words", "--dir", tmp_path / "empty").returncode == 0  # an empty folder is fine
+    assert run_here("new-plugin", "kind-words", "--dir", tmp_path / "empty").returncode == 0  # an empty folder is fine
 
 
 def test_names_are_normalised():
@@ -120,8 +120,8 @@ def test_names_are_normalised():
         plugin_name("touch")
 
 
-def test_the_default_folder_is_the_current_one(tmp_path):
-    assert new_plugin("kind-words", cwd=tmp_path).returncode == 0
+def test_the_default_folder_is_the_current_one(tmp_path, run_here):
+    assert run_here("new-plugin", "kind-words").returncode == 0  # run_here runs in tmp_path
     assert (tmp_path / "kind-words" / "pyproject.toml").is_file()
 
 
