@@ -27,12 +27,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
 from . import crypto, data, model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.1,<2"  # the plugin API versions this plugin works with (1.1: hearthside_backup_files)
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+
+# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below,
+# export and forget too: they need hs, for the answers' key.
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -48,23 +53,8 @@ def hearthside_config_schema():
 
 
 @hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
 def hearthside_startup(hs):
     crypto.prepare_key(hs)
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl

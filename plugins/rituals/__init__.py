@@ -33,10 +33,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+
+# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below.
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
@@ -62,13 +68,6 @@ SEALED_ANSWERS = [{
 
 
 @hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
 def hearthside_config_schema():
     return {
         "default_reminders": Setting(
@@ -89,14 +88,6 @@ def hearthside_consent_scopes(hs):
               "Show our check-in answers to each other, once everyone has answered"),
         Scope("dashboard.rituals", "Show today's and the next ritual (titles and times) on the wall screen"),
     ]
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl
@@ -124,20 +115,6 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
     from .entries import keep
 
     return keep(db, couple_id, entry)
-
-
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    from . import data
-
-    return data.export(db, member_id)
-
-
-@hookimpl
-def hearthside_forget(hs, db, member_id):
-    from . import data
-
-    data.forget(db, member_id)
 
 
 @hookimpl

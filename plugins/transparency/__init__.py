@@ -39,10 +39,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+
+# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below,
+# forget too: it passes the time its tombstones carry.
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
+hearthside_export = layout.export(__name__)
 
 
 @hookimpl
@@ -53,21 +59,6 @@ def hearthside_config_schema():
         "review_check_minutes": Setting("int", 60, "How often to check whether a transparency agreement has "
                                                    "reached its review date, in minutes.", 5, 1440),
     }
-
-
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl
@@ -119,13 +110,6 @@ def hearthside_scheduled_jobs(hs):
 
     minutes = hs.config.plugin(PLUGIN).get("review_check_minutes", 60)
     return [ScheduledJob("transparency.agreement_reviews", review_job, every=timedelta(minutes=minutes))]
-
-
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    from . import data
-
-    return data.export(db, member_id)
 
 
 @hookimpl

@@ -21,33 +21,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
-from . import data, model
+from . import model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.3,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+
+# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below.
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl
 def hearthside_config_schema():
     return {"draw_hour": Setting("int", 20, "From this hour (your couple's time zone) one appreciation is "
                                             "drawn from the jar each evening.", 0, 23)}
-
-
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl
@@ -71,16 +62,6 @@ def hearthside_scheduled_jobs(hs):
     # Every 10 minutes rather than a cron time: couples may live in different time zones,
     # and a Pi that was off at draw time still draws once it is back the same evening.
     return [ScheduledJob("gratitude_jar.evening_draw", model.draw_evening, every=timedelta(minutes=10))]
-
-
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    return data.export(db, member_id)
-
-
-@hookimpl
-def hearthside_forget(hs, db, member_id):
-    data.forget(db, member_id)
 
 
 @hookimpl
