@@ -34,11 +34,6 @@ from . import crypto, data, model
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
-# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below,
-# export and forget too: they need hs, for the answers' key.
-hearthside_migrations = layout.migrations(__name__)
-hearthside_blueprints = layout.blueprints(__name__)
-
 
 @hookimpl
 def hearthside_config_schema():
@@ -50,6 +45,11 @@ def hearthside_config_schema():
             "int", 75, "When one of you answers yes or maybe to at least this share of the list (in percent), "
                        "the other is told and must confirm before any results show.", 1, 100),
     }
+
+
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -82,6 +82,7 @@ def hearthside_scheduled_jobs(hs):
     return [ScheduledJob("matcher.settle_raises", settle_matured_raises, every=timedelta(minutes=10))]
 
 
+# Not layout.export / layout.forget: the matcher's need hs, for the answers' key.
 @hookimpl
 def hearthside_export(hs, db, member_id):
     return data.export(hs, db, member_id)

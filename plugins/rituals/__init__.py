@@ -38,12 +38,6 @@ from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setti
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
-# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below.
-hearthside_migrations = layout.migrations(__name__)
-hearthside_blueprints = layout.blueprints(__name__)
-hearthside_export = layout.export(__name__)
-hearthside_forget = layout.forget(__name__)
-
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
 SEALED_ANSWERS = [{
@@ -81,6 +75,11 @@ def hearthside_config_schema():
     }
 
 
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
+
+
 @hookimpl
 def hearthside_consent_scopes(hs):
     return [
@@ -115,6 +114,10 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
     from .entries import keep
 
     return keep(db, couple_id, entry)
+
+
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl

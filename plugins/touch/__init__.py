@@ -42,12 +42,6 @@ from . import model, sessions, wall
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
-# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below.
-hearthside_migrations = layout.migrations(__name__)
-hearthside_blueprints = layout.blueprints(__name__)
-hearthside_export = layout.export(__name__)
-hearthside_forget = layout.forget(__name__)
-
 
 @hookimpl
 def hearthside_config_schema():
@@ -63,6 +57,11 @@ def hearthside_config_schema():
                                                        "says a quiet evening is planned, on an evening with a "
                                                        "session)."),
     }
+
+
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -88,6 +87,10 @@ def hearthside_dashboard_cards(hs, db, couple_id):
 def hearthside_event(hs, db, event):
     if event.type == "pause.started":
         sessions.on_pause_started(hs, db, event.couple_id)
+
+
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl

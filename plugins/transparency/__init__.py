@@ -44,12 +44,6 @@ from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setti
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
-# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below,
-# forget too: it passes the time its tombstones carry.
-hearthside_migrations = layout.migrations(__name__)
-hearthside_blueprints = layout.blueprints(__name__)
-hearthside_export = layout.export(__name__)
-
 
 @hookimpl
 def hearthside_config_schema():
@@ -59,6 +53,11 @@ def hearthside_config_schema():
         "review_check_minutes": Setting("int", 60, "How often to check whether a transparency agreement has "
                                                    "reached its review date, in minutes.", 5, 1440),
     }
+
+
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -112,11 +111,15 @@ def hearthside_scheduled_jobs(hs):
     return [ScheduledJob("transparency.agreement_reviews", review_job, every=timedelta(minutes=minutes))]
 
 
+# Not layout.forget: the tombstones it leaves carry the time.
 @hookimpl
 def hearthside_forget(hs, db, member_id):
     from . import data
 
     data.forget(db, member_id, utc_now())
+
+
+hearthside_export = layout.export(__name__)
 
 
 @hookimpl

@@ -28,17 +28,16 @@ from . import model
 __version__ = "1.0.0"
 HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
-# The standard hooks of the one plugin layout (docs/hooks.md, "layout"); the others are written below.
-hearthside_migrations = layout.migrations(__name__)
-hearthside_blueprints = layout.blueprints(__name__)
-hearthside_export = layout.export(__name__)
-hearthside_forget = layout.forget(__name__)
-
 
 @hookimpl
 def hearthside_config_schema():
     return {"draw_hour": Setting("int", 20, "From this hour (your couple's time zone) one appreciation is "
                                             "drawn from the jar each evening.", 0, 23)}
+
+
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -62,6 +61,10 @@ def hearthside_scheduled_jobs(hs):
     # Every 10 minutes rather than a cron time: couples may live in different time zones,
     # and a Pi that was off at draw time still draws once it is back the same evening.
     return [ScheduledJob("gratitude_jar.evening_draw", model.draw_evening, every=timedelta(minutes=10))]
+
+
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl
