@@ -32,15 +32,12 @@ SIGNATURES = Yeses("transparency_agreement_signatures", "agreement_id", "signed_
 
 
 def version_json(db, row: dict) -> dict:
-    signatures = [{"member_id": s["member_id"], "at": s["signed_at"]} for s in db.query(
-        "SELECT member_id, signed_at FROM transparency_agreement_signatures WHERE agreement_id = ? ORDER BY id",
-        [row["id"]])]
     return {
         "id": row["id"], "version": row["version"], "items": json.loads(row["items"]), "review_on": row["review_on"],
         "proposed_by": row["proposed_by"], "created_at": row["created_at"], "status": row["status"],
         "activated_at": row["activated_at"], "review_due": row["review_due_at"] is not None,
         "review_due_at": row["review_due_at"], "closed_at": row["closed_at"], "closed_by": row["closed_by"],
-        "signed_by": signatures,
+        "signed_by": SIGNATURES.listed(db, row["id"]),
     }
 
 

@@ -37,6 +37,11 @@ class Yeses:
             raise already
         self.record(db, proposal_id, member_id, now)
 
+    def listed(self, db, proposal_id: int) -> list[dict]:
+        """Who said yes and when, in the order they did: ``[{"member_id", "at"}]``."""
+        return [{"member_id": row["member_id"], "at": row[self.at]} for row in db.query(
+            f"SELECT member_id, {self.at} FROM {self.table} WHERE {self.key} = ? ORDER BY id", [proposal_id])]
+
     def from_everyone(self, db, couple_id: int, proposal_id: int) -> bool:
         given = {row["member_id"] for row in db.query(f"SELECT member_id FROM {self.table} WHERE {self.key} = ?",
                                                       [proposal_id])}

@@ -25,12 +25,9 @@ APPROVALS = Yeses("transparency_rule_approvals", "proposal_id", "approved_at")
 
 
 def proposal_json(db, row: dict) -> dict:
-    approvals = [{"member_id": a["member_id"], "at": a["approved_at"]} for a in db.query(
-        "SELECT member_id, approved_at FROM transparency_rule_approvals WHERE proposal_id = ? ORDER BY id",
-        [row["id"]])]
     return {"id": row["id"], "rules": json.loads(row["rules"]), "proposed_by": row["proposed_by"],
             "created_at": row["created_at"], "status": row["status"], "decided_at": row["decided_at"],
-            "decided_by": row["decided_by"], "approved_by": approvals}
+            "decided_by": row["decided_by"], "approved_by": APPROVALS.listed(db, row["id"])}
 
 
 def state(db, couple_id: int) -> dict:
