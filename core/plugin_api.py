@@ -22,6 +22,7 @@ from .storage import row_or_none, one_row  # row_or_none(db, sql, params) -> row
 from .events import Event, emit
 from .events import EventType  # EventType(name, visibility, description): declare each type you emit (hearthside_event_types)
 from .hookspecs import hookimpl
+from . import layout  # hearthside_migrations = layout.migrations(package), .blueprints, .export, .forget: the standard hooks of the one plugin layout (1.4)
 from .scheduler import ScheduledJob
 from .hook_types import NavItem, DashboardCard, FeedLine, CalendarEntry  # what hooks hand over (1.3): the menu, the wall's cards and their lines, a plan for the calendar
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
@@ -63,4 +64,5 @@ __all__ = [
     "NavItem", "DashboardCard", "FeedLine", "CalendarEntry",
     "declare", "Body", "Query", "Text", "Whole", "Many", "Day", "Moment", "UNSET", "UnsetType",
     "answer", "error", "obj", "ref",
+    "layout",
 ]

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
 from . import crypto, data, model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.1,<2"  # the plugin API versions this plugin works with (1.1: hearthside_backup_files)
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -47,24 +47,14 @@ def hearthside_config_schema():
     }
 
 
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
 def hearthside_startup(hs):
     crypto.prepare_key(hs)
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl
@@ -92,6 +82,7 @@ def hearthside_scheduled_jobs(hs):
     return [ScheduledJob("matcher.settle_raises", settle_matured_raises, every=timedelta(minutes=10))]
 
 
+# Not layout.export / layout.forget: the matcher's need hs, for the answers' key.
 @hookimpl
 def hearthside_export(hs, db, member_id):
     return data.export(hs, db, member_id)

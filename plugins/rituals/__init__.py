@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
@@ -62,13 +62,6 @@ SEALED_ANSWERS = [{
 
 
 @hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
 def hearthside_config_schema():
     return {
         "default_reminders": Setting(
@@ -82,6 +75,11 @@ def hearthside_config_schema():
     }
 
 
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
+
+
 @hookimpl
 def hearthside_consent_scopes(hs):
     return [
@@ -89,14 +87,6 @@ def hearthside_consent_scopes(hs):
               "Show our check-in answers to each other, once everyone has answered"),
         Scope("dashboard.rituals", "Show today's and the next ritual (titles and times) on the wall screen"),
     ]
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
 
 
 @hookimpl
@@ -126,18 +116,8 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
     return keep(db, couple_id, entry)
 
 
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    from . import data
-
-    return data.export(db, member_id)
-
-
-@hookimpl
-def hearthside_forget(hs, db, member_id):
-    from . import data
-
-    data.forget(db, member_id)
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl

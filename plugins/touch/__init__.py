@@ -35,12 +35,12 @@ Consent scopes: ``touch.share_reflections`` (mutual) and ``dashboard.touch``
 
 from __future__ import annotations
 
-from hearthside.plugin_api import EventType, NavItem, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, Scope, Setting, hookimpl, layout
 
-from . import data, model, sessions, wall
+from . import model, sessions, wall
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.0,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -59,19 +59,9 @@ def hearthside_config_schema():
     }
 
 
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -99,14 +89,8 @@ def hearthside_event(hs, db, event):
         sessions.on_pause_started(hs, db, event.couple_id)
 
 
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    return data.export(db, member_id)
-
-
-@hookimpl
-def hearthside_forget(hs, db, member_id):
-    data.forget(db, member_id)
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, utc_now
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions"); 1.4: hearthside_restored
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout, hearthside_restored; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -57,19 +57,9 @@ def hearthside_config_schema():
     }
 
 
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -123,18 +113,15 @@ def hearthside_scheduled_jobs(hs):
     return [ScheduledJob("transparency.agreement_reviews", review_job, every=timedelta(minutes=minutes))]
 
 
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    from . import data
-
-    return data.export(db, member_id)
-
-
+# Not layout.forget: the tombstones it leaves carry the time.
 @hookimpl
 def hearthside_forget(hs, db, member_id):
     from . import data
 
     data.forget(db, member_id, utc_now())
+
+
+hearthside_export = layout.export(__name__)
 
 
 @hookimpl

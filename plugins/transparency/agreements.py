@@ -21,24 +21,23 @@ from zoneinfo import ZoneInfo
 
 from hearthside.plugin_api import Conflict, NotFound, emit, one_row, utc_now
 
-from .model import couple_time_zone, member_ids
+from .consensus import Yeses
+from .model import couple_time_zone
 from .validate import bad, iso
 
 MAX_ITEMS = 20
 MAX_ITEM_LENGTH = 200
 LONGEST_DAYS = 366
+SIGNATURES = Yeses("transparency_agreement_signatures", "agreement_id", "signed_at")
 
 
 def version_json(db, row: dict) -> dict:
-    signatures = [{"member_id": s["member_id"], "at": s["signed_at"]} for s in db.query(
-        "SELECT member_id, signed_at FROM transparency_agreement_signatures WHERE agreement_id = ? ORDER BY id",
-        [row["id"]])]
     return {
         "id": row["id"], "version": row["version"], "items": json.loads(row["items"]), "review_on": row["review_on"],
         "proposed_by": row["proposed_by"], "created_at": row["created_at"], "status": row["status"],
         "activated_at": row["activated_at"], "review_due": row["review_due_at"] is not None,
         "review_due_at": row["review_due_at"], "closed_at": row["closed_at"], "closed_by": row["closed_by"],
-        "signed_by": signatures,
+        "signed_by": SIGNATURES.listed(db, row["id"]),
     }
 
 
@@ -91,8 +90,7 @@ def propose(db, principal, items: list[str], review_on: date, now: datetime) -> 
             "couple_id": couple_id, "version": version, "items": json.dumps(items, ensure_ascii=False),
             "review_on": review_on.isoformat(), "proposed_by": member_id, "created_at": iso(now),
             "status": "proposed"}).last_pk
-        db["transparency_agreement_signatures"].insert({"agreement_id": agreement_id, "member_id": member_id,
-                                                        "signed_at": iso(now)})
+        SIGNATURES.record(db, agreement_id, member_id, now)
         if not _activate_if_signed(db, couple_id, agreement_id, member_id, now):
             _announce(db, couple_id, agreement_id, "proposed", member_id,
                       f"Version {version} of your transparency agreement is waiting for your signature.")
@@ -100,9 +98,7 @@ def propose(db, principal, items: list[str], review_on: date, now: datetime) -> 
 
 
 def _activate_if_signed(db, couple_id: int, agreement_id: int, actor_id: int, now: datetime) -> bool:
-    signed = {row["member_id"] for row in db.query(
-        "SELECT member_id FROM transparency_agreement_signatures WHERE agreement_id = ?", [agreement_id])}
-    if not set(member_ids(db, couple_id)) <= signed:
+    if not SIGNATURES.from_everyone(db, couple_id, agreement_id):
         return False
     db.execute("UPDATE transparency_agreements SET status = 'superseded', closed_at = ?, closed_by = ? "
                "WHERE couple_id = ? AND status = 'active'", [iso(now), actor_id, couple_id])
@@ -114,11 +110,8 @@ def _activate_if_signed(db, couple_id: int, agreement_id: int, actor_id: int, no
 def sign(db, principal, agreement_id: int, now: datetime) -> dict:
     with db.atomic():
         _find(db, principal.couple_id, agreement_id, "proposed")
-        if list(db.query("SELECT 1 FROM transparency_agreement_signatures WHERE agreement_id = ? AND member_id = ?",
-                         [agreement_id, principal.member_id])):
-            raise Conflict("already_signed", "You have already signed this version; it waits for your partner.")
-        db["transparency_agreement_signatures"].insert({"agreement_id": agreement_id, "member_id": principal.member_id,
-                                                        "signed_at": iso(now)})
+        SIGNATURES.add(db, agreement_id, principal.member_id, now,
+                       Conflict("already_signed", "You have already signed this version; it waits for your partner."))
         _activate_if_signed(db, principal.couple_id, agreement_id, principal.member_id, now)
         return version_json(db, db["transparency_agreements"].get(agreement_id))
 

@@ -16,20 +16,18 @@ from datetime import datetime
 
 from hearthside.plugin_api import Conflict, NotFound, emit, one_row
 
-from .model import member_ids
+from .consensus import Yeses
 from .validate import iso
 
 MAX_RULES = 12
 MAX_RULE_LENGTH = 200
+APPROVALS = Yeses("transparency_rule_approvals", "proposal_id", "approved_at")
 
 
 def proposal_json(db, row: dict) -> dict:
-    approvals = [{"member_id": a["member_id"], "at": a["approved_at"]} for a in db.query(
-        "SELECT member_id, approved_at FROM transparency_rule_approvals WHERE proposal_id = ? ORDER BY id",
-        [row["id"]])]
     return {"id": row["id"], "rules": json.loads(row["rules"]), "proposed_by": row["proposed_by"],
             "created_at": row["created_at"], "status": row["status"], "decided_at": row["decided_at"],
-            "decided_by": row["decided_by"], "approved_by": approvals}
+            "decided_by": row["decided_by"], "approved_by": APPROVALS.listed(db, row["id"])}
 
 
 def state(db, couple_id: int) -> dict:
@@ -60,9 +58,7 @@ def _announce(db, couple_id: int, proposal_id: int, status: str, actor_id: int, 
 
 
 def _adopt_if_agreed(db, couple_id: int, proposal_id: int, actor_id: int, now: datetime) -> bool:
-    approved = {row["member_id"] for row in db.query(
-        "SELECT member_id FROM transparency_rule_approvals WHERE proposal_id = ?", [proposal_id])}
-    if not set(member_ids(db, couple_id)) <= approved:
+    if not APPROVALS.from_everyone(db, couple_id, proposal_id):
         return False
     db["transparency_rule_proposals"].update(proposal_id, {"status": "adopted", "decided_at": iso(now),
                                                            "decided_by": actor_id})
@@ -78,8 +74,7 @@ def propose(db, principal, rules: list[str], now: datetime) -> dict:
         proposal_id = db["transparency_rule_proposals"].insert({
             "couple_id": couple_id, "proposed_by": member_id, "rules": json.dumps(rules, ensure_ascii=False),
             "created_at": iso(now), "status": "open"}).last_pk
-        db["transparency_rule_approvals"].insert({"proposal_id": proposal_id, "member_id": member_id,
-                                                  "approved_at": iso(now)})
+        APPROVALS.record(db, proposal_id, member_id, now)
         if not _adopt_if_agreed(db, couple_id, proposal_id, member_id, now):
             _announce(db, couple_id, proposal_id, "open", member_id,
                       "A change to your ground rules is waiting for your approval.")
@@ -89,11 +84,8 @@ def propose(db, principal, rules: list[str], now: datetime) -> dict:
 def approve(db, principal, proposal_id: int, now: datetime) -> dict:
     with db.atomic():
         _find(db, principal.couple_id, proposal_id)
-        if list(db.query("SELECT 1 FROM transparency_rule_approvals WHERE proposal_id = ? AND member_id = ?",
-                         [proposal_id, principal.member_id])):
-            raise Conflict("already_approved", "You have already approved this proposal; it waits for your partner.")
-        db["transparency_rule_approvals"].insert({"proposal_id": proposal_id, "member_id": principal.member_id,
-                                                  "approved_at": iso(now)})
+        APPROVALS.add(db, proposal_id, principal.member_id, now,
+                      Conflict("already_approved", "You have already approved this proposal; it waits for your partner."))
         _adopt_if_agreed(db, principal.couple_id, proposal_id, principal.member_id, now)
         return proposal_json(db, db["transparency_rule_proposals"].get(proposal_id))
 

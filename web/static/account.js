@@ -54,31 +54,15 @@
     }
 
     var form = $("[data-password-form]");
-    var error = $("[data-error]", form);
-    var success = $("[data-success]", form);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      success.hidden = true;
-      if (problem) return;
-      HS.busy(form, true);
-      HS.api("PUT", "/api/v1/me/password", {
+    HS.sendForm(form, $("[data-error]", form), function () {
+      return HS.api("PUT", "/api/v1/me/password", {
         current_password: form.elements.current_password.value,
         new_password: form.elements.new_password.value,
-      })
-        .then(function () {
-          form.reset();
-          success.textContent = "Your password is changed. Other browsers and apps have been signed out.";
-          success.hidden = false;
-          load();
-        })
-        .catch(function (failure) {
-          HS.showError(error, failure);
-        })
-        .then(function () {
-          HS.busy(form, false);
-        });
+      });
+    }, function () {
+      form.reset();
+      load();
+      return "Your password is changed. Other browsers and apps have been signed out.";
     });
 
     $("[data-signout]").addEventListener("click", function () {

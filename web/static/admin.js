@@ -49,28 +49,12 @@
   }
 
   function backupForm(form) {
-    var error = $("[data-error]", form);
-    var success = $("[data-success]", form);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(error, problem);
-      HS.show(success, false);
-      if (problem) return;
-      var field = $("#backup-passphrase", form);
-      HS.busy(form, true);
-      downloadBackup(field.value)
-        .then(function (name) {
-          field.value = "";
-          success.textContent = "Saved " + name + ". Keep it where only the two of you can reach it.";
-          HS.show(success, true);
-        })
-        .catch(function (failure) {
-          HS.showError(error, failure);
-        })
-        .then(function () {
-          HS.busy(form, false);
-        });
+    var field = $("#backup-passphrase", form);
+    HS.sendForm(form, $("[data-error]", form), function () {
+      return downloadBackup(field.value);
+    }, function (name) {
+      field.value = "";
+      return "Saved " + name + ". Keep it where only the two of you can reach it.";
     });
   }
 

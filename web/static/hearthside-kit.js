@@ -8,7 +8,8 @@
  *  - Hearthside.pageData(): the JSON the server put in the page (#hs-page-data),
  *    e.g. the values of a Python enum, so the script never keeps its own copy;
  *  - Hearthside.field(form, name), .busy(node, on), .validate(form),
- *    .onValidSubmit(form, errorNode, fn), .act(button, errorNode, promise): forms and buttons;
+ *    .onValidSubmit(form, errorNode, fn), .sendForm(form, errorNode, send, done),
+ *    .act(button, errorNode, promise): forms and buttons;
  *  - Hearthside.formatDay(value, options), .debounce(fn, ms);
  *  - Hearthside.copyText(text), .loadQr(frame, path).
  *
@@ -107,6 +108,38 @@
       var problem = HS.validate(form);
       HS.showError(errorNode, problem);
       if (!problem) fn(event);
+    });
+  };
+
+  /**
+   * A form that sends one request. On submit its [data-success] note hides and the fields
+   * are checked (a problem is shown in errorNode); when all is well the form is busy while
+   * send() runs, then done(answer) tidies up and returns the words for the success note, or
+   * the failure is shown in errorNode. The form is free again either way.
+   */
+  HS.sendForm = function (form, errorNode, send, done) {
+    var note = HS.$("[data-success]", form);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var problem = HS.validate(form);
+      HS.showError(errorNode, problem);
+      HS.show(note, false);
+      if (problem) return;
+      HS.busy(form, true);
+      send()
+        .then(function (answer) {
+          var words = done(answer);
+          if (note && words) {
+            note.textContent = words;
+            HS.show(note, true);
+          }
+        })
+        .catch(function (failure) {
+          HS.showError(errorNode, failure);
+        })
+        .then(function () {
+          HS.busy(form, false);
+        });
     });
   };
 

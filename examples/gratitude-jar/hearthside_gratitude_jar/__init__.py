@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl
+from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
-from . import data, model
+from . import model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.3,<2"  # the plugin API versions this plugin works with (docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -35,19 +35,9 @@ def hearthside_config_schema():
                                             "drawn from the jar each evening.", 0, 23)}
 
 
-@hookimpl
-def hearthside_migrations():
-    from .migrations import migrations
-
-    return migrations
-
-
-@hookimpl
-def hearthside_blueprints(hs):
-    from .api import api
-    from .pages import pages
-
-    return [api, pages]
+# The one layout's standard hooks, written once in hearthside.plugin_api.layout (docs/hooks.md).
+hearthside_migrations = layout.migrations(__name__)
+hearthside_blueprints = layout.blueprints(__name__)
 
 
 @hookimpl
@@ -73,14 +63,8 @@ def hearthside_scheduled_jobs(hs):
     return [ScheduledJob("gratitude_jar.evening_draw", model.draw_evening, every=timedelta(minutes=10))]
 
 
-@hookimpl
-def hearthside_export(hs, db, member_id):
-    return data.export(db, member_id)
-
-
-@hookimpl
-def hearthside_forget(hs, db, member_id):
-    data.forget(db, member_id)
+hearthside_export = layout.export(__name__)
+hearthside_forget = layout.forget(__name__)
 
 
 @hookimpl
