@@ -15,8 +15,7 @@ from flask import Blueprint, jsonify
 from hearthside.plugin_api import (answer, api_error, current_hs, declare, emit, error, get_db, is_granted, obj, require,
                                    require_active, text_value, utc_now)
 
-from . import catalog
-from . import model as store  # the domain is model.py
+from . import catalog, model
 from .schemas import (ITEM, ITEMS, MINE, PROPOSAL, REVEAL, STRING, Answers, Confirmation, NewItem, Proposal,
                       Withdrawal)
 
@@ -25,7 +24,7 @@ TAGS = ["matcher"]
 
 
 def _settings() -> dict:
-    return current_hs().config.plugin(store.PLUGIN)
+    return current_hs().config.plugin(model.PLUGIN)
 
 
 # -- the list ----------------------------------------------------------------------------
@@ -40,12 +39,12 @@ def _settings() -> dict:
 def list_items(principal):
     """Every item the couple sees: the catalog, then their own, minus hidden ones."""
     hs, db = current_hs(), get_db()
-    open_votes = store.votes(db, principal.couple_id)
-    items = store.visible_items(hs, db, principal.couple_id)
+    open_votes = model.votes(db, principal.couple_id)
+    items = model.visible_items(hs, db, principal.couple_id)
     for item in items:
         item.setdefault("custom", False)
-        item["proposal"] = store.proposal_for(open_votes.get(item["id"]), principal.member_id)
-    return jsonify({"items": items, "categories": store.categories(),
+        item["proposal"] = model.proposal_for(open_votes.get(item["id"]), principal.member_id)
+    return jsonify({"items": items, "categories": model.categories(),
                     "catalog_version": catalog.builtin().version})
 
 
@@ -56,13 +55,13 @@ def list_items(principal):
 def add_item(principal, body: NewItem):
     """Add an item for both of you; nobody is told who added it."""
     title, explanation, category = body.title, body.explanation or None, body.category
-    known = {c["id"] for c in store.categories()}
+    known = {c["id"] for c in model.categories()}
     if category not in known:
         api_error(400, "invalid_field", f"'category' must be one of: {', '.join(sorted(known))}.")
     hs, db = current_hs(), get_db()
     with db.atomic():
-        item = store.add_custom_item(hs, db, principal.couple_id, principal.member_id, category, title, explanation)
-        store.items_changed(db, principal.couple_id)
+        item = model.add_custom_item(hs, db, principal.couple_id, principal.member_id, category, title, explanation)
+        model.items_changed(db, principal.couple_id)
     return jsonify({"item": {**item, "proposal": None}}), 201
 
 
@@ -72,12 +71,12 @@ def add_item(principal, body: NewItem):
 def list_hidden(principal):
     """Items the couple agreed to hide, with any open proposal to show one again."""
     hs, db = current_hs(), get_db()
-    hidden = store.hidden_ids(db, principal.couple_id)
-    open_votes = store.votes(db, principal.couple_id)
-    items = [item for item in store.all_items(hs, db, principal.couple_id) if item["id"] in hidden]
+    hidden = model.hidden_ids(db, principal.couple_id)
+    open_votes = model.votes(db, principal.couple_id)
+    items = [item for item in model.all_items(hs, db, principal.couple_id) if item["id"] in hidden]
     for item in items:
         item.setdefault("custom", False)
-        item["proposal"] = store.proposal_for(open_votes.get(item["id"]), principal.member_id)
+        item["proposal"] = model.proposal_for(open_votes.get(item["id"]), principal.member_id)
     return jsonify({"items": items})
 
 
@@ -93,9 +92,9 @@ def list_hidden(principal):
 def propose(principal, body: Proposal):
     """Agree to hide an item (or to show a hidden one); it happens once everyone agreed."""
     item_id, action = body.item_id, body.action
-    done, entry = store.propose(current_hs(), get_db(), principal.couple_id, principal.member_id, item_id, action)
+    done, entry = model.propose(current_hs(), get_db(), principal.couple_id, principal.member_id, item_id, action)
     return jsonify({"item_id": item_id, "action": action, "done": done,
-                    "proposal": store.proposal_for(entry, principal.member_id)})
+                    "proposal": model.proposal_for(entry, principal.member_id)})
 
 
 @api.delete("/proposals")
@@ -107,7 +106,7 @@ def withdraw(principal, query: Withdrawal):
     item_id = query.item_id
     if not item_id:
         api_error(400, "invalid_parameter", "Say which item: '?item_id=<id>'.")
-    store.withdraw(get_db(), principal.couple_id, item_id)
+    model.withdraw(get_db(), principal.couple_id, item_id)
     return jsonify({"item_id": item_id, "proposal": None})
 
 
@@ -117,8 +116,8 @@ def withdraw(principal, query: Withdrawal):
 def _own_answers(hs, db, principal) -> dict:
     """The caller's own answers, notes and waiting raises, for the items they see."""
     now = utc_now()
-    visible = store.visible_ids(hs, db, principal.couple_id)
-    mine = store.load_answers(hs, db, principal.couple_id, principal.member_id).get(principal.member_id, {})
+    visible = model.visible_ids(hs, db, principal.couple_id)
+    mine = model.load_answers(hs, db, principal.couple_id, principal.member_id).get(principal.member_id, {})
     answers, notes, waiting = {}, {}, {}
     for item_id in visible:
         state = mine.get(item_id)
@@ -132,7 +131,7 @@ def _own_answers(hs, db, principal) -> dict:
             waiting[item_id] = {"counts_from": state.counts_from, "counts_now": state.counted or "no"}
     return {"answers": answers, "notes": notes, "waiting": waiting,
             "cooldown_days": _settings()["raise_cooldown_days"],
-            "compared": store.has_compared(db, principal.couple_id)}
+            "compared": model.has_compared(db, principal.couple_id)}
 
 
 @api.get("/answers")
@@ -154,25 +153,25 @@ def put_answers(principal, body: Answers):
     answers, notes = body.answers, body.notes
     hs, db = current_hs(), get_db()
     couple_id, member_id = principal.couple_id, principal.member_id
-    known = set(store.visible_ids(hs, db, couple_id))
+    known = set(model.visible_ids(hs, db, couple_id))
     for item_id, value in answers.items():
         if item_id not in known:
-            raise store.unknown_item(item_id)
-        if not isinstance(value, str) or value not in store.ANSWERS:
-            api_error(400, "invalid_answer", f"The answer for {store.shown_id(item_id)} must be \"yes\", \"no\" or \"maybe\". "
+            raise model.unknown_item(item_id)
+        if not isinstance(value, str) or value not in model.ANSWERS:
+            api_error(400, "invalid_answer", f"The answer for {model.shown_id(item_id)} must be \"yes\", \"no\" or \"maybe\". "
                                              "Nothing was saved.")
     cleaned_notes = {}
     for item_id, note in notes.items():
         if item_id not in known:
-            raise store.unknown_item(item_id)
+            raise model.unknown_item(item_id)
         if note is not None and not isinstance(note, str):
-            api_error(400, "invalid_note", f"The note for {store.shown_id(item_id)} must be text (or null to clear it). "
+            api_error(400, "invalid_note", f"The note for {model.shown_id(item_id)} must be text (or null to clear it). "
                                            "Nothing was saved.")
         # The core's text rule for the characters; the length keeps the matcher's own "invalid_note" answer below.
-        note = text_value(note, f"the note for {store.shown_id(item_id)}", max_length=10 * store.NOTE_MAX, required=False,
+        note = text_value(note, f"the note for {model.shown_id(item_id)}", max_length=10 * model.NOTE_MAX, required=False,
                           multiline=True) if note else None
-        if note and len(note) > store.NOTE_MAX:
-            api_error(400, "invalid_note", f"The note for {store.shown_id(item_id)} must be at most {store.NOTE_MAX} "
+        if note and len(note) > model.NOTE_MAX:
+            api_error(400, "invalid_note", f"The note for {model.shown_id(item_id)} must be at most {model.NOTE_MAX} "
                                            "characters long. Nothing was saved.")
         cleaned_notes[item_id] = note or None
     if answers or cleaned_notes:
@@ -184,16 +183,16 @@ def _save(hs, db, couple_id: int, member_id: int, answers: dict, notes: dict) ->
     cooldown = _settings()["raise_cooldown_days"]
     now = utc_now()
     with db.atomic():
-        watch = store.TierWatch(hs, db, couple_id)
-        compared = store.has_compared(db, couple_id)
-        mine = store.load_answers(hs, db, couple_id, member_id).get(member_id, {})
+        watch = model.TierWatch(hs, db, couple_id)
+        compared = model.has_compared(db, couple_id)
+        mine = model.load_answers(hs, db, couple_id, member_id).get(member_id, {})
         for item_id in dict.fromkeys([*answers, *notes]):
-            state = mine.get(item_id, store.AnswerState()).settled(now)
+            state = mine.get(item_id, model.AnswerState()).settled(now)
             if item_id in answers:
-                state = store.answer_change(state, answers[item_id], now, cooldown, compared)
+                state = model.answer_change(state, answers[item_id], now, cooldown, compared)
             if item_id in notes:
-                state = store.AnswerState(state.value, state.counted, state.counts_from, notes[item_id])
-            store.save_answer(hs, db, couple_id, member_id, item_id, state)
+                state = model.AnswerState(state.value, state.counted, state.counts_from, notes[item_id])
+            model.save_answer(hs, db, couple_id, member_id, item_id, state)
         # Only to the author (their other devices refresh); it carries no values.
         emit(db, "matcher.answers.saved", couple_id,
              {"count": len(set(answers) | set(notes)), "summary": "You updated your yes / no / maybe list."},
@@ -215,17 +214,17 @@ def _save(hs, db, couple_id: int, member_id: int, answers: dict, notes: dict) ->
 def matches(principal):
     """Both tiers, only while everyone has turned on ``matcher.reveal``; 403 otherwise."""
     hs, db = current_hs(), get_db()
-    require_active(db, principal.couple_id, store.REVEAL_SCOPE, hs)
+    require_active(db, principal.couple_id, model.REVEAL_SCOPE, hs)
     _require_confirmed(hs, db, principal)
-    if not store.has_compared(db, principal.couple_id):
+    if not model.has_compared(db, principal.couple_id):
         with db.atomic():
-            store.mark_compared(db, principal.couple_id)
-    return jsonify(store.couple_tiers(hs, db, principal.couple_id))
+            model.mark_compared(db, principal.couple_id)
+    return jsonify(model.couple_tiers(hs, db, principal.couple_id))
 
 
 def _require_confirmed(hs, db, principal) -> None:
-    """403 while a broad partner's notice still waits for someone's confirmation (store.pending)."""
-    waiting = store.pending(hs, db, principal.couple_id)
+    """403 while a broad partner's notice still waits for someone's confirmation (model.pending)."""
+    waiting = model.pending(hs, db, principal.couple_id)
     if not waiting:
         return
     percent = _settings()["broad_percent"]
@@ -243,20 +242,20 @@ def _require_confirmed(hs, db, principal) -> None:
 def _announced(db, principal, broad: set[int]) -> set[int]:
     """Broad partners the caller is told about: only those who turned on "ready to compare"."""
     return {member for member in broad if member != principal.member_id
-            and is_granted(db, principal.couple_id, store.REVEAL_SCOPE, member)}
+            and is_granted(db, principal.couple_id, model.REVEAL_SCOPE, member)}
 
 
 def _reveal_state(hs, db, principal) -> dict:
     """The caller's view of the broad-answers notice; it names no item and no answer."""
     me, couple_id = principal.member_id, principal.couple_id
-    broad = store.broad_members(hs, db, couple_id)
-    waiting = store.pending(hs, db, couple_id)
+    broad = model.broad_members(hs, db, couple_id)
+    waiting = model.pending(hs, db, couple_id)
     announced = _announced(db, principal, broad)
-    active = store.reveal_active(db, couple_id)
+    active = model.reveal_active(db, couple_id)
     return {"active": active, "broad_percent": _settings()["broad_percent"],
             "you_broad": me in broad, "partner_broad": bool(announced),
             "to_confirm": any(member == me and subject in announced for member, subject in waiting),
-            "waiting_for_partner": is_granted(db, couple_id, store.REVEAL_SCOPE, me)
+            "waiting_for_partner": is_granted(db, couple_id, model.REVEAL_SCOPE, me)
             and any(subject == me for _member, subject in waiting),
             "results_visible": active and not waiting}
 
@@ -282,12 +281,12 @@ def confirm(principal, body: Confirmation):
         api_error(400, "invalid_field", "Send {\"confirm\": true} to confirm that you still want to compare.")
     hs, db = current_hs(), get_db()
     with db.atomic():
-        announced = _announced(db, principal, store.broad_members(hs, db, principal.couple_id))
-        subjects = {subject for member, subject in store.pending(hs, db, principal.couple_id)
+        announced = _announced(db, principal, model.broad_members(hs, db, principal.couple_id))
+        subjects = {subject for member, subject in model.pending(hs, db, principal.couple_id)
                     if member == principal.member_id} & announced
         if not subjects:
             api_error(409, "nothing_to_confirm", "There is nothing to confirm right now.")
-        watch = store.TierWatch(hs, db, principal.couple_id)
-        store.confirm_broad(db, principal.couple_id, principal.member_id, subjects)
+        watch = model.TierWatch(hs, db, principal.couple_id)
+        model.confirm_broad(db, principal.couple_id, principal.member_id, subjects)
         watch.finish()
     return jsonify(_reveal_state(hs, db, principal))

@@ -15,8 +15,7 @@ from flask import Blueprint, jsonify
 
 from hearthside.plugin_api import answer, current_hs, declare, error, get_couple, get_db, obj, require, utc_now
 
-from . import agreements, chain, reviews, rules, validate
-from . import model as log  # the domain is model.py
+from . import agreements, chain, model, reviews, rules, validate
 from .schemas import (BOOLEAN, INTEGER, NOT_FOUND, NOT_SHARING, NULLABLE_PROPOSAL, NULLABLE_TIME, NULLABLE_VERSION,
                       PROPOSAL, RECEIPT, RECORD, REVIEW, SUMMARY, VERIFY, VERSION, AgreementProposal, NewEntry,
                       Page, Renewal, ReviewMark, RulesProposal, Words)
@@ -43,7 +42,7 @@ def _time_zone(principal) -> str:
 
 def _one(principal, entry_id: int) -> dict:
     db = get_db()
-    return log.records(db, principal.couple_id, ids=[entry_id], limit=1)[0]
+    return model.records(db, principal.couple_id, ids=[entry_id], limit=1)[0]
 
 
 # -- the log ---------------------------------------------------------------------------
@@ -62,9 +61,9 @@ def status(principal):
     """What a phone shows first: who is sharing, unread, open questions, and the chain's state."""
     db = get_db()
     return jsonify({
-        "sharing": {str(member_id): granted for member_id, granted in log.sharing(db, principal.couple_id).items()},
-        "unread": log.unread(db, principal.couple_id, principal.member_id),
-        "open_questions": log.open_questions(db, principal.couple_id, principal.member_id),
+        "sharing": {str(member_id): granted for member_id, granted in model.sharing(db, principal.couple_id).items()},
+        "unread": model.unread(db, principal.couple_id, principal.member_id),
+        "open_questions": model.open_questions(db, principal.couple_id, principal.member_id),
         "chain": chain.verify(db, principal.couple_id),
     })
 
@@ -76,8 +75,8 @@ def status(principal):
 def list_entries(principal, query: Page):
     """The couple's log, newest first; page back with ``before_seq``."""
     db = get_db()
-    items = log.records(db, principal.couple_id, limit=query.limit, before_seq=query.before_seq)
-    return jsonify({"entries": items, "unread": log.unread(db, principal.couple_id, principal.member_id)})
+    items = model.records(db, principal.couple_id, limit=query.limit, before_seq=query.before_seq)
+    return jsonify({"entries": items, "unread": model.unread(db, principal.couple_id, principal.member_id)})
 
 
 @api.post("/entries")
@@ -94,8 +93,8 @@ def add_entry(principal, body: NewEntry):
     if (refers_to is None) != (relation is None):
         validate.bad("'refers_to' and 'relation' go together: give both (to correct or add to an earlier entry) "
                      "or neither.")
-    check = log.check_correctable(principal, refers_to) if refers_to is not None else None
-    row = log.write(get_db(), current_hs(), principal, kind=kind, text=text, occurred_at=occurred_at, tags=tags,
+    check = model.check_correctable(principal, refers_to) if refers_to is not None else None
+    row = model.write(get_db(), current_hs(), principal, kind=kind, text=text, occurred_at=occurred_at, tags=tags,
                     now=now, refers_to=refers_to, relation=relation, check=check)
     return jsonify(_one(principal, row["id"])), 201
 
@@ -108,10 +107,10 @@ def add_entry(principal, body: NewEntry):
 def get_entry(principal, entry_id):
     """One record, with the record it refers to and every record that refers to it."""
     db = get_db()
-    target = log.find(db, principal.couple_id, entry_id)
-    related = log.related_ids(db, target)
+    target = model.find(db, principal.couple_id, entry_id)
+    related = model.related_ids(db, target)
     return jsonify({"entry": _one(principal, entry_id),
-                    "related": log.records(db, principal.couple_id, ids=related, limit=len(related),
+                    "related": model.records(db, principal.couple_id, ids=related, limit=len(related),
                                            newest_first=False) if related else []})
 
 
@@ -122,7 +121,7 @@ def get_entry(principal, entry_id):
     "400": error("My own record, or a sharing notice"), "404": NOT_FOUND, "409": error("The record was forgotten")})
 def acknowledge(principal, entry_id):
     """A read receipt for the partner's record (201; 200 if it was already acknowledged)."""
-    receipt, created = log.acknowledge(get_db(), principal, entry_id, utc_now())
+    receipt, created = model.acknowledge(get_db(), principal, entry_id, utc_now())
     return jsonify(receipt), 201 if created else 200
 
 
@@ -135,9 +134,9 @@ def reply(principal, entry_id, body: Words):
     """A reply is a record in the chain too, referring to the entry."""
     text = _text(body.text)
     now = utc_now()
-    row = log.write(get_db(), current_hs(), principal, kind="reply", text=text, occurred_at=validate.iso(now),
+    row = model.write(get_db(), current_hs(), principal, kind="reply", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now, refers_to=entry_id, relation="reply",
-                    check=log.check_repliable(principal, entry_id))
+                    check=model.check_repliable(principal, entry_id))
     return jsonify(_one(principal, row["id"])), 201
 
 
@@ -155,9 +154,9 @@ def reply(principal, entry_id, body: Words):
 def list_questions(principal):
     """Every question, open ones first with their age, each with its answers (records of the chain)."""
     db = get_db()
-    items = log.questions(db, principal.couple_id, utc_now())
+    items = model.questions(db, principal.couple_id, utc_now())
     answer_ids = [answer_id for item in items for answer_id in item["answers"]]
-    answers = {record["id"]: record for record in log.records(db, principal.couple_id, ids=answer_ids,
+    answers = {record["id"]: record for record in model.records(db, principal.couple_id, ids=answer_ids,
                                                               limit=len(answer_ids))} if answer_ids else {}
     for item in items:
         item["answer_entries"] = [answers[answer_id] for answer_id in item["answers"]]
@@ -171,7 +170,7 @@ def list_questions(principal):
 def ask(principal, body: Words):
     text = _text(body.text)
     now = utc_now()
-    row = log.write(get_db(), current_hs(), principal, kind="question", text=text, occurred_at=validate.iso(now),
+    row = model.write(get_db(), current_hs(), principal, kind="question", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now)
     return jsonify(_one(principal, row["id"])), 201
 
@@ -185,9 +184,9 @@ def answer_question(principal, question_id, body: Words):
     """Answers are entries in the chain; the first one closes the question."""
     text = _text(body.text)
     now = utc_now()
-    row = log.write(get_db(), current_hs(), principal, kind="answer", text=text, occurred_at=validate.iso(now),
+    row = model.write(get_db(), current_hs(), principal, kind="answer", text=text, occurred_at=validate.iso(now),
                     tags=[], now=now, refers_to=question_id, relation="answer",
-                    check=log.check_answerable(principal, question_id))
+                    check=model.check_answerable(principal, question_id))
     return jsonify(_one(principal, row["id"])), 201
 
 
