@@ -15,7 +15,7 @@ import hashlib
 import logging
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +24,7 @@ from . import consent
 from .errors import Conflict, NotFound
 from .events import emit, now_iso
 from .storage import row_or_none
+from .clock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,11 @@ def normalise_code(code: str) -> str:
 
 
 def in_future(**delta) -> str:
-    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat(timespec="seconds")
+    return (utc_now() + timedelta(**delta)).isoformat(timespec="seconds")
 
 
 def is_past(moment: str | None) -> bool:
-    return moment is not None and datetime.fromisoformat(moment) <= datetime.now(timezone.utc)
+    return moment is not None and datetime.fromisoformat(moment) <= utc_now()
 
 
 # -- members and couples -----------------------------------------------------

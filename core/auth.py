@@ -24,7 +24,7 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -33,6 +33,7 @@ from .accounts import digest
 from .request_context import get_db
 from .errors import api_error, is_busy, is_storage_full
 from .events import emit, now_iso
+from .clock import utc_now
 
 TOKEN_BYTES = 32
 # Writing last_used_at on every request would turn every read into a write;
@@ -118,7 +119,7 @@ def _touch(db, row: dict) -> None:
 
 
 def _age_seconds(moment: str) -> float:
-    return (datetime.now(timezone.utc) - datetime.fromisoformat(moment)).total_seconds()
+    return (utc_now() - datetime.fromisoformat(moment)).total_seconds()
 
 
 def member_tokens(db, member_id: int) -> list[dict]:

@@ -35,6 +35,7 @@ from typing import Callable
 from . import __version__, bundle_crypto
 from .datafolder import private_workdir, write_private
 from .storage import DATABASE_NAME, validate_database_file
+from .clock import utc_now
 
 BUNDLE_SUFFIX = ".hsb"
 MANIFEST = "manifest.json"
@@ -48,7 +49,7 @@ class BundleError(Exception):
 
 
 def bundle_name(reason: str, when: datetime | None = None) -> str:
-    when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    when = (when or utc_now()).astimezone(timezone.utc)
     return f"hearthside-{when:%Y%m%dT%H%M%SZ}-{reason}{BUNDLE_SUFFIX}"
 
 
@@ -94,7 +95,7 @@ def write_bundle(hs, destination: Path, passphrase: str | None = None) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return utc_now().isoformat(timespec="seconds")
 
 
 def _zip(members: dict[str, Path], keys: dict[str, str], encrypted: bool, created_at: str) -> bytes:
