@@ -119,12 +119,10 @@
    */
   HS.sendForm = function (form, errorNode, send, done) {
     var note = HS.$("[data-success]", form);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var problem = HS.validate(form);
-      HS.showError(errorNode, problem);
-      HS.show(note, false);
-      if (problem) return;
+    form.addEventListener("submit", function () {
+      HS.show(note, false); // before the check below: an old success note never stands beside a new problem
+    });
+    HS.onValidSubmit(form, errorNode, function () {
       HS.busy(form, true);
       send()
         .then(function (answer) {
