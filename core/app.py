@@ -63,12 +63,12 @@ class Hearthside:
         self.certificates = None
 
     def _publish(self, events: list) -> None:
-        """Committed events to the live hub, in id order: called while the write lock is held."""
-        for event in events:
-            self.hub.publish(event)
+        """Committed events queued for the live hub, in id order: called while the write lock is held."""
+        self.hub.enqueue(events)
 
     def _after_commit(self, db: Database, events: list) -> None:
-        """Committed events to the plugins' reactions, once the write lock is free again."""
+        """Once the write lock is free again: committed events to the live hub, then to the plugins' reactions."""
+        self.hub.flush(db)
         for event in events:
             self.plugins.call("hearthside_event", hs=self, db=db, event=event)
 
