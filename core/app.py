@@ -26,6 +26,7 @@ from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
 from .page_headers import page_headers
+from .static_files import install as install_static_files
 from .ratelimit import LoginLimiter
 from .proxies import trust_proxies
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
@@ -218,6 +219,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.extensions["hearthside"] = hs
     hs.flask = app
     install_error_handlers(app)
+    install_static_files(app)  # first, so its gzip runs last, on the answer as the others left it
     app.after_request(_api_headers)
     app.after_request(page_headers)  # every HTML answer, any plugin's: the CSP and the other page headers
     configure_sessions(app)
