@@ -189,6 +189,35 @@ def test_a_live_screen_past_the_cap_hears_why_in_plain_words_and_pages_keep_load
     assert "ann" not in log.lower().split("refusing a live screen")[1].splitlines()[0]
 
 
+def test_a_page_turned_away_by_a_full_server_says_so_calmly_and_gets_in_once_there_is_room(small_server, chromium):
+    """The member's page shows a plain line (not an error) in its live status, and its quiet retry succeeds."""
+    from playwright.sync_api import expect
+
+    from hearthside.testing.browser import BrowserGuard, signed_in_page
+
+    ann, _bob = onboard_couple(HttpClient(small_server.url))
+    screens = []
+    try:
+        for _ in range(4):
+            screen = socketio.Client(reconnection=False)
+            screen.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
+            screens.append(screen)
+        guard = BrowserGuard(small_server.url)
+        page = signed_in_page(chromium, guard, ann.username)
+        page.goto("/")
+        line = page.locator("[data-live-status]")
+        expect(line).to_have_text("Live updates paused: too many screens connected; retrying")
+        expect(line).to_be_visible()
+        expect(page.locator("[data-pause-start]")).to_be_enabled()  # the page itself works
+        screens.pop().disconnect()
+        page.wait_for_function("() => Hearthside.socket && Hearthside.socket.connected", timeout=30000)
+        expect(line).to_be_hidden()
+        assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
+    finally:
+        for screen in screens:
+            screen.disconnect()
+
+
 def test_sockets_beyond_the_thread_count_are_refused_and_pages_keep_loading(small_server, strangers):
     """As many sockets as threads left no thread for any page: every request hung (issue 16, item 3).
 
