@@ -93,6 +93,9 @@ class Database(sqlite_utils.Database):
         self._on_commit: list[Callable[[], None]] = []
         self.write_lock = write_lock or FairLock()
         self.lock_timeout = lock_timeout
+        # False once a time-boxed hook overran while holding it: it may still be using it, so the
+        # pool (hearthside.storage.Storage.give_back) closes it instead of lending it again.
+        self.reusable = True
 
     def query(self, sql: str, params=None):
         """Rows as dicts, like sqlite-utils' ``query``, but a ``SELECT`` runs as it is.
@@ -161,6 +164,9 @@ class Database(sqlite_utils.Database):
             self._on_commit.append(action)
         else:
             action()
+
+    def has_queued_actions(self) -> bool:
+        return bool(self._on_commit)
 
     def _run_on_commit(self) -> None:
         actions, self._on_commit = self._on_commit, []
