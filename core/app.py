@@ -26,6 +26,7 @@ from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
 from .page_headers import page_headers
+from .static_files import install as install_static_files
 from .ratelimit import LoginLimiter
 from .proxies import trust_proxies
 from .plugin_manager import Candidate, PluginManager, discover, is_builtin_module
@@ -63,12 +64,12 @@ class Hearthside:
         self.certificates = None
 
     def _publish(self, events: list) -> None:
-        """Committed events to the live hub, in id order: called while the write lock is held."""
-        for event in events:
-            self.hub.publish(event)
+        """Committed events queued for the live hub, in id order: called while the write lock is held."""
+        self.hub.enqueue(events)
 
     def _after_commit(self, db: Database, events: list) -> None:
-        """Committed events to the plugins' reactions, once the write lock is free again."""
+        """Once the write lock is free again: committed events to the live hub, then to the plugins' reactions."""
+        self.hub.flush(db)
         for event in events:
             self.plugins.call("hearthside_event", hs=self, db=db, event=event)
 
@@ -218,6 +219,7 @@ def build_app(config: Config, plugins: PluginManager) -> Flask:
     app.extensions["hearthside"] = hs
     hs.flask = app
     install_error_handlers(app)
+    install_static_files(app)  # first, so its gzip runs last, on the answer as the others left it
     app.after_request(_api_headers)
     app.after_request(page_headers)  # every HTML answer, any plugin's: the CSP and the other page headers
     configure_sessions(app)

@@ -111,8 +111,8 @@ def _touch(db, row: dict) -> None:
     last = row["last_used_at"]
     if last is None or _age_seconds(last) > LAST_USED_RESOLUTION_SECONDS:
         try:
-            with db.atomic(wait=False):
-                db["tokens"].update(row["id"], {"last_used_at": now_iso()})
+            with db.atomic(wait=False):  # plain SQL: sqlite-utils' update looks the schema up first
+                db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", [now_iso(), row["id"]])
         except sqlite3.OperationalError as exc:
             if not (is_storage_full(exc) or is_busy(exc)):
                 raise

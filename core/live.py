@@ -34,6 +34,7 @@ Flask-SocketIO in ``threading`` mode, served by gunicorn's gthread worker
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -122,7 +123,7 @@ class Live:
         self.socketio.on_event("disconnect", self._on_disconnect)
         self._watch_transports()
         app.wsgi_app = RefusalStatus(app.wsgi_app, retry_after=self.handshake_seconds)
-        self.unsubscribe = hs.hub.subscribe(self.publish)
+        self.unsubscribe = hs.hub.subscribe(self.publish, with_db=True)
 
     # -- connections --------------------------------------------------------------
 
@@ -293,37 +294,36 @@ class Live:
 
     # -- delivery -------------------------------------------------------------------
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, db=None) -> None:
         """Send a committed event to exactly the rooms its visibility allows.
 
         Sockets of the couple whose token has been revoked are dropped first,
-        so a revoked wall never hears the next event. Members and devices
+        so a revoked wall never hears the next event (checked on ``db``, the
+        sender's own connection, when given). Members and devices
         never share a room, so the phones get the event and the wall its own
         form of it (:meth:`Event.as_wall_dict`), each once.
         """
-        self.drop_revoked(event.couple_id)
+        self.drop_revoked(event.couple_id, db)
         wall_room = event.wall_room()
         self.socketio.emit("event", event.as_dict(), to=[room for room in event.rooms() if room != wall_room])
         if wall_room is not None:
             self.socketio.emit("event", event.as_wall_dict(), to=wall_room)
 
-    def drop_revoked(self, couple_id: int | None = None) -> None:
+    def drop_revoked(self, couple_id: int | None = None, db=None) -> None:
         """Disconnect sockets (of one couple, or all) whose token is no longer valid."""
         with self._lock:
             watched = {sid: c for sid, c in self._connections.items() if couple_id in (None, c.couple_id)}
         if not watched:
             return
-        valid = self._valid_token_ids({c.token_id for c in watched.values()})
+        token_ids = sorted({c.token_id for c in watched.values()})
+        reusable = db is not None and not db.conn.in_transaction
+        with contextlib.nullcontext(db) if reusable else self.hs.storage.connection() as reader:
+            valid = {row[0] for row in reader.execute(
+                f"SELECT id FROM tokens WHERE id IN ({','.join('?' * len(token_ids))}) AND revoked_at IS NULL",
+                token_ids)}
         for sid, connection in watched.items():
             if connection.token_id not in valid:
                 self._disconnect(sid)
-
-    def _valid_token_ids(self, token_ids: set[int]) -> set[int]:
-        marks = ",".join("?" * len(token_ids))
-        with self.hs.storage.connection() as db:
-            rows = db.execute(f"SELECT id FROM tokens WHERE id IN ({marks}) AND revoked_at IS NULL",
-                              list(token_ids)).fetchall()
-        return {row[0] for row in rows}
 
     def _disconnect(self, sid: str) -> None:
         with self._lock:

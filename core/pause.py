@@ -113,15 +113,23 @@ def current(db, couple_id: int) -> dict:
 
 
 def close_expired(db, couple_id: int) -> None:
-    """Close open pauses whose time is up and tell everyone (``pause.ended``, time_up)."""
+    """Close open pauses whose time is up and tell everyone (``pause.ended``, time_up).
+
+    Looks before it writes: a read (the history, the wall) that finds nothing
+    expired never queues for the write lock.
+    """
+    if not _expired(db, couple_id):
+        return
     with db.atomic():
-        now_text = _iso(utc_now())
-        expired = list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL AND ends_at <= ?",
-                                [couple_id, now_text]))
-        for row in expired:
-            db["pauses"].update(row["id"], {"ended_at": row["ends_at"]})
+        for row in _expired(db, couple_id):
+            db.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", [row["ends_at"], row["id"]])
             emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": row["ends_at"], "reason": "time_up"},
                  visibility="dashboard")
+
+
+def _expired(db, couple_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM pauses WHERE couple_id = ? AND ended_at IS NULL AND ends_at <= ?",
+                         [couple_id, _iso(utc_now())]))
 
 
 # -- changing it ------------------------------------------------------------------
@@ -157,7 +165,7 @@ def end(db, couple_id: int, member_id: int) -> dict:
         row = _open_row(db, couple_id)
         if row is not None:
             ended_at = _iso(utc_now())
-            db["pauses"].update(row["id"], {"ended_at": ended_at, "ended_by": member_id})
+            db.execute("UPDATE pauses SET ended_at = ?, ended_by = ? WHERE id = ?", [ended_at, member_id, row["id"]])
             emit(db, "pause.ended", couple_id, {"id": row["id"], "ended_at": ended_at, "reason": "ended"},
                  visibility="dashboard", actor_id=member_id)
     return {"active": False}

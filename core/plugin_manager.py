@@ -51,6 +51,7 @@ from .errors import describe, is_busy, is_storage_full, log_exception
 from .events import EventTypes
 from .plugin_loading import (  # noqa: F401 - Candidate, discover, is_builtin_module: importable from here
     _NO_ANSWER, CORE_PLUGIN, Candidate, PluginInfo, PluginLoader, discover, is_builtin_module)
+from .request_context import abandon_db
 from .timebox import Overran, TimeBox
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ class PluginManager(PluginLoader):
         try:
             result = self.timebox.call(impl.function, *args) if self._boxed(info) else impl.function(*args)
         except Overran as exc:
+            abandon_db()  # the hung call may still use the request's connection
             if strict:
                 raise PluginError(info.name, hook_name, exc) from exc
             self._fail(info, f"did not answer {hook_name} within {exc.seconds:g} s (server.hook_seconds)"

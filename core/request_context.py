@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 if TYPE_CHECKING:  # the factory imports this module; the name is only for the annotation
     from .app import Hearthside
@@ -24,14 +24,20 @@ def current_hs() -> Hearthside:
 
 
 def get_db() -> Database:
-    """The request's own database connection, opened on first use, closed at teardown."""
+    """The request's own database connection, borrowed from the pool on first use, given back at teardown."""
     if "hearthside_db" not in g:
-        g.hearthside_db = current_hs().storage.connect()
+        g.hearthside_db = current_hs().storage.borrow()
     return g.hearthside_db
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    """Close the request's connection, if it opened one (registered as an app-context teardown)."""
+    """Give the request's connection back, if it took one (registered as an app-context teardown)."""
     db = g.pop("hearthside_db", None)
     if db is not None:
-        db.close()
+        current_hs().storage.give_back(db)
+
+
+def abandon_db() -> None:
+    """A time-boxed call overran and may still use this request's connection: close it at teardown, never lend it."""
+    if has_app_context() and "hearthside_db" in g:
+        g.hearthside_db.reusable = False

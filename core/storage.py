@@ -14,9 +14,14 @@ Choices, and why:
 * **Private files** (:mod:`hearthside.datafolder`): the folder is tightened to
   0700/0600 at every start, and the database file is created 0600 before the
   first connect, so SQLite's ``-wal`` and ``-shm`` and every backup are too.
-* **One connection per thread**: a request gets its own (see
-  :func:`hearthside.request_context.get_db`), jobs and scripts open theirs with
-  :meth:`Storage.connection`. Connections are never shared across threads.
+* **One connection per thread at a time**: a request borrows one from a small
+  pool (:meth:`Storage.borrow`, :func:`hearthside.request_context.get_db`)
+  and gives it back at its end; jobs and scripts open theirs with
+  :meth:`Storage.connection`. Opening a connection costs a file open and four
+  pragmas, on every request before the pool (issue 16, item 8). At most
+  :data:`POOL_SIZE` idle connections are kept (each with SQLite's page cache,
+  up to 2 MiB); never one that is in a transaction, has events or actions
+  still queued, or that a time-boxed hook which overran may still be using.
 
 The connection class itself - transactions, the write lock, events handed on
 after the commit - is :mod:`hearthside.database`; ``Database``,
@@ -27,7 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +49,7 @@ from .errors import is_storage_full
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "hearthside.db"
+POOL_SIZE = 8
 
 
 class DatabaseDamaged(DataFileDamaged):
@@ -66,6 +74,9 @@ class Storage:
         self.found_empty = self.path.is_file() and self.path.stat().st_size == 0
         create_private_file(self.path)
         self.write_lock = write_lock_for(self.path)
+        self._idle: list[Database] = []
+        self._idle_lock = threading.Lock()
+        self._idle_pid = os.getpid()  # a connection never crosses a fork (gunicorn builds the app first)
         self._keeper = None
         if self.found_empty:
             return  # left untouched: refuse_if_damaged says so before serving; a restore may fill it
@@ -116,9 +127,31 @@ class Storage:
         return keeper
 
     def close(self) -> None:
-        """Let go of the connection that keeps the WAL files (see :meth:`_hold_wal_open`)."""
+        """Let go of the pooled connections and the one that keeps the WAL files (see :meth:`_hold_wal_open`)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
+            db.close()
         if self._keeper is not None:
             self._keeper.close()
+
+    def borrow(self) -> Database:
+        """A connection for one request: an idle one from the pool, or a new one. Give it back when done."""
+        with self._idle_lock:
+            if self._idle_pid != os.getpid():
+                self._idle, self._idle_pid = [], os.getpid()  # the parent's: never used here
+            if self._idle:
+                return self._idle.pop()
+        return self.connect()
+
+    def give_back(self, db: Database) -> None:
+        """Keep a request's connection for the next request if it is clean and the pool has room; else close it."""
+        if db.reusable and not db.conn.in_transaction and not db.pending_events and not db.has_queued_actions():
+            with self._idle_lock:
+                if len(self._idle) < POOL_SIZE and self._idle_pid == os.getpid():
+                    self._idle.append(db)
+                    return
+        db.close()
 
     def connect(self) -> Database:
         """A new connection for the calling thread; the caller closes it."""

@@ -51,7 +51,7 @@ def test_every_page_links_the_manifest_the_icons_and_the_worker(app, client, ann
                           (client, "/dashboard"), (client, "/trust")):
         page = browser.get(path).get_data(as_text=True)
         for link in ('rel="manifest" href="/manifest.webmanifest"', 'rel="apple-touch-icon"',
-                     'src="/static/app.js"', 'rel="icon"'):
+                     'src="/static/app.js?v=', 'rel="icon"'):  # versioned: hearthside.static_files
             assert link in page, (path, link)
     favicon = client.get("/favicon.ico")
     assert favicon.status_code == 200 and png_size(favicon.data) == (32, 32)
@@ -60,7 +60,7 @@ def test_every_page_links_the_manifest_the_icons_and_the_worker(app, client, ann
 def test_the_worker_may_store_only_public_shell_files(app, client, ann):
     """The list is fixed and every entry answers the same to nobody as to a member: nothing private can be in it."""
     shell = shell_of(client.get("/sw.js").get_data(as_text=True))
-    assert shell[0] == "/offline" and "/static/hearthside.css" in shell
+    assert shell[0] == "/offline" and "/static/hearthside.css" in [url.split("?v=")[0] for url in shell]
     member_browser = sign_in_browser(app, ann)
     for url in shell:
         assert not url.startswith("/api/"), url
@@ -150,7 +150,7 @@ CACHED = """async () => {
   const found = [];
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
-    for (const request of await cache.keys()) found.push(new URL(request.url).pathname);
+    for (const request of await cache.keys()) found.push(new URL(request.url).pathname + new URL(request.url).search);
   }
   return found;
 }"""

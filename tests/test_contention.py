@@ -91,6 +91,39 @@ def test_reads_do_not_wait_for_a_write_even_when_the_last_use_note_is_due(quick_
     assert not last.startswith("2000-")
 
 
+def test_reading_the_pause_and_its_history_never_waits_for_a_write(quick_app, pair):
+    """They close an expired pause when they find one: only then do they write (issue 16)."""
+    ann, bob = pair
+    assert bob.post("/api/v1/pause", json={"minutes": 20}).status_code == 200
+    with HeldWrite(quick_app):
+        history = ann.get("/api/v1/pause/history")
+        now = ann.get("/api/v1/pause")
+    assert history.status_code == 200 and len(history.json["history"]) == 1
+    assert now.status_code == 200 and now.json["active"] is True
+
+
+def test_a_pause_is_one_write_transaction_of_plain_statements(quick_app, pair, monkeypatch):
+    """Touch's reaction only reads when no session runs; reads are plain SELECTs, no savepoint around each."""
+    from hearthside.storage import Storage
+
+    ann, bob = pair
+    assert bob.post("/api/v1/pause", json={"minutes": 20}).status_code == 200  # the last-use note is written
+    statements, connect = [], Storage.connect
+
+    def traced(storage):
+        db = connect(storage)
+        db.conn.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(Storage, "connect", traced)
+    quick_app.extensions["hearthside"].storage.close()  # the pooled connections go: the next ones are traced
+    assert bob.post("/api/v1/pause", json={"minutes": 20}).status_code == 200
+    assert ann.delete("/api/v1/pause").status_code == 200
+    begins = [sql for sql in statements if sql.startswith("BEGIN")]
+    assert begins == ["BEGIN IMMEDIATE"] * 2, statements
+    assert not [sql for sql in statements if "SAVEPOINT" in sql or "sqlite_master" in sql], statements
+
+
 def test_another_process_holding_the_database_is_a_503_too(quick_app, pair, data_dir):
     ann, _bob = pair
     outsider = sqlite3.connect(data_dir / "hearthside.db", isolation_level=None)

@@ -380,6 +380,9 @@ class PageLimit:
             return db
 
         monkeypatch.setattr(storage, "connect", limited_connect)
+        # Requests too get a connection opened now, not one pooled before the limit (and none is kept).
+        monkeypatch.setattr(storage, "borrow", limited_connect)
+        monkeypatch.setattr(storage, "give_back", lambda db: db.close())
         self.storage = storage
 
     def freeze(self) -> None:

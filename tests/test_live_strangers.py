@@ -45,6 +45,14 @@ def ws_url(url: str) -> str:
     return url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
 
 
+def hold_screens(url: str, token: str, screens: list, count: int) -> None:
+    """Open ``count`` signed-in live screens, each added to ``screens`` once open (the caller closes them)."""
+    for _ in range(count):
+        screen = socketio.Client(reconnection=False)
+        screen.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        screens.append(screen)
+
+
 @pytest.fixture
 def strangers():
     """Raw sockets opened in a test, always closed before the server stops."""
@@ -125,10 +133,7 @@ def test_signed_in_screens_are_not_counted_or_closed(strict_server):
     ann, _bob = onboard_couple(HttpClient(strict_server.url))
     screens = []
     try:
-        for _ in range(3):  # more than the 2 unsigned connections allowed
-            screen = socketio.Client(reconnection=False)
-            screen.connect(strict_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
-            screens.append(screen)
+        hold_screens(strict_server.url, ann.token, screens, 3)  # more than the 2 unsigned connections allowed
         arrived = []
         screens[0].on("event", arrived.append)
         # Past the 1 s allowed before signing in and the doorman's next round (0.25 s) after it.
@@ -161,10 +166,7 @@ def test_a_live_screen_past_the_cap_hears_why_in_plain_words_and_pages_keep_load
     ann, _bob = onboard_couple(HttpClient(small_server.url))
     screens = []
     try:
-        for _ in range(4):
-            screen = socketio.Client(reconnection=False)
-            screen.connect(small_server.url, auth={"token": ann.token}, transports=["websocket"], wait_timeout=5)
-            screens.append(screen)
+        hold_screens(small_server.url, ann.token, screens, 4)
         fifth, heard = socketio.Client(reconnection=False), []
         fifth.on("connect_error", heard.append)
         with pytest.raises(socketio.exceptions.ConnectionError):
@@ -187,6 +189,32 @@ def test_a_live_screen_past_the_cap_hears_why_in_plain_words_and_pages_keep_load
     log = small_server.output()
     assert log.count("Refusing a live screen: 4 are signed in, the most server.live_connections allows") == 1
     assert "ann" not in log.lower().split("refusing a live screen")[1].splitlines()[0]
+
+
+def test_a_page_turned_away_by_a_full_server_says_so_calmly_and_gets_in_once_there_is_room(small_server, chromium):
+    """The member's page shows a plain line (not an error) in its live status, and its quiet retry succeeds."""
+    from playwright.sync_api import expect
+
+    from hearthside.testing.browser import BrowserGuard, signed_in_page
+
+    ann, _bob = onboard_couple(HttpClient(small_server.url))
+    screens = []
+    try:
+        hold_screens(small_server.url, ann.token, screens, 4)
+        guard = BrowserGuard(small_server.url)
+        page = signed_in_page(chromium, guard, ann.username)
+        page.goto("/")
+        line = page.locator("[data-live-status]")
+        expect(line).to_have_text("Live updates paused: too many screens connected; retrying")
+        expect(line).to_be_visible()
+        expect(page.locator("[data-pause-start]")).to_be_enabled()  # the page itself works
+        screens.pop().disconnect()
+        page.wait_for_function("() => Hearthside.socket && Hearthside.socket.connected", timeout=30000)
+        expect(line).to_be_hidden()
+        assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
+    finally:
+        for screen in screens:
+            screen.disconnect()
 
 
 def test_sockets_beyond_the_thread_count_are_refused_and_pages_keep_loading(small_server, strangers):

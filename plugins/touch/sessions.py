@@ -275,7 +275,14 @@ def signal(hs, db, couple_id: int, member_id: int, light: str) -> dict:
 
 
 def on_pause_started(hs, db, couple_id: int) -> None:
-    """The core pause (from any screen) ends a running session too."""
+    """The core pause (from any screen) ends a running session too.
+
+    Read first, and open a write transaction only when a session runs: most
+    pauses find none, and a write would queue behind every other writer for
+    nothing (issue 16). Read again inside, in case it ended meanwhile.
+    """
+    if running_row(db, couple_id) is None:
+        return
     with db.atomic():
         row = running_row(db, couple_id)
         if row is not None:

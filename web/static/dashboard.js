@@ -237,6 +237,10 @@
           status("Reconnecting…");
         }, 5000);
       },
+      onFull: function (text) {
+        clearTimeout(offlineTimer); // not "Reconnecting…": the server is full, and it retries by itself
+        status(text);
+      },
       onRefused: function () {
         // Revoked devices are told so by /api/v1/dashboard (401 -> pair again).
         load().catch(function () {});

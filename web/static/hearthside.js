@@ -185,10 +185,24 @@
 
   // -- the live stream ---------------------------------------------------------------
 
+  // The server turns a screen away when it holds server.live_connections already (core/live.py,
+  // FULL_MESSAGE). Nothing is wrong with this screen: say so calmly while it keeps retrying.
+  var SERVER_FULL = /as many live screens as it can/;
+  HS.LIVE_FULL = "Live updates paused: too many screens connected; retrying";
+
+  /** Show (or, with no text, hide) a line about the live stream in the page's [data-live-status]. */
+  HS.liveStatus = function (text) {
+    HS.$$("[data-live-status]").forEach(function (line) {
+      line.textContent = text || "";
+      line.hidden = !text;
+    });
+  };
+
   /**
    * Connect to Socket.IO. options: token (the wall) or nothing (the session
    * cookie); onConnect(); onDisconnect(); onRefused(error) when the server
-   * turns the connection down (signed out, device revoked).
+   * turns the connection down (signed out, device revoked); onFull(text) when
+   * it holds as many screens as it may (the page's [data-live-status] says so too).
    * The client reconnects by itself after network trouble or a restart.
    */
   HS.live = function (options) {
@@ -207,6 +221,7 @@
       if (event && event.type) HS.dispatch(event);
     });
     socket.on("connect", function () {
+      HS.liveStatus("");
       if (options.onConnect) options.onConnect();
     });
     socket.on("disconnect", function (reason) {
@@ -218,6 +233,10 @@
     });
     socket.on("connect_error", function (error) {
       if (options.onDisconnect) options.onDisconnect("connect_error");
+      if (error && SERVER_FULL.test(error.message || "")) {
+        HS.liveStatus(HS.LIVE_FULL);
+        if (options.onFull) options.onFull(HS.LIVE_FULL);
+      }
       if (!socket.active) {
         // Refused by the server, so no automatic retry: let the page check why,
         // then try again calmly in a while (a server restarting also lands here).

@@ -41,7 +41,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE)));
     return;
   }
-  if (SHELL.includes(url.pathname)) {
-    event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
+  // Shell files are asked for by their versioned URL (/static/app.js?v=<hash>), as SHELL lists them.
+  const path = url.pathname + url.search;
+  if (SHELL.includes(path)) {
+    event.respondWith(fetch(request).catch(() => caches.match(path)));
   }
 });
