@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 if TYPE_CHECKING:  # the factory imports this module; the name is only for the annotation
     from .app import Hearthside
@@ -28,6 +28,11 @@ def get_db() -> Database:
     if "hearthside_db" not in g:
         g.hearthside_db = current_hs().storage.connect()
     return g.hearthside_db
+
+
+def opened_db() -> Database | None:
+    """The request's connection if one is open here (in an app context), without opening one."""
+    return g.get("hearthside_db") if has_app_context() else None
 
 
 def close_db(_exc: BaseException | None = None) -> None:
