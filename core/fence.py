@@ -8,6 +8,11 @@ running, must not go on with the request's connection: it could write into
 the request's later transaction, commit or roll it back, or reach a later
 request through a connection used again. :func:`call_fenced` prevents it:
 
+* The call gets its own handle on each connection it is given (a copy of the
+  caller's :class:`~hearthside.database.Database`, same connection, its own
+  queue of events and commit actions): what it queues joins the caller's
+  only when it answers in time, so a late call cannot add to or cut the
+  caller's queue either.
 * When the caller is in a transaction, the call runs inside a savepoint: if
   it overruns (or raises), what it wrote is undone, with the events it
   queued, and the caller's transaction goes on without it.
@@ -27,6 +32,7 @@ on anything outside the database inside ``db.atomic()``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import sqlite3
 import threading
 import weakref
@@ -47,18 +53,30 @@ def call_fenced(box: TimeBox, function: Callable[..., Any], args: Iterable[Any],
     may have opened the request's connection itself).
     """
     before = {id(db): db.conn.in_transaction for db in reachable()}
+    handles = {id(db): (db, _handle(db)) for db in reachable() if hasattr(db, "pending_events")}
     with contextlib.ExitStack() as savepoints:
         for db in reachable():
             if before[id(db)]:
                 savepoints.enter_context(db.atomic())  # a savepoint inside the caller's transaction
         try:
-            return box.call(function, *args)
+            result = box.call(function, *[handles[id(arg)][1] if id(arg) in handles else arg for arg in args])
+            for db, handle in handles.values():  # in time: what it queued joins the caller's queue
+                db.pending_events.extend(handle.pending_events)
+                db._on_commit.extend(handle._on_commit)
+            return result
         except Overran as exc:
             for db in reachable():
                 fence(db, exc.outcome)
                 if not before.get(id(db)) and db.conn.in_transaction:
                     _roll_back_theirs(db)
             raise
+
+
+def _handle(db):
+    """The call's own handle on ``db``: the same connection, empty queues of its own."""
+    handle = copy.copy(db)
+    handle.pending_events, handle._on_commit = [], []
+    return handle
 
 
 def fence(db, outcome: Outcome) -> None:

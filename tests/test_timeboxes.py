@@ -24,9 +24,11 @@ from hearthside.cli import cli
 from hearthside.hookspecs import hookimpl
 from hearthside.plugin_api import ScheduledJob
 from hearthside.plugin_manager import Candidate, PluginManager
+from hearthside.events import emit
 from hearthside.request_context import get_db
 from hearthside.testing import couple_id_of, onboard_couple, pair_device
 from hearthside.timebox import TimeBox
+from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 from tests.test_builtin_failures import broken_command
 
 BOX = {"HEARTHSIDE_SERVER__HOOK_SECONDS": "1"}
@@ -271,6 +273,8 @@ class LateWriter(Stuck):
 
     def write_wait_write(self, db):
         db.execute("INSERT INTO late_marks VALUES ('hook, in time')")
+        if db.conn.in_transaction:
+            emit(db, "test.note_shared", 1, {}, visibility="couple")
         self.wait()
         db.execute("INSERT INTO late_marks VALUES ('hook, after it overran')")
 
@@ -290,9 +294,11 @@ def test_a_hook_that_overran_never_writes_into_its_callers_transaction(make_app,
     transaction (or in its own) is undone, what it tries next is refused, and the caller's later
     transaction holds the caller's writes only."""
     hook = LateWriter("late_writer", release, how)
-    app = make_app(env=BOX, extra_plugins={"late_writer": hook})
+    app = make_app(env=BOX, extra_plugins={"late_writer": hook, **TEST_EVENT_TYPES})
     hs = app.extensions["hearthside"]
     couple = couple_id_of(app, onboard_couple(app.test_client())[0])
+    live = []
+    hs.hub.subscribe(lambda event: live.append(event.type))
     with hs.storage.connection() as db, db.atomic():
         db.execute("CREATE TABLE late_marks (mark TEXT)")
     expected = ["caller, after"]
@@ -320,6 +326,37 @@ def test_a_hook_that_overran_never_writes_into_its_callers_transaction(make_app,
     assert hs.plugins.plugins["late_writer"].state == "failed"
     assert hook.refused == ["not authorized"]
     assert marks(data_dir) == sorted(expected)
+    assert "test.note_shared" not in live  # what it queued went with what it wrote
+
+
+class InTime:
+    """A third-party plugin whose hook writes and emits in its caller's transaction, in time."""
+
+    HEARTHSIDE_API = ">=1.0,<2"
+    __name__ = "in_time"
+
+    @hookimpl
+    def hearthside_dashboard_cards(self, hs, db, couple_id):
+        db.execute("INSERT INTO late_marks VALUES ('hook, in time')")
+        emit(db, "test.note_shared", couple_id, {}, visibility="couple")
+        return []
+
+
+def test_a_hook_in_time_writes_and_queues_events_in_its_callers_transaction(make_app, data_dir):
+    app = make_app(env=BOX, extra_plugins={"in_time": InTime(), **TEST_EVENT_TYPES})
+    hs = app.extensions["hearthside"]
+    couple = couple_id_of(app, onboard_couple(app.test_client())[0])
+    live = []
+    hs.hub.subscribe(lambda event: live.append(event.type))
+    with hs.storage.connection() as db, db.atomic():
+        db.execute("CREATE TABLE late_marks (mark TEXT)")
+    with app.test_request_context("/api/v1/dashboard"):
+        db = get_db()
+        with db.atomic():
+            db.execute("INSERT INTO late_marks VALUES ('caller')")
+            assert "in_time" in cards(hs, db, couple)
+            assert live == []  # queued with the caller's transaction, live after its commit
+    assert live == ["test.note_shared"] and marks(data_dir) == ["caller", "hook, in time"]
 
 
 def test_every_command_that_loads_plugins_has_safe_mode_and_restore_says_why_it_has_none():
