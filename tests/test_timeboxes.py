@@ -283,6 +283,18 @@ def cards(hs, db, couple_id: int) -> dict:
     return dict(hs.plugins.call_by_plugin("hearthside_dashboard_cards", hs=hs, db=db, couple_id=couple_id))
 
 
+def marks_app(make_app, plugins: dict):
+    """An app with ``plugins``, a couple, a ``late_marks`` table, and the types of the events that went live."""
+    app = make_app(env=BOX, extra_plugins={**plugins, **TEST_EVENT_TYPES})
+    hs = app.extensions["hearthside"]
+    couple = couple_id_of(app, onboard_couple(app.test_client())[0])
+    live: list[str] = []
+    hs.hub.subscribe(lambda event: live.append(event.type))
+    with hs.storage.connection() as db, db.atomic():
+        db.execute("CREATE TABLE late_marks (mark TEXT)")
+    return app, hs, couple, live
+
+
 def marks(data_dir) -> list[str]:
     with sqlite3.connect(data_dir / "hearthside.db") as db:
         return sorted(row[0] for row in db.execute("SELECT mark FROM late_marks"))
@@ -294,13 +306,7 @@ def test_a_hook_that_overran_never_writes_into_its_callers_transaction(make_app,
     transaction (or in its own) is undone, what it tries next is refused, and the caller's later
     transaction holds the caller's writes only."""
     hook = LateWriter("late_writer", release, how)
-    app = make_app(env=BOX, extra_plugins={"late_writer": hook, **TEST_EVENT_TYPES})
-    hs = app.extensions["hearthside"]
-    couple = couple_id_of(app, onboard_couple(app.test_client())[0])
-    live = []
-    hs.hub.subscribe(lambda event: live.append(event.type))
-    with hs.storage.connection() as db, db.atomic():
-        db.execute("CREATE TABLE late_marks (mark TEXT)")
+    app, hs, couple, live = marks_app(make_app, {"late_writer": hook})
     expected = ["caller, after"]
     with app.test_request_context("/api/v1/dashboard"):
         if how == "caller's transaction":
@@ -343,13 +349,7 @@ class InTime:
 
 
 def test_a_hook_in_time_writes_and_queues_events_in_its_callers_transaction(make_app, data_dir):
-    app = make_app(env=BOX, extra_plugins={"in_time": InTime(), **TEST_EVENT_TYPES})
-    hs = app.extensions["hearthside"]
-    couple = couple_id_of(app, onboard_couple(app.test_client())[0])
-    live = []
-    hs.hub.subscribe(lambda event: live.append(event.type))
-    with hs.storage.connection() as db, db.atomic():
-        db.execute("CREATE TABLE late_marks (mark TEXT)")
+    app, hs, couple, live = marks_app(make_app, {"in_time": InTime()})
     with app.test_request_context("/api/v1/dashboard"):
         db = get_db()
         with db.atomic():
