@@ -121,6 +121,10 @@ CORE_SETTINGS: dict[str, Setting] = {
     "scheduler.misfire_grace_seconds": Setting(
         "int", 300, "A job that is late by more than this is not run late; the catch-up at start runs it once.", 1, 86400
     ),
+    "scheduler.job_seconds": Setting(
+        "int", 600, "Seconds a scheduled job may run before it is reported as overrunning; nothing waits for it "
+        "longer, and it is not started again until it ends.", 1, 86400
+    ),
     "scheduler.heartbeat_seconds": Setting(
         "int", 60, "How often the scheduler checks the wall clock for jumps (a Pi has no real-time clock).", 5, 3600
     ),

@@ -36,8 +36,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
+
+from .clock import utc_now
 
 VISIBILITIES = ("private", "couple", "dashboard")
 CORE = "core"  # the plugin name the core declares its own types under
@@ -177,7 +178,8 @@ class EventTypes:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """Now for an event's ``created_at``: the one clock (a test's clock moves it too)."""
+    return utc_now().isoformat(timespec="milliseconds")
 
 
 def emit(db, type: str, couple_id: int, payload: dict | None = None, *, visibility: str,

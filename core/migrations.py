@@ -192,3 +192,12 @@ def backup_runs_table(db):
         copied_to TEXT,
         problem TEXT
     )""")
+
+
+@migrations(name="0011_scheduler_run_state")
+def scheduler_run_state(db):
+    # A job's run under way (running_since, cleared when it ends or at the next
+    # start) and the last time one ran past scheduler.job_seconds (overran_at):
+    # a job that hangs is seen here, not only in the log.
+    db.execute("ALTER TABLE scheduler_runs ADD COLUMN running_since TEXT")
+    db.execute("ALTER TABLE scheduler_runs ADD COLUMN overran_at TEXT")

@@ -30,7 +30,10 @@ No plugin holds the server up forever: a third-party plugin's import and
 hooks, and every plugin's while the app is being built, run in a time box
 (:mod:`hearthside.timebox`, ``server.hook_seconds``). One that overruns is
 failed like one that raised (the caller goes on without its answer); a
-built-in overrunning at start-up stops the start with one sentence.
+built-in overrunning at start-up stops the start with one sentence. The call
+runs inside a savepoint of the caller's transaction, and once it overran it
+is fenced off every connection it could reach (:mod:`hearthside.fence`): it
+can never write into what the caller does next.
 
 Log lines and the reasons shown for a hook that raised name the exception's
 type, the plugin, the hook and where it was raised, never the exception's
@@ -45,13 +48,15 @@ import time
 from typing import Any
 
 import pluggy
+import sqlite_utils
 
 from . import PLUGIN_API_VERSION, hook_types, hookspecs
 from .errors import describe, is_busy, is_storage_full, log_exception
 from .events import EventTypes
+from .fence import call_fenced
 from .plugin_loading import (  # noqa: F401 - Candidate, discover, is_builtin_module: importable from here
     _NO_ANSWER, CORE_PLUGIN, Candidate, PluginInfo, PluginLoader, discover, is_builtin_module)
-from .request_context import abandon_db
+from .request_context import abandon_db, opened_db
 from .timebox import Overran, TimeBox
 
 log = logging.getLogger(__name__)
@@ -202,7 +207,10 @@ class PluginManager(PluginLoader):
         started = time.perf_counter()
         args = [kwargs[name] for name in impl.argnames]
         try:
-            result = self.timebox.call(impl.function, *args) if self._boxed(info) else impl.function(*args)
+            if self._boxed(info):
+                result = call_fenced(self.timebox, impl.function, args, lambda: _reachable(kwargs))
+            else:
+                result = impl.function(*args)
         except Overran as exc:
             abandon_db()  # the hung call may still use the request's connection
             if strict:
@@ -252,6 +260,15 @@ class PluginManager(PluginLoader):
         """Every plugin found, in load order, then the ones refused for their name."""
         return [info.as_dict() for info in [*self.plugins.values(), *self.refused]]
 
+
+
+def _reachable(kwargs: dict) -> list:
+    """The connections a hook call can reach: the ones it is given and the request's own."""
+    found = [value for value in kwargs.values() if isinstance(value, sqlite_utils.Database)]
+    request_db = opened_db()
+    if request_db is not None and all(request_db is not db for db in found):
+        found.append(request_db)
+    return found
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -30,6 +30,11 @@ def get_db() -> Database:
     return g.hearthside_db
 
 
+def opened_db() -> Database | None:
+    """The request's connection if one is open here (in an app context), without opening one."""
+    return g.get("hearthside_db") if has_app_context() else None
+
+
 def close_db(_exc: BaseException | None = None) -> None:
     """Give the request's connection back, if it took one (registered as an app-context teardown)."""
     db = g.pop("hearthside_db", None)

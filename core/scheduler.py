@@ -15,11 +15,19 @@ waiting for its next slot on the old, later clock (a reminder job stalled for
 hours); the heartbeat pulls such jobs back to one interval from the new now,
 and a run record the wrong clock left in the future is reset to now.
 
-A job that hangs holds only its own thread: APScheduler runs each job on a
-pool thread, and the catch-up waits for each missed job at most
-``server.hook_seconds`` (:mod:`hearthside.timebox`) before it goes on to the
-next and starts the scheduler; the late job finishes, and records its run,
-whenever it does.
+A job that hangs or overruns holds only itself. Each run goes to a helper
+thread of its own (:mod:`hearthside.timebox`), and whoever started it waits
+at most so long: APScheduler's pool thread ``scheduler.job_seconds``, the
+catch-up ``server.hook_seconds`` per missed job, shutdown
+``server.shutdown_seconds`` for all of them. So the pool is never used up,
+the heartbeat and the other jobs keep their slots, requests never wait for a
+job, and stopping the server takes bounded time (a job still running then
+stops with the process; its open transaction, if any, is rolled back by
+SQLite). A run past ``scheduler.job_seconds`` is reported: one log line
+naming the job (never anything it handles) and ``overran_at`` in its
+``scheduler_runs`` row, where ``running_since`` shows the run under way. A
+job is never started again while a run of it is still going; those slots
+are skipped, with a log line. The late run records its run whenever it ends.
 
 On a full disk a job's work cannot be saved: that is logged as one warning
 (not a traceback every minute) and the run is not recorded, so the catch-up
@@ -32,6 +40,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,12 +53,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .clock import utc_now
-from .errors import is_storage_full, log_exception
-from .timebox import Overran, TimeBox
+from .errors import describe, is_storage_full, log_exception
+from .timebox import TimeBox
 
 log = logging.getLogger(__name__)
 
 CLOCK_JUMP_SECONDS = 30
+# The helper threads job runs go to; shared by every scheduler in the process (a test builds many).
+# Only its start() is used: each caller waits for a run in its own way.
+_helpers = TimeBox(0, "hearthside-job")
 _started_in_pid: int | None = None  # one scheduler per process, whatever creates apps
 
 
@@ -116,6 +128,17 @@ def _cron_trigger(job_id: str, expression: str, tz) -> CronTrigger:
         raise ValueError(f"ScheduledJob {job_id!r}: cron={expression!r} cannot be read: {exc}") from None
 
 
+@dataclass
+class _Run:
+    """One run of a job under way on its helper thread."""
+
+    started: datetime
+    began: float = field(default_factory=time.monotonic)
+    settled: threading.Event = field(default_factory=threading.Event)  # it ended, or nobody waits any more
+    ended: bool = False
+    reported: bool = False  # its overrun is logged and recorded (once)
+
+
 class Scheduler:
     def __init__(self, hs, jobs: list[ScheduledJob], clock: Callable[[], datetime] | None = None):
         self.hs = hs
@@ -126,7 +149,12 @@ class Scheduler:
         self.grace = hs.config["scheduler.misfire_grace_seconds"]
         self._aps: BackgroundScheduler | None = None
         self._last_beat = (time.time(), time.monotonic())
-        self._catch_up_box = TimeBox(hs.config["server.hook_seconds"], "hearthside-catch-up")
+        self.catch_up_seconds = hs.config["server.hook_seconds"]
+        self.job_seconds = hs.config["scheduler.job_seconds"]
+        self.shutdown_seconds = hs.config["server.shutdown_seconds"]
+        self._runs: dict[str, _Run] = {}  # job id -> its run under way
+        self._runs_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @staticmethod
     def jobs_of(hs) -> list[ScheduledJob]:
@@ -148,14 +176,58 @@ class Scheduler:
 
     def _record_run(self, job_id: str, when: datetime) -> None:
         with self.hs.storage.connection() as db, db.atomic():
-            db["scheduler_runs"].upsert({"job_id": job_id, "last_run_at": when.isoformat()}, pk="job_id")
+            db["scheduler_runs"].upsert({"job_id": job_id, "last_run_at": when.isoformat(), "running_since": None},
+                                        pk="job_id")
 
-    def run_job(self, job_id: str) -> None:
-        """Run one job now and record it; a failing job is logged, never fatal."""
-        job = self.jobs[job_id]
-        started = self.clock()
+    def _note(self, job_id: str, column: str, when: datetime | None) -> None:
+        """Set ``running_since`` or ``overran_at`` in the job's row; a full or busy disk only costs the note."""
         try:
-            job.func(self.hs)
+            with self.hs.storage.connection() as db, db.atomic():
+                db.execute(f"UPDATE scheduler_runs SET {column} = ? WHERE job_id = ?",
+                           [when.isoformat() if when else None, job_id])
+        except sqlite3.OperationalError as exc:
+            if not is_storage_full(exc):  # a full disk: the job's own line says so
+                log.warning("Could not note %s of job %s (%s)", column, job_id, describe(exc))
+
+    def run_job(self, job_id: str, wait: float | None = None) -> str:
+        """Start one run of the job on a helper thread and wait for it at most ``wait`` seconds.
+
+        ``wait`` defaults to ``scheduler.job_seconds``; a run still going then is
+        reported as overrunning. Answers ``"ended"``, ``"running"`` (it goes on in
+        the background) or ``"skipped"`` (a run of it was still under way).
+        """
+        with self._runs_lock:
+            if job_id in self._runs:
+                log.warning("Job %s is still running from %s; this run is skipped", job_id,
+                            self._runs[job_id].started.isoformat(timespec="seconds"))
+                return "skipped"
+            run = self._runs[job_id] = _Run(self.clock())
+        _helpers.start(self._execute, job_id, run)
+        run.settled.wait(self.job_seconds if wait is None else wait)
+        if run.ended:
+            return "ended"
+        if wait is None and not self._stopping.is_set():
+            self._overran(job_id, run)
+        return "running"
+
+    def _execute(self, job_id: str, run: _Run) -> None:
+        """One run, on its helper thread: the job, then its record; a failing job is logged, never fatal."""
+        try:
+            self._note(job_id, "running_since", run.started)
+            self._call(job_id, run.started)
+        except Exception as exc:  # its record could not be written: no pool thread is there to log it
+            log_exception(log, exc, "Scheduled job %s ran but its run could not be recorded", job_id)
+        finally:
+            with self._runs_lock:
+                self._runs.pop(job_id, None)
+                run.ended = True
+            run.settled.set()
+            if time.monotonic() - run.began > self.job_seconds:
+                self._overran(job_id, run)  # a catch-up run nobody waited for so long
+
+    def _call(self, job_id: str, started: datetime) -> None:
+        try:
+            self.jobs[job_id].func(self.hs)
         except Exception as exc:
             if is_storage_full(exc):  # not recorded: the catch-up runs it once space returns
                 log.warning("Scheduled job %s could not save its work: the storage is full", job_id)
@@ -167,6 +239,25 @@ class Scheduler:
             if not is_storage_full(exc):
                 raise
             log.warning("Scheduled job %s ran but its run could not be recorded: the storage is full", job_id)
+
+    def _overran(self, job_id: str, run: _Run) -> None:
+        """Report a run past ``scheduler.job_seconds``, once: a log line naming only the job, and its row."""
+        with self._runs_lock:
+            if run.reported:
+                return
+            run.reported = True
+        log.warning("Job %s has run for more than %g s (scheduler.job_seconds); the scheduler and the other jobs "
+                    "go on without it, and it is not started again until it ends", job_id, self.job_seconds)
+        self._note(job_id, "overran_at", self.clock())
+
+    def overrunning(self) -> list[str]:
+        """Report the runs under way for longer than ``scheduler.job_seconds`` (the heartbeat asks)."""
+        with self._runs_lock:
+            late = [(job_id, run) for job_id, run in self._runs.items()
+                    if time.monotonic() - run.began > self.job_seconds]
+        for job_id, run in late:
+            self._overran(job_id, run)
+        return [job_id for job_id, _run in late]
 
     # -- catch-up -----------------------------------------------------------
 
@@ -187,11 +278,9 @@ class Scheduler:
                 self._record_run(job.id, now)
             elif job.catch_up and self.missed(job, now):
                 log.info("Job %s missed a run while the server was off; running it once now", job.id)
-                try:
-                    self._catch_up_box.call(self.run_job, job.id)
-                except Overran as exc:
+                if self.run_job(job.id, wait=self.catch_up_seconds) == "running":
                     log.warning("Job %s is still running after %g s; the other jobs go on without waiting "
-                                "for it (server.hook_seconds)", job.id, exc.seconds)
+                                "for it (server.hook_seconds)", job.id, self.catch_up_seconds)
                 ran.append(job.id)
         return ran
 
@@ -202,6 +291,7 @@ class Scheduler:
         wall, mono = time.time(), time.monotonic()
         jump = (wall - self._last_beat[0]) - (mono - self._last_beat[1])
         self._last_beat = (wall, mono)
+        self.overrunning()
         if abs(jump) >= CLOCK_JUMP_SECONDS:
             log.warning("The wall clock jumped by %+.0f s; catching up scheduled jobs", jump)
             if jump < 0:
@@ -236,6 +326,10 @@ class Scheduler:
         global _started_in_pid
         if _started_in_pid == os.getpid():
             raise RuntimeError("the scheduler is already running in this process")
+        with self.hs.storage.connection() as db:  # runs the last process left under way ended with it
+            if db.execute("SELECT 1 FROM scheduler_runs WHERE running_since IS NOT NULL LIMIT 1").fetchone():
+                with db.atomic():
+                    db.execute("UPDATE scheduler_runs SET running_since = NULL")
         self.catch_up()
         self._aps = BackgroundScheduler(
             timezone=self.tz,
@@ -250,8 +344,25 @@ class Scheduler:
         log.info("Scheduler started with %d job(s) in %s", len(self.jobs), self.tz.key)
 
     def shutdown(self) -> None:
+        """Start no more runs, give the runs under way ``server.shutdown_seconds`` to end, then stop.
+
+        A run still going after that is left to its helper thread, which ends with
+        the process; nothing waits for it (APScheduler's pool threads are let go).
+        """
         global _started_in_pid
         if self._aps is not None and self._aps.running:
+            self._aps.pause()
+            deadline = time.monotonic() + self.shutdown_seconds
+            with self._runs_lock:
+                runs = list(self._runs.items())
+            for _job_id, run in runs:
+                run.settled.wait(max(0.0, deadline - time.monotonic()))
+            self._stopping.set()
+            for job_id, run in runs:
+                if not run.ended:
+                    log.warning("Job %s was still running when the scheduler stopped; it stops with the server",
+                                job_id)
+                    run.settled.set()  # its pool thread stops waiting
             self._aps.shutdown(wait=True)
             _started_in_pid = None
 

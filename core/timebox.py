@@ -14,7 +14,11 @@ switches, not a thread start. Threads do not survive a fork: a box used
 before gunicorn forks its worker (the app is built in the master) forgets
 its helpers in the worker and starts new ones there. The call runs in a copy of the caller's
 context variables, so Flask's request, ``g`` and the request's database
-connection are the caller's own.
+connection are the caller's own - which is why a call that overran is fenced
+off the connections it could reach (:mod:`hearthside.fence`).
+
+:meth:`TimeBox.start` hands a call over without waiting, for a caller that
+waits in its own way (the scheduler, :mod:`hearthside.scheduler`).
 """
 
 from __future__ import annotations
@@ -26,21 +30,28 @@ import threading
 from typing import Any, Callable
 
 
-class Overran(Exception):
-    """The call did not finish within its box; it may still be running."""
+class Outcome:
+    """One call's answer, handed from the helper to the waiting caller.
 
-    def __init__(self, seconds: float):
-        super().__init__(f"did not finish within {seconds:g} s")
-        self.seconds = seconds
-
-
-class _Outcome:
-    """One call's answer, handed from the helper to the waiting caller."""
+    ``thread`` is the helper running the call (its ``threading.get_ident()``);
+    ``finished`` turns true, and ``done`` is set, once the call returned or raised.
+    """
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        self.finished = False
+        self.thread: int | None = None
         self.result: Any = None
         self.error: BaseException | None = None
+
+
+class Overran(Exception):
+    """The call did not finish within its box; it may still be running (``outcome`` tells when it ends)."""
+
+    def __init__(self, seconds: float, outcome: Outcome | None = None):
+        super().__init__(f"did not finish within {seconds:g} s")
+        self.seconds = seconds
+        self.outcome = outcome
 
 
 class TimeBox:
@@ -55,13 +66,18 @@ class TimeBox:
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)``, or :class:`Overran` once it has taken longer than the box."""
-        outcome = _Outcome()
-        self._inbox().put((contextvars.copy_context(), function, args, outcome))
+        outcome = self.start(function, *args)
         if not outcome.done.wait(self.seconds):
-            raise Overran(self.seconds)
+            raise Overran(self.seconds, outcome)
         if outcome.error is not None:
             raise outcome.error
         return outcome.result
+
+    def start(self, function: Callable[..., Any], *args: Any) -> Outcome:
+        """Hand ``function(*args)`` to a helper and return at once; the :class:`Outcome` says when it ends."""
+        outcome = Outcome()
+        self._inbox().put((contextvars.copy_context(), function, args, outcome))
+        return outcome
 
     def _inbox(self) -> queue.SimpleQueue:
         with self._lock:
@@ -77,10 +93,12 @@ class TimeBox:
         """A helper's life: run what arrives in its inbox, then wait to be picked again."""
         while True:
             context, function, args, outcome = inbox.get()
+            outcome.thread = threading.get_ident()
             try:
                 outcome.result = context.run(function, *args)
             except BaseException as exc:  # handed to the caller, who decides
                 outcome.error = exc
+            outcome.finished = True
             outcome.done.set()
             with self._lock:
                 self._idle.append(inbox)

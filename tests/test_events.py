@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -11,6 +11,7 @@ from hearthside import events as events_module
 from hearthside.events import Event, emit
 from hearthside.hookspecs import hookimpl
 from hearthside.hub import Hub
+from hearthside.testing import FakeClock
 from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 
@@ -67,6 +68,14 @@ def test_event_row_is_written_in_the_callers_transaction(hs, live):
     assert row["type"] == "test.started" and row["actor_id"] == 5 and row["couple_id"] == 1
     assert Event.from_row(row) == event
     assert event.as_dict()["payload"] == {"minutes": 20}
+
+
+def test_an_event_is_stamped_by_the_one_clock(hs):
+    """created_at comes from hearthside.clock, so a test's clock (and a job's) dates events too."""
+    with FakeClock(datetime(2024, 2, 29, 12, 30, tzinfo=timezone.utc)).as_now():
+        with hs.storage.connection() as db, db.atomic():
+            event = emit(db, "test.started", 1, {}, visibility="couple")
+    assert event.created_at == "2024-02-29T12:30:00.000+00:00"
 
 
 @pytest.mark.parametrize("visibility, audience, rooms", [

@@ -389,7 +389,8 @@ def feed(feed_secret):
     try:
         rituals = [ritual for ritual in model.rituals_of(db, owner["couple_id"])
                    if owner["member_id"] in ritual.participants]
-        text = ical.calendar(db, rituals, model.couple_tz(db, owner["couple_id"]), model.utc_now())
+        alarms = reminders.feed_alarms(db, owner["member_id"], rituals, _default_offsets())
+        text = ical.calendar(db, rituals, model.couple_tz(db, owner["couple_id"]), model.utc_now(), alarms)
     except Exception as exc:
         # Logged without the URL: the path holds the member's secret.
         log_exception(log, exc, "Building a rituals calendar feed failed")

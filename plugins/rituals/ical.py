@@ -13,6 +13,11 @@ server needs no extra dependency; the tests parse every feed with the
   force as yearly RRULEs, older transitions listed one by one.
 * Only what the member may see, and never a check-in answer or homework:
   titles, times, descriptions and locations of rituals they take part in.
+* One VALARM per reminder the *member* chose (or the default), so the phone
+  reminds even when Hearthside is not open. A lock screen shows an alarm's
+  text, so it is the title and nothing else: the same discreet words as the
+  SUMMARY (a touch session's is its ``calendar_title``), never the
+  description or place. The partner's reminders are in the partner's feed.
 """
 
 from __future__ import annotations
@@ -152,9 +157,29 @@ def _stamp(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _common(ritual: Ritual) -> list[str]:
-    lines = [f"UID:{ritual.row['uid']}", f"DTSTAMP:{_stamp(ritual.row['updated_at'])}",
-             f"LAST-MODIFIED:{_stamp(ritual.row['updated_at'])}", f"SUMMARY:{escape(ritual.title)}"]
+def trigger(minutes: int) -> str:
+    """A relative TRIGGER (RFC 5545 3.3.6) ``minutes`` before the start: 30 -> "-PT30M", 1440 -> "-P1D"."""
+    if minutes == 0:
+        return "PT0M"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    time = ("T" + (f"{hours}H" if hours else "") + (f"{mins}M" if mins else "")) if rest else ""
+    return "-P" + (f"{days}D" if days else "") + time
+
+
+def alarms(ritual: Ritual, offsets: list[int]) -> list[str]:
+    """One DISPLAY alarm per offset; its text is the title alone (what a lock screen shows)."""
+    lines = []
+    for minutes in offsets:
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape(ritual.title)}",
+                  f"TRIGGER:{trigger(minutes)}", "END:VALARM"]
+    return lines
+
+
+def _common(ritual: Ritual, changed_at: str | None) -> list[str]:
+    revised = max(_stamp(ritual.row["updated_at"]), _stamp(changed_at) if changed_at else "")
+    lines = [f"UID:{ritual.row['uid']}", f"DTSTAMP:{revised}", f"LAST-MODIFIED:{revised}",
+             f"SUMMARY:{escape(ritual.title)}"]
     if ritual.row["description"]:
         lines.append(f"DESCRIPTION:{escape(ritual.row['description'])}")
     if ritual.row["location"]:
@@ -162,8 +187,10 @@ def _common(ritual: Ritual) -> list[str]:
     return lines
 
 
-def ritual_events(db, ritual: Ritual) -> list[str]:
+def ritual_events(db, ritual: Ritual, offsets: list[int], changed_at: str | None = None) -> list[str]:
+    """The ritual's VEVENTs, each with the member's alarms (``offsets``, chosen at ``changed_at``)."""
     tzid = ritual.tz.key
+    common, alarm = _common(ritual, changed_at), alarms(ritual, offsets)
     overrides = override_rows(db, ritual.id)
     if ritual.rrule is None:
         override = overrides.get(ritual.row["start_local"])
@@ -171,24 +198,26 @@ def ritual_events(db, ritual: Ritual) -> list[str]:
             return []
         start = override["moved_start"] if override and override["moved_start"] else ritual.row["start_local"]
         duration = (override["moved_duration"] if override and override["moved_start"] else None) or ritual.duration
-        return ["BEGIN:VEVENT", *_common(ritual), f"DTSTART;TZID={tzid}:{_local(start)}",
-                f"DURATION:PT{duration}M", "END:VEVENT"]
-    lines = ["BEGIN:VEVENT", *_common(ritual), f"DTSTART;TZID={tzid}:{_local(ritual.row['start_local'])}",
+        return ["BEGIN:VEVENT", *common, f"DTSTART;TZID={tzid}:{_local(start)}",
+                f"DURATION:PT{duration}M", *alarm, "END:VEVENT"]
+    lines = ["BEGIN:VEVENT", *common, f"DTSTART;TZID={tzid}:{_local(ritual.row['start_local'])}",
              f"DURATION:PT{ritual.duration}M", f"RRULE:{ritual.rrule}"]
     skipped = sorted(key for key, row in overrides.items() if row["status"] == "skipped")
     if skipped:
         lines.append(f"EXDATE;TZID={tzid}:" + ",".join(_local(key) for key in skipped))
-    lines.append("END:VEVENT")
+    lines += [*alarm, "END:VEVENT"]
     for key, row in sorted(overrides.items()):
         if row["moved_start"] and row["status"] != "skipped":
-            lines += ["BEGIN:VEVENT", *_common(ritual), f"RECURRENCE-ID;TZID={tzid}:{_local(key)}",
+            lines += ["BEGIN:VEVENT", *common, f"RECURRENCE-ID;TZID={tzid}:{_local(key)}",
                       f"DTSTART;TZID={tzid}:{_local(row['moved_start'])}",
-                      f"DURATION:PT{row['moved_duration'] or ritual.duration}M", "END:VEVENT"]
+                      f"DURATION:PT{row['moved_duration'] or ritual.duration}M", *alarm, "END:VEVENT"]
     return lines
 
 
-def calendar(db, rituals: list[Ritual], tz: ZoneInfo, now: datetime) -> str:
-    """The whole feed, CRLF-terminated and folded."""
+def calendar(db, rituals: list[Ritual], tz: ZoneInfo, now: datetime,
+             reminders: dict[int, tuple[list[int], str | None]]) -> str:
+    """The whole feed, CRLF-terminated and folded; ``reminders`` maps each ritual to the feed
+    owner's offsets and when they chose them (:func:`reminders.feed_alarms`)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              "X-WR-CALNAME:Hearthside rituals", f"X-WR-TIMEZONE:{tz.key}",
              "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
@@ -196,6 +225,6 @@ def calendar(db, rituals: list[Ritual], tz: ZoneInfo, now: datetime) -> str:
     last = max(years) + 1
     lines += vtimezone(tz, max(min(years), last - 40), last)  # older years: the opening observance
     for ritual in rituals:
-        lines += ritual_events(db, ritual)
+        lines += ritual_events(db, ritual, *reminders[ritual.id])
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -140,3 +140,11 @@ def occurrence_participants(db):
     db.execute("""UPDATE rituals_occurrences SET participants =
                   (SELECT r.participants FROM rituals_rituals r WHERE r.id = rituals_occurrences.ritual_id)
                   WHERE id IN (SELECT occurrence_id FROM rituals_answers)""")
+
+
+@migrations(name="0003_reminder_prefs_changed_at")
+def reminder_prefs_changed_at(db):
+    # When a member last changed their reminders for a ritual: the alarms in their
+    # calendar feed come from them, so the feed's LAST-MODIFIED moves with it
+    # (a calendar app may keep an event whose stamp did not change).
+    db.execute("ALTER TABLE rituals_reminder_prefs ADD COLUMN changed_at TEXT")

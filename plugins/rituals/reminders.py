@@ -67,6 +67,15 @@ def offsets_for(db, ritual_id: int, member_id: int, default: list[int]) -> list[
     return json.loads(row["offsets"]) if row else list(default)
 
 
+def feed_alarms(db, member_id: int, rituals, default: list[int]) -> dict[int, tuple[list[int], str | None]]:
+    """For the member's calendar feed: each ritual's offsets of *this member* and when they chose
+    them (None: the configured default). The partner's choices never enter it."""
+    chosen = {row["ritual_id"]: row for row in db.query(
+        "SELECT ritual_id, offsets, changed_at FROM rituals_reminder_prefs WHERE member_id = ?", [member_id])}
+    return {ritual.id: (json.loads(chosen[ritual.id]["offsets"]), chosen[ritual.id]["changed_at"])
+            if ritual.id in chosen else (list(default), None) for ritual in rituals}
+
+
 def quiet_hours(db, member_id: int) -> tuple[time, time] | None:
     row = row_or_none(db, "SELECT quiet_start, quiet_end FROM rituals_member_settings WHERE member_id = ?",
                       [member_id])
@@ -248,7 +257,8 @@ def _reminders(count: int) -> str:
 def save_offsets(db, principal, ritual, offsets: list[int]) -> None:
     with db.atomic():
         db["rituals_reminder_prefs"].upsert({"ritual_id": ritual.id, "member_id": principal.member_id,
-                                             "offsets": json.dumps(offsets)}, pk=("ritual_id", "member_id"))
+                                             "offsets": json.dumps(offsets), "changed_at": utc_iso(utc_now())},
+                                            pk=("ritual_id", "member_id"))
         emit(db, "rituals.reminders_changed", principal.couple_id,
              {"ritual_id": ritual.id, "offsets": offsets,
               "summary": f"Your reminders for “{ritual.title}” are saved."},

@@ -1,6 +1,7 @@
 """The per-member calendar feed: valid RFC 5545 (parsed with the icalendar library),
-stable UIDs, VTIMEZONE/TZID and RRULEs, skipped and moved occurrences - never a
-check-in answer - and a secret link that can be replaced or turned off."""
+stable UIDs, VTIMEZONE/TZID and RRULEs, skipped and moved occurrences, the member's
+own reminders as VALARMs - never a check-in answer - and a secret link that can be
+replaced or turned off."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import icalendar
 import pytest
 from rituals_testing import create, events, occ
 
-from hearthside.plugins.rituals.ical import escape, fold, transitions
-from hearthside.testing import join_new_couple
+from hearthside.plugins.rituals.ical import escape, fold, transitions, trigger
+from hearthside.testing import FakeClock, hs_of, join_new_couple
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET_ANSWER = "FEED-MUST-NEVER-CARRY-THIS-ANSWER"
@@ -83,6 +84,86 @@ def test_the_feed_is_valid_icalendar_with_time_zones_rrules_and_stable_uids(shar
     assert "Bob's run" in [str(e["SUMMARY"]) for e in vevents(bob_cal)]
 
 
+def titled(cal, title: str):
+    return [e for e in vevents(cal) if str(e["SUMMARY"]) == title]
+
+
+def alarms_of(event) -> list[tuple[str, str, timedelta]]:
+    """(ACTION, DESCRIPTION, TRIGGER) of each VALARM of one VEVENT."""
+    return [(str(a["ACTION"]), str(a["DESCRIPTION"]), a["TRIGGER"].dt) for a in event.walk("VALARM")]
+
+
+def before(*minutes: int) -> list[timedelta]:
+    return [-timedelta(minutes=m) for m in minutes]
+
+
+def test_each_event_carries_the_feed_owners_own_reminders_as_alarms(shared):
+    ann, bob, client = shared.ann, shared.bob, shared.client
+    with FakeClock(datetime(2024, 1, 5, 9, 0, tzinfo=timezone.utc)).as_now():
+        walk = create(ann, template="custom", title="Evening walk", start="2024-03-03T19:00", rrule="FREQ=WEEKLY",
+                      description="ALARM-MUST-NOT-SHOW-DESCRIPTION", location="ALARM-MUST-NOT-SHOW-PLACE",
+                      participants=[ann.id, bob.id])
+        once = create(ann, template="custom", title="Picnic", start="2024-03-09T12:00", participants=[ann.id, bob.id])
+    ann.put(occ(walk["id"], "2024-03-10T19:00", "/move"), json={"start": "2024-03-10T20:00"})
+    with FakeClock(datetime(2024, 2, 1, 8, 0, tzinfo=timezone.utc)).as_now():
+        assert ann.put(f"/api/v1/rituals/{walk['id']}/reminders", json={"offsets": [45, 1530]}).status_code == 200
+    ann_feed, bob_feed = (member.post("/api/v1/rituals/feed").json["path"] for member in (ann, bob))
+
+    mine = titled(fetch(client, ann_feed), "Evening walk")
+    assert len(mine) == 2  # the series and its moved occurrence: both remind
+    for event in mine:
+        assert alarms_of(event) == [("DISPLAY", "Evening walk", d) for d in before(1530, 45)]
+        assert event["LAST-MODIFIED"].dt == datetime(2024, 2, 1, 8, 0, tzinfo=timezone.utc)  # my choice revised it
+    # Bob chose nothing: his feed has the default reminders (a day and half an hour), never Ann's.
+    theirs = titled(fetch(client, bob_feed), "Evening walk")
+    assert [[a[2] for a in alarms_of(e)] for e in theirs] == [before(1440, 30)] * 2
+    assert theirs[0]["LAST-MODIFIED"].dt == datetime(2024, 1, 5, 9, 0, tzinfo=timezone.utc)
+    picnic = titled(fetch(client, ann_feed), "Picnic")
+    assert [a[2] for a in alarms_of(picnic[0])] == before(1440, 30)
+
+    # Changing reminders changes the feed; no reminders, no alarm - for that member only.
+    assert bob.put(f"/api/v1/rituals/{walk['id']}/reminders", json={"offsets": []}).status_code == 200
+    assert ann.put(f"/api/v1/rituals/{once['id']}/reminders", json={"offsets": [0]}).status_code == 200
+    assert all(e.walk("VALARM") == [] for e in titled(fetch(client, bob_feed), "Evening walk"))
+    assert [alarms_of(e) for e in titled(fetch(client, ann_feed), "Evening walk")] == [
+        [("DISPLAY", "Evening walk", d) for d in before(1530, 45)]] * 2
+    assert alarms_of(titled(fetch(client, ann_feed), "Picnic")[0]) == [("DISPLAY", "Picnic", timedelta(0))]
+    text = client.get(ann_feed).get_data(as_text=True)
+    alarm_text = "".join(block.split("END:VALARM")[0] for block in text.split("BEGIN:VALARM")[1:])
+    assert "ALARM-MUST-NOT-SHOW" not in alarm_text and "ALARM-MUST-NOT-SHOW-PLACE" in text
+
+
+def test_an_alarm_with_a_long_title_is_folded_and_reads_back_whole(shared):
+    ann, client = shared.ann, shared.client
+    title = "Wochenrückblick; ruhig, ehrlich " + "é" * 40
+    create(ann, template="custom", title=title, start="2024-03-03T19:00", participants=[ann.id])
+    cal = fetch(client, ann.post("/api/v1/rituals/feed").json["path"])  # fetch checks every line fits 75 octets
+    event = titled(cal, title)[0]
+    assert str(event["SUMMARY"]) == title and {a[1] for a in alarms_of(event)} == {title}
+
+
+def test_a_feed_that_cannot_be_built_is_a_json_error_that_names_no_secret(shared, caplog):
+    """Reminder choices unreadable in the database file: the feed answers 500 feed_failed, logged
+    without the link's secret or the member's titles."""
+    ann, client = shared.ann, shared.client
+    ritual = create(ann, template="custom", title="Broken reminders walk", start="2024-03-03T19:00",
+                    participants=[ann.id])
+    path = ann.post("/api/v1/rituals/feed").json["path"]
+    with hs_of(shared.app).storage.connection() as db, db.atomic():
+        db.execute("INSERT INTO rituals_reminder_prefs (ritual_id, member_id, offsets) VALUES (?, ?, 'not json')",
+                   [ritual["id"], ann.id])
+    try:
+        answer = client.get(path)
+        assert answer.status_code == 500 and answer.json["error"]["code"] == "feed_failed"
+        secret = path.rsplit("/", 1)[1][:-4]
+        assert caplog.records and all(secret not in r.getMessage() and "Broken reminders" not in r.getMessage()
+                                      for r in caplog.records)
+    finally:
+        with hs_of(shared.app).storage.connection() as db, db.atomic():
+            db.execute("DELETE FROM rituals_reminder_prefs WHERE ritual_id = ?", [ritual["id"]])
+    assert client.get(path).status_code == 200
+
+
 def test_the_occurrences_a_calendar_app_computes_match_ours_across_dst(shared):
     """Expand the feed's RRULE in its VTIMEZONE the way a calendar app does, with
     dateutil over the icalendar-parsed values, and compare with the API."""
@@ -131,6 +212,8 @@ def test_the_feed_only_holds_the_owners_couple(shared):
 
 
 def test_text_escaping_folding_and_zone_transitions():
+    assert [trigger(m) for m in (0, 5, 30, 60, 90, 1440, 1530, 2880 + 61, 20160)] == [
+        "PT0M", "-PT5M", "-PT30M", "-PT1H", "-PT1H30M", "-P1D", "-P1DT1H30M", "-P2DT1H1M", "-P14D"]
     assert escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     long = "DESCRIPTION:" + "é" * 80
     folded = fold(long)

@@ -7,7 +7,9 @@ map, so a route added later is walked too."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import icalendar
 import pytest
 from rituals_testing import create, occ
 
@@ -104,10 +106,23 @@ def test_another_couple_never_reaches_or_reads_this_couples_rituals(world):
     assert not problems, "\n".join(problems)
 
 
+def alarm_triggers(text: str) -> set:
+    return {alarm["TRIGGER"].dt for alarm in icalendar.Calendar.from_ical(text).walk("VALARM")}
+
+
 def test_the_feed_link_is_the_only_key_and_holds_no_answers(world):
+    """Ann's feed carries her reminder (as an alarm) and no answers; the partner's own feed
+    never carries her reminder; another couple's feed nothing of hers; nobody, the wall, the
+    other couple and the partner get nothing by guessing a link."""
     client = world["client"]
     text = client.get(world["feed"]).get_data(as_text=True)
-    assert TITLE in text and ANSWER not in text and HOMEWORK not in text
+    assert TITLE in text and ANSWER not in text and HOMEWORK not in text and QUIET not in text
+    assert -timedelta(minutes=OFFSET) in alarm_triggers(text)
+    for member, sees_title in ((world["bob"], True), (world["cat"], False)):
+        own = client.get(member.post("/api/v1/rituals/feed").json["path"]).get_data(as_text=True)
+        assert (TITLE in own) is sees_title  # Bob takes part: his events, with his own alarms
+        assert -timedelta(minutes=OFFSET) not in alarm_triggers(own)
+        assert ANSWER not in own and QUIET not in own
     for headers in ({}, world["wall"].headers, world["cat"].headers, world["bob"].headers):
         answer = client.get("/api/v1/rituals/feed/guess.ics", headers=headers)
         assert answer.status_code == 404 and TITLE not in answer.get_data(as_text=True)

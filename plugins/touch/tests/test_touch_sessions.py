@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from touch_testing import API, events_after, last_event_id, ok, only_touch, refused, snapshot
 
@@ -101,6 +102,13 @@ def test_with_the_rituals_plugin_a_planned_session_is_on_the_couples_calendar(ma
     ann, bob = onboard_couple(app.test_client())
     planned = ok(ann.post(f"{API}/sessions", json={"planned_for": tomorrow_evening().isoformat()}), 201)["session"]
     assert planned["on_calendar"] is True
+    # In the calendar feed its alarms say what the event says - the discreet title - and nothing more.
+    feed = ok(ann.post("/api/v1/rituals/feed"), 201)["path"]
+    text = app.test_client().get(feed).get_data(as_text=True)
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Time together"
+    assert {str(alarm["DESCRIPTION"]) for alarm in event.walk("VALARM")} == {"Time together"}
+    assert "Being close" not in text and "touch" not in text.lower()
     assert ok(bob.post(f"{API}/sessions/cancel", json={"session_id": planned["id"]}))["session"]["on_calendar"] is True
 
 
