@@ -157,6 +157,19 @@ class ServerProcess:
 
 
 @pytest.fixture
+def card_app(make_app):
+    """An app with the test card plugin (tests/support/testcards.py) registered as ``testcards``."""
+    from tests.support import testcards
+
+    return make_app(extra_plugins={"testcards": testcards})
+
+
+@pytest.fixture
+def card_couple(card_app):
+    return onboard_couple(card_app.test_client())
+
+
+@pytest.fixture
 def server(data_dir):
     process = ServerProcess(data_dir)
     yield process

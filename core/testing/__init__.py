@@ -24,7 +24,8 @@ The package, one module a job (every public name is importable from here):
     ``new_couple()`` (a fresh couple on it); the migrated-database cache, the
     quick password hashing and the garbage-collection freeze after collection.
 ``members``
-    :class:`Member`, :class:`Device`, :func:`onboard_couple`,
+    :class:`Member`, :class:`Device`, :func:`onboard_couple` (or, a step at a
+    time, :func:`onboard_alone` and :func:`invite_partner`),
     :func:`join_new_couple`, :func:`pair_device`, :func:`sign_in_browser`,
     :func:`mentions`, :func:`hs_of`, :func:`couple_id_of`.
 ``http``
@@ -58,14 +59,15 @@ from .browser import (CHROMIUM, LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, Bro
 from .clock import FakeClock, SchedulerDriver
 from .http import HttpAnswer, HttpClient, free_port
 from .live import LiveClient, Sockets, connect_socket, listen
-from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, join_new_couple, mentions, onboard_couple,
-                      pair_device, sign_in_browser)
+from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, invite_partner, join_new_couple, mentions,
+                      onboard_alone, onboard_couple, pair_device, sign_in_browser)
 from .plugin import QUICK_PASSWORD_HASHING
 from .privacy import LateWall, MatrixResult, PrivacyMatrix, Route, couple_of_two_problems
 from .sealed import check_sealed_answers, run_sealed_answers, sealed_answer_specs
 
 __all__ = [
-    "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "mentions", "pair_device", "free_port",
+    "PASSWORD", "Member", "Device", "onboard_couple", "onboard_alone", "invite_partner", "join_new_couple", "mentions",
+    "pair_device", "free_port",
     "sign_in_browser", "hs_of", "couple_id_of",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "listen", "FakeClock", "SchedulerDriver",
     "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "HttpClient", "HttpAnswer",
