@@ -36,7 +36,8 @@ The package, one module a job (every public name is importable from here):
     :class:`FakeClock`, :class:`SchedulerDriver`.
 ``privacy`` and ``sealed``
     :class:`PrivacyMatrix` with rules 2 and 8 (:func:`couple_of_two_problems`,
-    :class:`LateWall`); rule 1, sealed answers (:func:`run_sealed_answers`).
+    :class:`LateWall`); rule 1, sealed answers (:func:`run_sealed_answers`);
+    :func:`privacy_cast`, the two couples and the wall these tests start from.
 ``browser``
     :func:`missing_browser`, :class:`BrowserGuard`, :func:`new_page`,
     :func:`wait_until_live` and the page sizes.
@@ -62,7 +63,7 @@ from .live import LiveClient, Sockets, connect_socket, listen
 from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, invite_partner, join_new_couple, mentions,
                       onboard_alone, onboard_couple, pair_device, sign_in_browser)
 from .plugin import QUICK_PASSWORD_HASHING
-from .privacy import LateWall, MatrixResult, PrivacyMatrix, Route, couple_of_two_problems
+from .privacy import LateWall, MatrixResult, PrivacyMatrix, Route, couple_of_two_problems, privacy_cast
 from .sealed import check_sealed_answers, run_sealed_answers, sealed_answer_specs
 
 __all__ = [
@@ -70,7 +71,8 @@ __all__ = [
     "pair_device", "free_port",
     "sign_in_browser", "hs_of", "couple_id_of",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "listen", "FakeClock", "SchedulerDriver",
-    "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "HttpClient", "HttpAnswer",
+    "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "privacy_cast", "HttpClient",
+    "HttpAnswer",
     "sealed_answer_specs", "check_sealed_answers", "run_sealed_answers", "QUICK_PASSWORD_HASHING",
     "CHROMIUM", "PHONE", "TABLET", "LIVE_TIMEOUT_MS", "SCREENSHOTS", "missing_browser", "BrowserGuard", "new_page",
     "signed_in_page", "wait_until_live",
