@@ -56,7 +56,7 @@ same fixtures (``tests/conftest.py``).
 
 from .apps import load_plugins
 from .browser import (CHROMIUM, LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, BrowserGuard, missing_browser, new_page,
-                      signed_in_page, wait_until_live)
+                      sign_in_with_form, signed_in_page, wait_until_live)
 from .clock import FakeClock, SchedulerDriver
 from .http import HttpAnswer, HttpClient, free_port
 from .live import LiveClient, Sockets, connect_socket, listen
@@ -75,5 +75,5 @@ __all__ = [
     "HttpAnswer",
     "sealed_answer_specs", "check_sealed_answers", "run_sealed_answers", "QUICK_PASSWORD_HASHING",
     "CHROMIUM", "PHONE", "TABLET", "LIVE_TIMEOUT_MS", "SCREENSHOTS", "missing_browser", "BrowserGuard", "new_page",
-    "signed_in_page", "wait_until_live",
+    "signed_in_page", "sign_in_with_form", "wait_until_live",
 ]
