@@ -16,21 +16,21 @@ API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."
 
 
-def sharing_couple(base: str) -> None:
-    """Ann (onboarding) and Bob (invited) in one couple, both sharing their transparency log."""
-    for member in onboard_couple(HttpClient(base)):
+def sharing_phones(chromium, server):
+    """Ann (onboarding) and Bob (invited) in one couple, both sharing their log, each signed in on a phone.
+
+    Returns the guard that watched both phones and the two pages.
+    """
+    for member in onboard_couple(HttpClient(server.url)):
         member.grant("transparency.share")
+    guard = BrowserGuard(server.url)
+    return guard, signed_in_page(chromium, guard, "ann", **PHONE), signed_in_page(chromium, guard, "bob", **PHONE)
 
 
 def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(chromium, server, data_dir):
     from playwright.sync_api import expect
 
-    base = server.url
-    sharing_couple(base)
-
-    guard = BrowserGuard(base)
-    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
-    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
+    guard, ann_phone, bob_phone = sharing_phones(chromium, server)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency")
         expect(phone.locator("[data-sharing-you]")).to_contain_text("You are sharing")
@@ -89,11 +89,7 @@ def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live
     with its age, next to the rules; her answer closes it on Bob's phone without a reload."""
     from playwright.sync_api import expect
 
-    base = server.url
-    sharing_couple(base)
-    guard = BrowserGuard(base)
-    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
-    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
+    guard, ann_phone, bob_phone = sharing_phones(chromium, server)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency/questions")
         expect(phone.locator("[data-rules-empty]")).to_be_visible()
