@@ -29,7 +29,7 @@ The package, one module a job (every public name is importable from here):
     :func:`join_new_couple`, :func:`pair_device`, :func:`sign_in_browser`,
     :func:`mentions`, :func:`hs_of`, :func:`couple_id_of`.
 ``http``
-    :class:`HttpClient` (the same calls over real HTTP), :func:`free_port`.
+    :class:`HttpClient` (the same calls over real HTTP), :func:`free_port`, :func:`stop_server`.
 ``live``
     :class:`LiveClient`, :func:`connect_socket`, :func:`listen`, :class:`Sockets`.
 ``clock``
@@ -58,7 +58,7 @@ from .apps import load_plugins
 from .browser import (CHROMIUM, LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, BrowserGuard, missing_browser, new_page,
                       sign_in_with_form, signed_in_page, wait_until_live)
 from .clock import FakeClock, SchedulerDriver
-from .http import HttpAnswer, HttpClient, free_port
+from .http import HttpAnswer, HttpClient, free_port, stop_server
 from .live import LiveClient, Sockets, connect_socket, listen
 from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, invite_partner, join_new_couple, mentions,
                       onboard_alone, onboard_couple, pair_device, sign_in_browser)
@@ -68,7 +68,7 @@ from .sealed import check_sealed_answers, run_sealed_answers, sealed_answer_spec
 
 __all__ = [
     "PASSWORD", "Member", "Device", "onboard_couple", "onboard_alone", "invite_partner", "join_new_couple", "mentions",
-    "pair_device", "free_port",
+    "pair_device", "free_port", "stop_server",
     "sign_in_browser", "hs_of", "couple_id_of",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "listen", "FakeClock", "SchedulerDriver",
     "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "privacy_cast", "HttpClient",
