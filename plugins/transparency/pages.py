@@ -37,28 +37,14 @@ def _render(template: str, viewer: dict, **context):
                               page_data={"entry_kinds": list(model.ENTRY_KINDS)}, **context)
 
 
-@pages.get("/transparency")
+@pages.get("/transparency", endpoint="log_page", defaults={"tab": "log"})
+@pages.get("/transparency/questions", endpoint="questions_page", defaults={"tab": "questions"})
+@pages.get("/transparency/agreement", endpoint="agreement_page", defaults={"tab": "agreement"})
+@pages.get("/transparency/reviews", endpoint="reviews_page", defaults={"tab": "reviews"})
 @member_page
-def log_page(viewer):
-    return _render("transparency/log.html", viewer)
-
-
-@pages.get("/transparency/questions")
-@member_page
-def questions_page(viewer):
-    return _render("transparency/questions.html", viewer)
-
-
-@pages.get("/transparency/agreement")
-@member_page
-def agreement_page(viewer):
-    return _render("transparency/agreement.html", viewer)
-
-
-@pages.get("/transparency/reviews")
-@member_page
-def reviews_page(viewer):
-    return _render("transparency/reviews.html", viewer)
+def tab_page(viewer, tab):
+    """The four tabs (TABS): each a shell its own script fills through the API."""
+    return _render(f"transparency/{tab}.html", viewer)
 
 
 def _print_period(time_zone: str) -> tuple[date, date, str | None]:
