@@ -16,7 +16,7 @@
   var LABELS = HS.pageData().answers;
   var formatDay = HS.formatDay;
 
-  function loadList() {
+  function loadItems() {
     return HS.api("GET", "/api/v1/matcher/items");
   }
 
@@ -67,7 +67,7 @@
     }
 
     function loadTitles() {
-      return loadList().then(function (data) {
+      return loadItems().then(function (data) {
         titles = {};
         (data.items || []).forEach(function (item) {
           titles[item.id] = item.title;
@@ -298,7 +298,7 @@
     }
 
     function load() {
-      return Promise.all([loadList(), HS.api("GET", "/api/v1/matcher/hidden")])
+      return Promise.all([loadItems(), HS.api("GET", "/api/v1/matcher/hidden")])
         .then(function (results) {
           render(results[0], results[1]);
         })
@@ -340,6 +340,6 @@
     SCOPE: SCOPE,
     LABELS: LABELS,
     formatDay: formatDay,
-    loadList: loadList
+    loadItems: loadItems
   };
 })();
