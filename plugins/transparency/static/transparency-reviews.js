@@ -44,16 +44,11 @@
         var summary = $("[data-open-summary]");
         summary.textContent = "";
         summary.appendChild(renderSummary(open.summary));
-        var marked = open.marks.map(function (m) {
-          return String(m.member_id);
-        });
-        var waiting = Object.keys(HS.members).filter(function (id) {
-          return marked.indexOf(id) < 0;
-        });
+        var waiting = T.waitingFor(open.marks);
         $("[data-open-marks]").textContent =
           "Started " + HS.formatTime(open.started_at) + ". " +
           (waiting.length ? "Waiting for " + possessive(waiting) + " mark." : "");
-        HS.show($("[data-mark-form]"), marked.indexOf(HS.memberId) < 0);
+        HS.show($("[data-mark-form]"), waiting.indexOf(HS.memberId) >= 0);
       }
       var past = $("[data-past]");
       past.textContent = "";

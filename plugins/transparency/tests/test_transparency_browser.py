@@ -14,6 +14,7 @@ from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, BrowserGuard, HttpClient,
 
 API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."
+REPLY = "Say hello to him from me."
 
 
 def sharing_phones(chromium, server):
@@ -57,6 +58,15 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
     expect(bob_phone.locator("[data-unread]")).to_be_hidden()
     expect(mine.locator("[data-receipt]")).to_contain_text("Read by Bob", timeout=LIVE_TIMEOUT_MS)
     bob_phone.screenshot(path=str(data_dir.parent / "transparency-bob.png"), full_page=True)
+
+    # Bob replies: an empty reply is refused on the page, a written one reaches Ann's phone by itself.
+    theirs.get_by_role("button", name="Reply").click()
+    theirs.get_by_role("button", name="Send reply").click()
+    expect(theirs.locator(".tp-reply [role=alert]")).to_have_text("Write your reply first.")
+    theirs.locator(".tp-reply textarea").fill(REPLY)
+    theirs.get_by_role("button", name="Send reply").click()
+    expect(bob_phone.locator(".tp-reply")).to_have_count(0)
+    expect(ann_phone.get_by_text(REPLY)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
 
     # Someone edits the database file behind the server's back: the page warns.
     conn = sqlite3.connect(data_dir / "hearthside.db", isolation_level=None)
