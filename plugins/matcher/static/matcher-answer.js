@@ -244,8 +244,6 @@
 
     load();
     // My own other devices saved something, or the list changed: fetch again.
-    HS.on("matcher.answers.saved", load);
-    HS.on("matcher.items.changed", load);
-    HS.on("live.connected", load);
+    HS.on(["matcher.answers.saved", "matcher.items.changed", "live.connected"], load);
   });
 })();

@@ -166,9 +166,7 @@
 
     HS.on("consent.changed", onConsent);
     HS.on("consent.revoked", onConsent);
-    HS.on("matcher.matches.changed", refresh);
-    HS.on("matcher.items.changed", refresh);
-    HS.on("live.connected", refresh);
+    HS.on(["matcher.matches.changed", "matcher.items.changed", "live.connected"], refresh);
     refresh();
   });
 
@@ -332,8 +330,7 @@
     });
 
     load();
-    HS.on("matcher.items.changed", load);
-    HS.on("live.connected", load);
+    HS.on(["matcher.items.changed", "live.connected"], load);
   });
 
   HS.matcher = {

@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, HINTS = T.HINTS, isMe = T.isMe, partnerIds = T.partnerIds, partnerText = T.partnerText, listOf = T.listOf, showChain = T.showChain, onEvents = T.onEvents;
+  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, HINTS = T.HINTS, isMe = T.isMe, partnerIds = T.partnerIds, partnerText = T.partnerText, listOf = T.listOf, showChain = T.showChain;
 
   // -- the log --------------------------------------------------------------------------
 
@@ -396,7 +396,7 @@
 
     // -- live --
 
-    onEvents(["transparency.entry_added", "transparency.sharing_changed"], function (event) {
+    HS.on(["transparency.entry_added", "transparency.sharing_changed"], function (event) {
       var id = event.payload && event.payload.entry_id;
       if (id) loadOne(id);
       refreshStatus();
@@ -405,7 +405,7 @@
       if (event.payload && event.payload.entry_id) loadOne(event.payload.entry_id);
       refreshStatus();
     });
-    onEvents(["transparency.forgotten", "live.connected"], reloadAll);
+    HS.on(["transparency.forgotten", "live.connected"], reloadAll);
     HS.on("consent.changed", function (event) {
       if (event.payload && event.payload.scope === "transparency.share") refreshStatus();
     });

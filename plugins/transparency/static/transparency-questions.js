@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, isMe = T.isMe, partnerText = T.partnerText, possessive = T.possessive, age = T.age, lines = T.lines, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, isMe = T.isMe, partnerText = T.partnerText, possessive = T.possessive, age = T.age, lines = T.lines, checkChain = T.checkChain;
 
   // -- questions ----------------------------------------------------------------------------
 
@@ -154,7 +154,7 @@
       });
     });
 
-    onEvents(
+    HS.on(
       ["transparency.entry_added", "transparency.rules_changed", "transparency.forgotten", "live.connected"],
       load
     );

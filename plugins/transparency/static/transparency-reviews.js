@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, possessive = T.possessive, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, possessive = T.possessive, checkChain = T.checkChain;
 
   // -- reviews -------------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@
         });
     });
 
-    onEvents(["transparency.review_changed", "transparency.entry_added", "live.connected"], load);
+    HS.on(["transparency.review_changed", "transparency.entry_added", "live.connected"], load);
     load();
     checkChain();
   });

@@ -157,12 +157,6 @@
       .catch(function () {});
   }
 
-  function onEvents(types, handler) {
-    types.forEach(function (type) {
-      HS.on(type, handler);
-    });
-  }
-
   HS.page("transparency-print", function () {
     var button = $("[data-print]");
     if (button)
@@ -188,7 +182,6 @@
     lines: lines,
     listOf: listOf,
     showChain: showChain,
-    checkChain: checkChain,
-    onEvents: onEvents
+    checkChain: checkChain
   };
 })();
