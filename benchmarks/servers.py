@@ -19,6 +19,7 @@ opinion. Open file descriptors are the entries of ``/proc/<pid>/fd``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import requests
 
-from hearthside.testing import HttpClient, free_port, onboard_couple, pair_device
+from hearthside.testing import HttpClient, free_port, onboard_couple, pair_device, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -120,23 +121,25 @@ class Server:
                 pass
         return found
 
+    def _summed(self, file: str, name: str) -> int:
+        """The number after ``name`` in ``/proc/<pid>/<file>``, summed over :meth:`pids`."""
+        return sum(_proc_field(f"/proc/{pid}/{file}", name) for pid in self.pids())
+
     def rss_kib(self) -> int:
-        return sum(_proc_field(f"/proc/{pid}/status", "VmRSS:") for pid in self.pids())
+        return self._summed("status", "VmRSS:")
 
     def pss_kib(self) -> int:
-        return sum(_proc_field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in self.pids())
+        return self._summed("smaps_rollup", "Pss:")
 
     def open_fds(self) -> int:
         total = 0
         for pid in self.pids():
-            try:
+            with contextlib.suppress(OSError):  # the worker may be gone between the two reads
                 total += len(os.listdir(f"/proc/{pid}/fd"))
-            except OSError:
-                pass
         return total
 
     def threads(self) -> int:
-        return sum(_proc_field(f"/proc/{pid}/status", "Threads:") for pid in self.pids())
+        return self._summed("status", "Threads:")
 
     # -- logs and stopping -------------------------------------------------------------
 
@@ -148,13 +151,7 @@ class Server:
         return self.log_text().count(text)
 
     def stop(self, keep_data: bool = False) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_server(self.process, timeout=20)
         self._log.close()
         if not keep_data:
             shutil.rmtree(self.work_dir, ignore_errors=True)

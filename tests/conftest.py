@@ -23,7 +23,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from hearthside.testing import PASSWORD, Member, free_port, join_new_couple, onboard_couple  # noqa: F401
+from hearthside.testing import PASSWORD, Member, free_port, join_new_couple, onboard_couple, stop_server  # noqa: F401
 from tests.support.bytecode import BYTECODE_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -134,13 +134,9 @@ class ServerProcess:
     def stop(self) -> int:
         """Stop it as systemd does (SIGTERM), wait until it has, and return its exit code."""
         self._terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        returncode = stop_server(self.process, timeout=15, asked=True)
         self.log.close()
-        return self.process.returncode
+        return returncode
 
     def stop_soon(self) -> None:
         """Ask it to stop and go on: a fixture's teardown need not wait the half second a stop takes.
@@ -154,6 +150,19 @@ class ServerProcess:
         if self.process.poll() is None and not self._terminated:
             self.process.terminate()
         self._terminated = True
+
+
+@pytest.fixture
+def card_app(make_app):
+    """An app with the test card plugin (tests/support/testcards.py) registered as ``testcards``."""
+    from tests.support import testcards
+
+    return make_app(extra_plugins={"testcards": testcards})
+
+
+@pytest.fixture
+def card_couple(card_app):
+    return onboard_couple(card_app.test_client())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from hearthside import tls
-from hearthside.testing import PHONE, BrowserGuard, new_page, sign_in_browser
+from hearthside.testing import PHONE, BrowserGuard, new_page, sign_in_browser, sign_in_with_form
 from tests.conftest import PASSWORD, onboard_couple
 
 PUBLIC_PATHS = ("/manifest.webmanifest", "/sw.js", "/offline", "/trust", "/favicon.ico")
@@ -134,10 +134,7 @@ def onboard(server) -> None:
 def sign_in_page(page, server) -> None:
     from playwright.sync_api import expect
 
-    page.goto("/signin")
-    page.fill("#username", "ann")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
+    sign_in_with_form(page, "ann")
     expect(page).to_have_url(f"{server.url}/")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 
 import pytest
 import requests
@@ -20,28 +19,18 @@ from hearthside.hookspecs import hookimpl
 from hearthside.plugin_manager import BuiltinPluginFailed, Candidate, PluginManager
 from hearthside.testing import PASSWORD, free_port, onboard_couple
 from tests.conftest import REPO_ROOT, ServerProcess
+from tests.support.broken_builtin import raising_builtin
 from tests.support.fresh_install import user_env
 
 START_UP_HOOKS = ["hearthside_config_schema", "hearthside_migrations", "hearthside_blueprints",
                   "hearthside_consent_scopes", "hearthside_startup"]
 
 
-def broken_builtin(hook_name: str) -> types.ModuleType:
-    """A plugin module under ``hearthside.plugins`` (so: built in) whose one hook raises."""
-    module = types.ModuleType("hearthside.plugins.fragile")
-    module.HEARTHSIDE_API = ">=1.0,<2"
-
-    def broken():
-        raise LookupError("a member's words could be in here")
-
-    setattr(module, hook_name, hookimpl(broken, specname=hook_name))
-    return module
-
-
 @pytest.mark.parametrize("hook_name", START_UP_HOOKS)
 def test_a_built_in_raising_in_a_start_up_hook_stops_the_start_naming_it(data_dir, hook_name):
     with pytest.raises(BuiltinPluginFailed) as failed:
-        create_app(flags={"data_dir": str(data_dir)}, extra_plugins={"fragile": broken_builtin(hook_name)},
+        create_app(flags={"data_dir": str(data_dir)}, extra_plugins={
+                       "fragile": raising_builtin(hook_name, LookupError("a member's words could be in here"))},
                    discover_installed=False)
     message = str(failed.value)
     assert message.startswith(f"the built-in plugin 'fragile' raised in {hook_name}: LookupError at ")
@@ -63,16 +52,7 @@ def test_a_built_in_that_cannot_be_imported_stops_the_start_but_is_listed_when_r
 
 
 def test_a_built_in_raising_while_running_is_an_error_for_its_caller_not_a_silent_isolation(make_app):
-    class Fragile:
-        __name__ = "hearthside.plugins.fragile"
-        HEARTHSIDE_API = ">=1.0,<2"
-
-        @hookimpl
-        def hearthside_dashboard_cards(self, hs, db, couple_id):
-            raise LookupError("private")
-
-    fragile = Fragile()
-    app = make_app(extra_plugins={"fragile": fragile})
+    app = make_app(extra_plugins={"fragile": raising_builtin("hearthside_dashboard_cards", LookupError("private"))})
     hs = app.extensions["hearthside"]
     assert hs.plugins.plugins["fragile"].builtin
     client = app.test_client()

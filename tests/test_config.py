@@ -127,56 +127,42 @@ def test_wrong_type_names_key_value_expectation_file_and_line(write):
     ]
 
 
-def test_out_of_range(write):
-    assert problems_of(write("host: 127.0.0.1\nport: 70000\n")) == [
-        "port: expected a whole number from 1 to 65535, got 70000 (config.yaml, line 2)"
-    ]
+# One bad setting each: the message names the key, what was expected, what it got, the file and the line.
+ONE_PROBLEM = {
+    "out_of_range": ("host: 127.0.0.1\nport: 70000\n",
+        "port: expected a whole number from 1 to 65535, got 70000 (config.yaml, line 2)"),
+    "plugin_setting_out_of_range": ("plugins:\n  rituals:\n    checkin_minutes: 4\n",
+        "plugins.rituals.checkin_minutes: expected a whole number from 5 to 120, got 4 (config.yaml, line 3)"),
+    "bad_bool": ("scheduler:\n  enabled: maybe\n",
+        "scheduler.enabled: expected true or false, got 'maybe' (config.yaml, line 2)"),
+    "bad_choice": ("log_level: loud\n",
+        "log_level: expected one of debug, info, warning, error, got 'loud' (config.yaml, line 1)"),
+    "bad_time_zone": ("time_zone: Europe/Atlantis\n",
+        "time_zone: expected an IANA time zone such as Europe/Berlin, got 'Europe/Atlantis' (config.yaml, line 1)"),
+    "unknown_core_key": ("port: 8321\nprot: 8322\n",
+        "prot: unknown setting (config.yaml, line 2)"),
+    "setting_for_a_plugin_that_is_not_installed": ("plugins:\n  matcher:\n    enabled: true\n",
+        "plugins.matcher.enabled: there is no installed plugin named 'matcher' "
+        "(installed: core, rituals) (config.yaml, line 3)"),
+    "unknown_setting_of_an_installed_plugin": ("plugins:\n  rituals:\n    reminder_minute: 5\n",
+        "plugins.rituals.reminder_minute: unknown setting (config.yaml, line 3)"),
+    "file_that_is_not_a_mapping": ("- port\n- 8321\n",
+        "the config file must be a mapping of settings, got list (config.yaml)"),
+    "bad_enabled_value_is_an_error_not_a_silent_default": ("plugins:\n  rituals:\n    enabled: nope\n",
+        "plugins.rituals.enabled: expected true or false, got 'nope' (config.yaml, line 3)"),
+    "secret_key_cannot_be_set_in_the_config": ("secret_key: hunter2\n",
+        "secret_key: unknown setting (config.yaml, line 1)"),
+}
 
 
-def test_plugin_setting_out_of_range(write):
-    assert problems_of(write("plugins:\n  rituals:\n    checkin_minutes: 4\n")) == [
-        "plugins.rituals.checkin_minutes: expected a whole number from 5 to 120, got 4 (config.yaml, line 3)"
-    ]
-
-
-def test_bad_bool(write):
-    assert problems_of(write("scheduler:\n  enabled: maybe\n")) == [
-        "scheduler.enabled: expected true or false, got 'maybe' (config.yaml, line 2)"
-    ]
-
-
-def test_bad_choice(write):
-    assert problems_of(write("log_level: loud\n")) == [
-        "log_level: expected one of debug, info, warning, error, got 'loud' (config.yaml, line 1)"
-    ]
-
-
-def test_bad_time_zone(write):
-    assert problems_of(write("time_zone: Europe/Atlantis\n")) == [
-        "time_zone: expected an IANA time zone such as Europe/Berlin, got 'Europe/Atlantis' (config.yaml, line 1)"
-    ]
+@pytest.mark.parametrize("text, problem", ONE_PROBLEM.values(), ids=ONE_PROBLEM)
+def test_one_bad_setting_is_reported_alone(write, text, problem):
+    assert problems_of(write(text)) == [problem]
 
 
 def test_good_time_zone_is_accepted(write):
     config, _ = load_with_rituals(write("time_zone: Europe/Berlin\n"))
     assert config["time_zone"] == "Europe/Berlin"
-
-
-def test_unknown_core_key(write):
-    assert problems_of(write("port: 8321\nprot: 8322\n")) == ["prot: unknown setting (config.yaml, line 2)"]
-
-
-def test_setting_for_a_plugin_that_is_not_installed(write):
-    assert problems_of(write("plugins:\n  matcher:\n    enabled: true\n")) == [
-        "plugins.matcher.enabled: there is no installed plugin named 'matcher' "
-        "(installed: core, rituals) (config.yaml, line 3)"
-    ]
-
-
-def test_unknown_setting_of_an_installed_plugin(write):
-    assert problems_of(write("plugins:\n  rituals:\n    reminder_minute: 5\n")) == [
-        "plugins.rituals.reminder_minute: unknown setting (config.yaml, line 3)"
-    ]
 
 
 def test_environment_variable_is_named_as_the_source():
@@ -205,12 +191,6 @@ def test_invalid_yaml_names_the_line(write):
     assert len(problems) == 1
     assert problems[0].startswith("the config file is not valid YAML: ")
     assert problems[0].endswith("(config.yaml, line 3)")
-
-
-def test_file_that_is_not_a_mapping(write):
-    assert problems_of(write("- port\n- 8321\n")) == [
-        "the config file must be a mapping of settings, got list (config.yaml)"
-    ]
 
 
 def test_missing_file(tmp_path):
@@ -254,12 +234,6 @@ def test_enabling_the_plugin_checks_its_settings_again(write):
     path = write("plugins:\n  rituals:\n    enabled: false\n    reminder_minutes: ten\n")
     assert problems_of(path, env={"HEARTHSIDE_PLUGINS__RITUALS__ENABLED": "true"}) == [
         "plugins.rituals.reminder_minutes: expected a whole number, got 'ten' (config.yaml, line 4)"
-    ]
-
-
-def test_bad_enabled_value_is_an_error_not_a_silent_default(write):
-    assert problems_of(write("plugins:\n  rituals:\n    enabled: nope\n")) == [
-        "plugins.rituals.enabled: expected true or false, got 'nope' (config.yaml, line 3)"
     ]
 
 
@@ -337,10 +311,6 @@ def test_secret_key_is_created_private_reused_and_never_in_the_config(make_app, 
     config = first.extensions["hearthside"].config
     assert first.secret_key not in [str(value) for value in config.values()]
     assert not [key for key in config if "secret" in key]
-
-
-def test_secret_key_cannot_be_set_in_the_config(write):
-    assert problems_of(write("secret_key: hunter2\n")) == ["secret_key: unknown setting (config.yaml, line 1)"]
 
 
 def test_a_retired_setting_still_starts_and_says_what_replaced_it(caplog):

@@ -12,22 +12,13 @@ from hearthside.auth import Principal, issue_token
 from hearthside.consent import Scope
 from hearthside.errors import ConsentRequired
 from hearthside.hookspecs import hookimpl
-from tests.conftest import Member, onboard_couple
+from tests.conftest import onboard_couple
+from tests.support import lists_reveal
 from tests.support import testcards as card_plugin
-from hearthside.testing import pair_device
+from hearthside.testing import invite_partner, onboard_alone, pair_device
 from tests.test_devices import events_of
 
 SCOPE = "dashboard.testcards"
-
-
-@pytest.fixture
-def card_app(make_app):
-    return make_app(extra_plugins={"testcards": card_plugin})
-
-
-@pytest.fixture
-def couple(card_app):
-    return onboard_couple(card_app.test_client())
 
 
 def scope_of(member, name=SCOPE) -> dict:
@@ -39,8 +30,8 @@ def grant_rows(app) -> int:
         return db["consent_grants"].count
 
 
-def test_lists_every_declared_scope_in_plain_language(couple):
-    ann, bob = couple
+def test_lists_every_declared_scope_in_plain_language(card_couple):
+    ann, bob = card_couple
     answer = ann.get("/api/v1/consents")
     assert answer.status_code == 200
     assert [s for s in answer.json["scopes"] if s["scope"] == SCOPE] == [{
@@ -49,8 +40,8 @@ def test_lists_every_declared_scope_in_plain_language(couple):
     }]
 
 
-def test_a_scope_is_active_only_while_every_member_grants_it(couple):
-    ann, bob = couple
+def test_a_scope_is_active_only_while_every_member_grants_it(card_couple):
+    ann, bob = card_couple
     answer = ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     assert answer.status_code == 200
     assert answer.json["members"] == {str(ann.id): True, str(bob.id): False}
@@ -62,8 +53,8 @@ def test_a_scope_is_active_only_while_every_member_grants_it(couple):
     assert answer.json == {**answer.json, "active": False, "members": {str(ann.id): False, str(bob.id): True}}
 
 
-def test_granting_and_revoking_are_events_and_revocation_reaches_the_wall(couple):
-    ann, bob = couple
+def test_granting_and_revoking_are_events_and_revocation_reaches_the_wall(card_couple):
+    ann, bob = card_couple
     wall = pair_device(ann)
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
@@ -82,21 +73,13 @@ def test_granting_and_revoking_are_events_and_revocation_reaches_the_wall(couple
     ]
 
 
-class SecretScope:
-    """A mutual scope that is not about the wall (like matcher.reveal)."""
-
-    @hookimpl
-    def hearthside_consent_scopes(self, hs):
-        return [Scope("secrets.reveal", "Compare our private lists")]
-
-
 def test_a_scope_that_is_not_the_walls_never_reaches_the_wall(make_app):
     """The wall is a shared screen: "they compared their lists" must not show up there."""
-    app = make_app(extra_plugins={"testcards": card_plugin, "secrets": SecretScope()})
+    app = make_app(extra_plugins={"testcards": card_plugin, "lists": lists_reveal})
     ann, bob = onboard_couple(app.test_client())
     wall = pair_device(ann)
     for member, granted in ((ann, True), (bob, True), (bob, False), (bob, True), (ann, False)):
-        assert member.put("/api/v1/consents/secrets.reveal", json={"granted": granted}).status_code == 200
+        assert member.put("/api/v1/consents/lists.reveal", json={"granted": granted}).status_code == 200
     assert wall.get("/api/v1/events").json["events"] == []
     # The phones are told both ways, so open pages re-read at once.
     switches = [(e["type"], e["visibility"]) for e in bob.get("/api/v1/events").json["events"]
@@ -106,30 +89,24 @@ def test_a_scope_that_is_not_the_walls_never_reaches_the_wall(make_app):
 
 
 def test_a_newcomer_lapses_what_was_active_and_the_wall_is_told(card_app):
-    client = card_app.test_client()
-    answer = client.post("/api/v1/onboarding", json={
-        "couple": {"name": "Solo"}, "member": {"username": "ann", "password": "correct horse battery",
-                                               "display_name": "Ann"}})
-    ann = Member(client, answer.json["token"], answer.json["member"])
+    ann = onboard_alone(card_app.test_client())
     wall = pair_device(ann)
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
-    code = ann.post("/api/v1/invites").json["code"]
-    client.post(f"/api/v1/invites/{code}/accept",
-                json={"username": "bob", "password": "correct horse battery", "display_name": "Bob"})
+    invite_partner(ann, "bob")
     assert [e["type"] for e in wall.get("/api/v1/events").json["events"] if e["type"].startswith("consent.")] == [
         "consent.activated", "consent.revoked"]
     assert wall.get("/api/v1/dashboard").json["cards"] == []
 
 
-def test_revoking_what_was_never_active_emits_no_revoked_event(couple):
-    ann, _bob = couple
+def test_revoking_what_was_never_active_emits_no_revoked_event(card_couple):
+    ann, _bob = card_couple
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
     assert events_of(ann, "consent.revoked") == []
 
 
-def test_repeating_ones_answer_writes_nothing(card_app, couple):
-    ann, _bob = couple
+def test_repeating_ones_answer_writes_nothing(card_app, card_couple):
+    ann, _bob = card_couple
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
     assert grant_rows(card_app) == 0
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
@@ -138,8 +115,8 @@ def test_repeating_ones_answer_writes_nothing(card_app, couple):
     assert len(events_of(ann, "consent.changed")) == 1
 
 
-def test_unknown_scope_is_a_404(card_app, couple):
-    ann, _bob = couple
+def test_unknown_scope_is_a_404(card_app, card_couple):
+    ann, _bob = card_couple
     answer = ann.put("/api/v1/consents/matcher.nope", json={"granted": True})
     assert answer.status_code == 404
     assert answer.json["error"]["code"] == "unknown_scope"
@@ -147,8 +124,8 @@ def test_unknown_scope_is_a_404(card_app, couple):
 
 
 @pytest.mark.parametrize("body", [None, {}, {"granted": "true"}, {"granted": 1}, {"granted": None}, [True]])
-def test_bad_body_is_a_400_and_writes_nothing(card_app, couple, body):
-    ann, _bob = couple
+def test_bad_body_is_a_400_and_writes_nothing(card_app, card_couple, body):
+    ann, _bob = card_couple
     path = f"/api/v1/consents/{SCOPE}"
     answer = ann.put(path, json=body) if body is not None else ann.put(path, data="not json")
     assert answer.status_code == 400
@@ -156,16 +133,16 @@ def test_bad_body_is_a_400_and_writes_nothing(card_app, couple, body):
     assert grant_rows(card_app) == 0
 
 
-def test_devices_may_not_read_or_change_consent(couple):
-    ann, _bob = couple
+def test_devices_may_not_read_or_change_consent(card_couple):
+    ann, _bob = card_couple
     wall = pair_device(ann)
     assert wall.get("/api/v1/consents").status_code == 403
     assert wall.put(f"/api/v1/consents/{SCOPE}", json={"granted": True}).status_code == 403
     assert wall.get("/api/v1/consents/history").status_code == 403
 
 
-def test_history_is_the_couples_append_only_record(card_app, couple):
-    ann, bob = couple
+def test_history_is_the_couples_append_only_record(card_app, card_couple):
+    ann, bob = card_couple
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": False})
@@ -183,8 +160,8 @@ def test_history_is_the_couples_append_only_record(card_app, couple):
             db.execute("DELETE FROM consent_grants")
 
 
-def test_tampering_behind_the_servers_back_is_detected(card_app, couple):
-    ann, bob = couple
+def test_tampering_behind_the_servers_back_is_detected(card_app, card_couple):
+    ann, bob = card_couple
     ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     bob.put(f"/api/v1/consents/{SCOPE}", json={"granted": True})
     with card_app.extensions["hearthside"].storage.connection() as db:
@@ -194,15 +171,9 @@ def test_tampering_behind_the_servers_back_is_detected(card_app, couple):
 
 
 def test_a_new_member_must_grant_before_a_scope_is_active_again(card_app):
-    client = card_app.test_client()
-    answer = client.post("/api/v1/onboarding", json={
-        "couple": {"name": "Solo"}, "member": {"username": "ann", "password": "correct horse battery",
-                                               "display_name": "Ann"}})
-    ann = Member(client, answer.json["token"], answer.json["member"])
+    ann = onboard_alone(card_app.test_client())
     assert ann.put(f"/api/v1/consents/{SCOPE}", json={"granted": True}).json["active"] is True  # one member
-    code = ann.post("/api/v1/invites").json["code"]
-    client.post(f"/api/v1/invites/{code}/accept",
-                json={"username": "bob", "password": "correct horse battery", "display_name": "Bob"})
+    invite_partner(ann, "bob")
     assert scope_of(ann)["active"] is False
 
 
@@ -224,8 +195,8 @@ def ann_couple(db, member_id: int) -> int:
     return db["members"].get(member_id)["couple_id"]
 
 
-def test_require_active_is_the_one_check_with_a_plain_message(card_app, couple):
-    ann, bob = couple
+def test_require_active_is_the_one_check_with_a_plain_message(card_app, card_couple):
+    ann, bob = card_couple
     hs = card_app.extensions["hearthside"]
     with hs.storage.connection() as db:
         couple_id = ann_couple(db, ann.id)
@@ -242,8 +213,8 @@ def test_require_active_is_the_one_check_with_a_plain_message(card_app, couple):
             consent.require_active(db, couple_id, "some.undeclared")
 
 
-def test_set_grant_is_usable_from_plugin_code(card_app, couple):
-    ann, bob = couple
+def test_set_grant_is_usable_from_plugin_code(card_app, card_couple):
+    ann, bob = card_couple
     hs = card_app.extensions["hearthside"]
     with hs.storage.connection() as db:
         couple_id = ann_couple(db, ann.id)

@@ -229,7 +229,7 @@ def test_the_invite_page_lists_and_revokes_codes_then_says_the_couple_is_complet
     import requests
     from playwright.sync_api import expect
 
-    from hearthside.testing import PHONE, SCREENSHOTS, BrowserGuard, new_page, wait_until_live
+    from hearthside.testing import PHONE, SCREENSHOTS, BrowserGuard, new_page, sign_in_with_form, wait_until_live
 
     answer = requests.post(server.url + "/api/v1/onboarding", timeout=10, json={
         "couple": {"name": "Ann & Bob", "time_zone": "UTC"},
@@ -237,10 +237,7 @@ def test_the_invite_page_lists_and_revokes_codes_then_says_the_couple_is_complet
     assert answer.status_code == 201, answer.text
     guard = BrowserGuard(server.url)
     phone = new_page(chromium, guard, **PHONE)
-    phone.goto("/signin?next=/invite")
-    phone.fill("#username", "ann")
-    phone.fill("#password", PASSWORD)
-    phone.click("button:has-text('Sign in')")
+    sign_in_with_form(phone, "ann", next_path="/invite")
     expect(phone).to_have_url(f"{server.url}/invite")
     expect(phone.locator("[data-pending-empty]")).to_be_visible()
 

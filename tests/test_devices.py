@@ -16,17 +16,6 @@ def events_of(member, type_: str) -> list[dict]:
     return [e for e in member.get("/api/v1/events?limit=500").json["events"] if e["type"] == type_]
 
 
-@pytest.fixture
-def card_app(make_app):
-    """An app with the test card plugin registered under the name ``testcards``."""
-    return make_app(extra_plugins={"testcards": card_plugin})
-
-
-@pytest.fixture
-def card_couple(card_app):
-    return onboard_couple(card_app.test_client())
-
-
 # -- creating and claiming -----------------------------------------------------------
 
 

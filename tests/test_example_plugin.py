@@ -150,17 +150,14 @@ def test_the_page_in_chromium(installed, chromium, data_dir):
     """On a phone: sign in, drop a note, see it waiting, take it back (the page's own JavaScript)."""
     from playwright.sync_api import expect
 
-    from hearthside.testing import PHONE, BrowserGuard, new_page
+    from hearthside.testing import PHONE, BrowserGuard, new_page, sign_in_with_form
 
     server = serve(installed, data_dir)
     try:
         sign_up(server.url)
         guard = BrowserGuard(server.url)
         page = new_page(chromium, guard, **PHONE)
-        page.goto("/signin?next=/gratitude-jar")
-        page.fill("#username", "ann")
-        page.fill("#password", PASSWORD)
-        page.click("text=Sign in")
+        sign_in_with_form(page, "ann", next_path="/gratitude-jar")
         expect(page.locator("main h1")).to_have_text("Gratitude jar")
         expect(page.locator("[data-gj-mine-empty]")).to_be_visible()
         expect(page.locator("[data-gj-off]")).to_be_visible()  # the draw waits for both consents

@@ -31,16 +31,15 @@ from pathlib import Path
 import pytest
 import requests
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Blueprint
 from sqlite_utils.migrations import Migrations
 
 from hearthside.errors import STORAGE_FULL_CODE, STORAGE_FULL_STATUS
-from hearthside.hookspecs import hookimpl
 from hearthside.plugins.rituals.reminders import JOB_ID as REMINDERS
 from hearthside.scheduler import ScheduledJob, Scheduler
 from hearthside.storage import DATABASE_NAME, BackupFailed, Storage
 from hearthside.testing import FakeClock, SchedulerDriver, free_port
 from tests.conftest import PASSWORD, REPO_ROOT, ServerProcess, onboard_couple
+from tests.support.routes import RoutesPlugin
 
 LONG = pytest.mark.faults_long
 # CI runs as root and must prove (b) on a real filesystem: there a missing mount is a failure.
@@ -440,22 +439,15 @@ def test_a_full_database_answers_507_and_writes_nothing_half(make_app, monkeypat
     assert bob.get("/api/v1/transparency/verify").json["intact"] is True
 
 
-class NoSpacePlugin:
-    """A plugin route that hits ENOSPC writing a file of its own (an export, an upload)."""
-
-    @hookimpl
-    def hearthside_blueprints(self, hs):
-        bp = Blueprint("nospace", __name__, url_prefix="/api/v1/nospace")
-
-        @bp.post("/file")
-        def write_file():
-            raise OSError(errno.ENOSPC, "No space left on device", "/srv/hearthside/data/uploads/ann-private.txt")
-
-        return [bp]
-
-
 def test_enospc_from_any_file_write_is_the_same_507_without_the_path(make_app):
-    app = make_app(extra_plugins={"nospace": NoSpacePlugin()})
+    nospace = RoutesPlugin("nospace", "/api/v1/nospace")
+
+    @nospace.blueprint.post("/file")
+    def write_file():
+        """A plugin route that hits ENOSPC writing a file of its own (an export, an upload)."""
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/hearthside/data/uploads/ann-private.txt")
+
+    app = make_app(extra_plugins={"nospace": nospace})
     answer = app.test_client().post("/api/v1/nospace/file")
     assert answer.status_code == 507 and answer.json["error"]["code"] == "storage_full"
     assert "ann-private" not in answer.get_data(as_text=True)

@@ -18,9 +18,7 @@ import requests
 import socketio
 import websocket
 
-from hearthside.consent import Scope
 from hearthside.events import emit
-from hearthside.hookspecs import hookimpl
 from hearthside.testing import HttpClient, couple_id_of
 from tests.conftest import PASSWORD, ServerProcess, join_new_couple, onboard_couple
 from hearthside.testing import pair_device
@@ -151,17 +149,12 @@ def test_a_revoked_consent_reaches_the_couple_and_the_wall(make_app):
         sio.disconnect()
 
 
-class RevealScope:
-    @hookimpl
-    def hearthside_consent_scopes(self, hs):
-        return [Scope("lists.reveal", "Compare our private lists")]
-
-
 def test_the_wall_hears_its_own_scopes_switch_and_nothing_else(make_app):
     """dashboard.* on: the wall shows the cards at once; any other scope: the wall never hears of it."""
+    from tests.support import lists_reveal
     from tests.support import testcards as card_plugin
 
-    app = make_app(extra_plugins={"testcards": card_plugin, "lists": RevealScope()})
+    app = make_app(extra_plugins={"testcards": card_plugin, "lists": lists_reveal})
     ann, bob = onboard_couple(app.test_client())
     wall = pair_device(ann)
     phone, screen = connect(app, bob.token), connect(app, wall.token)

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 from hearthside.hookspecs import hookimpl
 from hearthside.declare import answer, declare
 from hearthside.web.openapi import build_document, openapi_path
+from tests.support.routes import RoutesPlugin
 
 IGNORED = {"HEAD", "OPTIONS"}
 
@@ -139,18 +140,6 @@ class DocumentedPlugin:
         return [bp]
 
 
-class UndocumentedPlugin:
-    @hookimpl
-    def hearthside_blueprints(self, hs):
-        bp = Blueprint("undocumented", __name__, url_prefix="/api/v1/undocumented")
-
-        @bp.get("/secret")
-        def secret():
-            return jsonify({})
-
-        return [bp]
-
-
 def test_a_plugin_describes_its_routes_on_the_view(make_app):
     app = make_app(extra_plugins={"documented": DocumentedPlugin()})
     doc = app.test_client().get("/api/v1/openapi.json").json
@@ -162,7 +151,13 @@ def test_a_plugin_describes_its_routes_on_the_view(make_app):
 
 
 def test_an_undescribed_plugin_route_is_caught(make_app):
-    app = make_app(extra_plugins={"undocumented": UndocumentedPlugin()})
+    undocumented = RoutesPlugin("undocumented", "/api/v1/undocumented")
+
+    @undocumented.blueprint.get("/secret")
+    def secret():
+        return jsonify({})
+
+    app = make_app(extra_plugins={"undocumented": undocumented})
     with app.app_context():
         doc = build_document(app)
     assert missing_from(app, doc) == ["GET /api/v1/undocumented/secret (undocumented.secret)"]

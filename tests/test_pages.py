@@ -11,8 +11,8 @@ from flask import Blueprint
 
 from hearthside.events import emit
 from hearthside.hookspecs import hookimpl
-from tests.conftest import PASSWORD, join_new_couple, onboard_couple
-from hearthside.testing import mentions, pair_device
+from tests.conftest import PASSWORD, onboard_couple
+from hearthside.testing import mentions, privacy_cast
 from tests.test_accounts import onboard_first
 from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
@@ -364,9 +364,7 @@ def core_page_routes(app) -> list[str]:
 def test_every_core_page_as_the_partner_the_wall_another_couple_and_nobody(app, client):
     """A page added tomorrow is walked too. Nobody and the wall (a device token) get no member
     page; another couple's member and the partner never see Annika's couple or her private things."""
-    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
-    cat, _dan = join_new_couple(client, ann)
-    wall = pair_device(ann, "Zephyr hallway screen")
+    ann, bob, cat, _dan, wall = privacy_cast(client)
     ann.post("/api/v1/tokens", json={"name": ANNIKA_PRIVATE})
     hs = app.extensions["hearthside"]
     with hs.storage.connection() as db, db.atomic():

@@ -32,7 +32,7 @@ import pytest
 from hearthside.events import emit
 from tests.conftest import join_new_couple, onboard_couple
 from tests.support import testcards as card_plugin
-from hearthside.testing import pair_device
+from hearthside.testing import pair_device, privacy_cast
 from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 PUBLIC = {
@@ -57,9 +57,7 @@ def world(make_app):
     """Couple A with a wall, private data and objects; couple B; and who is calling."""
     app = make_app(extra_plugins={"testcards": card_plugin, **TEST_EVENT_TYPES})
     client = app.test_client()
-    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
-    cat, _dan = join_new_couple(client, ann)
-    wall = pair_device(ann, "Zephyr hallway screen")
+    ann, bob, cat, _dan, wall = privacy_cast(client)
     ann.put("/api/v1/consents/dashboard.testcards", json={"granted": True})
     ann.post("/api/v1/pause", json={"minutes": 30})
     extra_token = ann.post("/api/v1/tokens", json={"name": "annika-laptop"}).json

@@ -13,6 +13,7 @@ import sqlite3
 
 from hearthside.hookspecs import hookimpl
 from hearthside.testing import onboard_couple
+from tests.support.broken_builtin import raising_builtin
 
 
 class Flaky:
@@ -84,15 +85,7 @@ def test_a_plugin_that_really_failed_is_named_in_every_export_until_restart(make
 
 
 def test_a_built_in_meeting_a_busy_database_is_a_503_for_its_caller_and_stays_loaded(make_app):
-    class Busy:
-        __name__ = "hearthside.plugins.busy"
-        HEARTHSIDE_API = ">=1.0,<2"
-
-        @hookimpl
-        def hearthside_dashboard_cards(self, hs, db, couple_id):
-            raise locked()
-
-    app = make_app(extra_plugins={"busy": Busy()})
+    app = make_app(extra_plugins={"busy": raising_builtin("hearthside_dashboard_cards", locked(), name="busy")})
     ann, _bob = onboard_couple(app.test_client())
     answer = ann.get("/api/v1/dashboard")
     assert answer.status_code == 503 and answer.json["error"]["code"] == "busy"

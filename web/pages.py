@@ -212,10 +212,13 @@ def _local_time(iso: str, zone: ZoneInfo) -> str:
 # -- QR codes ------------------------------------------------------------------------------
 
 
-def _qr_response(path: str, title: str) -> Response:
+def _qr_response(link: str, code: str, title: str) -> Response:
+    """``link`` with the invite or pairing ``code`` in it, as a QR code; a code no invite can have is a 404."""
+    if not CODE_PATTERN.match(code):
+        abort(404)
     import segno  # here, not at the top: only pairing pages draw a QR code, so the server starts without it
 
-    url = public_url(path)  # never the Host header as sent: see hearthside.links
+    url = public_url(link.format(code=quote(code)))  # never the Host header as sent: see hearthside.links
     svg = segno.make(url, error="m").svg_inline(scale=4, omitsize=True, svgclass="qr", title=title,
                                                  dark="#2b2522", light="#fffdf9")
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
@@ -225,18 +228,14 @@ def _qr_response(path: str, title: str) -> Response:
 @member_page
 def qr_join(viewer, code):
     """The invite link as a QR code, for the inviter's screen only."""
-    if not CODE_PATTERN.match(code):
-        abort(404)
-    return _qr_response(f"/join/{quote(code)}", "Invite link")
+    return _qr_response("/join/{code}", code, "Invite link")
 
 
 @pages.get("/qr/pair/<code>.svg")
 @member_page
 def qr_pair(viewer, code):
     """The wall-screen pairing link as a QR code, for the member's screen only."""
-    if not CODE_PATTERN.match(code):
-        abort(404)
-    return _qr_response(f"/dashboard/pair?code={quote(code)}", "Pairing link for the wall screen")
+    return _qr_response("/dashboard/pair?code={code}", code, "Pairing link for the wall screen")
 
 
 # -- the wall ------------------------------------------------------------------------------

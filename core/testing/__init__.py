@@ -24,18 +24,20 @@ The package, one module a job (every public name is importable from here):
     ``new_couple()`` (a fresh couple on it); the migrated-database cache, the
     quick password hashing and the garbage-collection freeze after collection.
 ``members``
-    :class:`Member`, :class:`Device`, :func:`onboard_couple`,
+    :class:`Member`, :class:`Device`, :func:`onboard_couple` (or, a step at a
+    time, :func:`onboard_alone` and :func:`invite_partner`),
     :func:`join_new_couple`, :func:`pair_device`, :func:`sign_in_browser`,
     :func:`mentions`, :func:`hs_of`, :func:`couple_id_of`.
 ``http``
-    :class:`HttpClient` (the same calls over real HTTP), :func:`free_port`.
+    :class:`HttpClient` (the same calls over real HTTP), :func:`free_port`, :func:`stop_server`.
 ``live``
     :class:`LiveClient`, :func:`connect_socket`, :func:`listen`, :class:`Sockets`.
 ``clock``
     :class:`FakeClock`, :class:`SchedulerDriver`.
 ``privacy`` and ``sealed``
     :class:`PrivacyMatrix` with rules 2 and 8 (:func:`couple_of_two_problems`,
-    :class:`LateWall`); rule 1, sealed answers (:func:`run_sealed_answers`).
+    :class:`LateWall`); rule 1, sealed answers (:func:`run_sealed_answers`);
+    :func:`privacy_cast`, the two couples and the wall these tests start from.
 ``browser``
     :func:`missing_browser`, :class:`BrowserGuard`, :func:`new_page`,
     :func:`wait_until_live` and the page sizes.
@@ -54,22 +56,24 @@ same fixtures (``tests/conftest.py``).
 
 from .apps import load_plugins
 from .browser import (CHROMIUM, LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, TABLET, BrowserGuard, missing_browser, new_page,
-                      signed_in_page, wait_until_live)
+                      sign_in_with_form, signed_in_page, wait_until_live)
 from .clock import FakeClock, SchedulerDriver
-from .http import HttpAnswer, HttpClient, free_port
+from .http import HttpAnswer, HttpClient, free_port, stop_server
 from .live import LiveClient, Sockets, connect_socket, listen
-from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, join_new_couple, mentions, onboard_couple,
-                      pair_device, sign_in_browser)
+from .members import (PASSWORD, Device, Member, couple_id_of, hs_of, invite_partner, join_new_couple, mentions,
+                      onboard_alone, onboard_couple, pair_device, sign_in_browser)
 from .plugin import QUICK_PASSWORD_HASHING
-from .privacy import LateWall, MatrixResult, PrivacyMatrix, Route, couple_of_two_problems
+from .privacy import LateWall, MatrixResult, PrivacyMatrix, Route, couple_of_two_problems, privacy_cast
 from .sealed import check_sealed_answers, run_sealed_answers, sealed_answer_specs
 
 __all__ = [
-    "PASSWORD", "Member", "Device", "onboard_couple", "join_new_couple", "mentions", "pair_device", "free_port",
+    "PASSWORD", "Member", "Device", "onboard_couple", "onboard_alone", "invite_partner", "join_new_couple", "mentions",
+    "pair_device", "free_port", "stop_server",
     "sign_in_browser", "hs_of", "couple_id_of",
     "load_plugins", "LiveClient", "Sockets", "connect_socket", "listen", "FakeClock", "SchedulerDriver",
-    "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "HttpClient", "HttpAnswer",
+    "PrivacyMatrix", "MatrixResult", "Route", "LateWall", "couple_of_two_problems", "privacy_cast", "HttpClient",
+    "HttpAnswer",
     "sealed_answer_specs", "check_sealed_answers", "run_sealed_answers", "QUICK_PASSWORD_HASHING",
     "CHROMIUM", "PHONE", "TABLET", "LIVE_TIMEOUT_MS", "SCREENSHOTS", "missing_browser", "BrowserGuard", "new_page",
-    "signed_in_page", "wait_until_live",
+    "signed_in_page", "sign_in_with_form", "wait_until_live",
 ]

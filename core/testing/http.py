@@ -3,12 +3,13 @@
 The member helpers (:func:`~hearthside.testing.onboard_couple`,
 :class:`~hearthside.testing.Member`) take any client with Flask's test-client
 calls, so :class:`HttpClient` lets the same set-up run against a server
-process on a loopback port (:func:`free_port`).
+process on a loopback port (:func:`free_port`, :func:`stop_server`).
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
 
 
 def free_port() -> int:
@@ -16,6 +17,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 15, asked: bool = False) -> int:
+    """Stop a server process as systemd does (SIGTERM), kill it if it is not gone within ``timeout``
+    seconds, and return its exit code. ``asked``: the SIGTERM was sent already (a second one is not)."""
+    if not asked and process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return process.returncode
 
 
 class HttpAnswer:

@@ -55,17 +55,31 @@ class Device(Member):
 
 def onboard_couple(client, first="ann", second="bob", couple_name="Ann & Bob") -> tuple[Member, Member]:
     """The first couple on a fresh server, through the real API: onboarding, invite, accept."""
+    a = onboard_alone(client, first, couple_name)
+    return a, invite_partner(a, second)
+
+
+def onboard_alone(client, first="ann", couple_name="Ann & Bob") -> Member:
+    """The first member on a fresh server, through onboarding, before anyone is invited.
+
+    For what a couple of one may do and what changes when the partner joins
+    (:func:`invite_partner`).
+    """
     answer = client.post("/api/v1/onboarding", json={
         "couple": {"name": couple_name, "time_zone": "Europe/Berlin"},
         "member": {"username": first, "password": PASSWORD, "display_name": first.title()},
     })
     assert answer.status_code == 201, answer.json
-    a = Member(client, answer.json["token"], answer.json["member"])
-    code = a.post("/api/v1/invites").json["code"]
-    answer = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": second, "password": PASSWORD, "display_name": second.title()})
+    return Member(client, answer.json["token"], answer.json["member"])
+
+
+def invite_partner(member: Member, username: str, display_name: str | None = None) -> Member:
+    """``username`` joins ``member``'s couple through an invite ``member`` makes, and accepts it."""
+    code = member.post("/api/v1/invites").json["code"]
+    answer = member.client.post(f"/api/v1/invites/{code}/accept", json={
+        "username": username, "password": PASSWORD, "display_name": display_name or username.title()})
     assert answer.status_code == 201, answer.json
-    return a, Member(client, answer.json["token"], answer.json["member"])
+    return Member(member.client, answer.json["token"], answer.json["member"])
 
 
 def mentions(text: str, word: str) -> bool:
@@ -93,11 +107,7 @@ def join_new_couple(client, admin: Member, first="cat", second="dan", *, couple_
         "couple": {"name": couple_name, "time_zone": time_zone}})
     assert answer.status_code == 201, answer.json
     c = Member(client, answer.json["token"], answer.json["member"])
-    code = c.post("/api/v1/invites").json["code"]
-    answer = client.post(f"/api/v1/invites/{code}/accept",
-                         json={"username": second, "password": PASSWORD, "display_name": second_name})
-    assert answer.status_code == 201, answer.json
-    return c, Member(client, answer.json["token"], answer.json["member"])
+    return c, invite_partner(c, second, second_name)
 
 
 def pair_device(member: Member, name: str = "Living-room wall") -> Device:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .live import connect_socket
-from .members import Device, Member, pair_device
+from .members import Device, Member, join_new_couple, onboard_couple, pair_device
 from .sealed import check_sealed_answers, run_sealed_answers
 
 ROLES = ("nobody", "wall", "other", "partner")  # the partner last: their calls may change state
@@ -27,6 +27,19 @@ EDGE_VALUES = {"date": ("0001-01-01", "9999-12-31"),
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MEMBER_KEYS = {"member_id", "author_id", "actor_id", "audience_id", "created_by", "started_by", "ended_by",
                "used_by", "owner_id"}
+
+
+def privacy_cast(client, wall_name: str = "Zephyr hallway screen") -> tuple[Member, Member, Member, Member, Device]:
+    """The privacy tests' people: ``ann, bob, cat, dan, wall = privacy_cast(client)``.
+
+    Couple A is annika and bartholomew of "Zephyr Household" - names no other
+    text holds by chance, so finding one in an answer is a leak - with their
+    wall screen; couple B (cat, dan) is on the same server, joined through
+    annika's admin invite.
+    """
+    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
+    cat, dan = join_new_couple(client, ann)
+    return ann, bob, cat, dan, pair_device(ann, wall_name)
 
 
 @dataclass

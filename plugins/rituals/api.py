@@ -99,8 +99,7 @@ def get_ritual(principal, ritual_id):
          responses={"200": answer("The ritual", RITUAL), "400": error("A bad field; nothing changed"),
                     "404": error("No such ritual in your couple")})
 def edit_ritual(principal, ritual_id, body: RitualFields):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     columns = model.read_ritual(db, principal.couple_id, body.given(), existing=ritual)
     return jsonify(ritual_json(db, model.update_ritual(db, principal, ritual, columns), principal.member_id))
 
@@ -131,9 +130,16 @@ def list_occurrences(principal, query: Range):
                     "from": first.isoformat(), "to": last.isoformat(), "time_zone": tz.key})
 
 
-def _occurrence(db, principal, ritual_id: int, key: str):
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
-    return ritual, model.find_occurrence(db, ritual, key)
+def _ritual(principal, ritual_id: int):
+    """This request's database and the ritual, the caller's couple's only (404 for any other)."""
+    db = get_db()
+    return db, model.get_ritual(db, principal.couple_id, ritual_id)
+
+
+def _occurrence(principal, ritual_id: int, key: str):
+    """As :func:`_ritual`, with the occurrence's override row (None if it is as planned; 404 if no such)."""
+    db, ritual = _ritual(principal, ritual_id)
+    return db, ritual, model.find_occurrence(db, ritual, key)
 
 
 @api.get(OCC)
@@ -141,8 +147,7 @@ def _occurrence(db, principal, ritual_id: int, key: str):
 @declare("One occurrence, with its homework if it is a therapy session", tags=TAGS,
          responses={"200": answer("The occurrence", OCCURRENCE), "404": NO_OCCURRENCE})
 def get_occurrence(principal, ritual_id, occurrence_key):
-    db = get_db()
-    ritual, override = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, override = _occurrence(principal, ritual_id, occurrence_key)
     view = model.occurrence_view(db, ritual, occurrence_key, override)
     if ritual.kind == "therapy":
         view["homework_items"] = homework.items(db, override)
@@ -155,8 +160,7 @@ def get_occurrence(principal, ritual_id, occurrence_key):
          responses={"200": answer("The occurrence", OCCURRENCE), "400": error("Not one of the statuses"),
                     "404": NO_OCCURRENCE})
 def put_status(principal, ritual_id, occurrence_key, body: Status):
-    db = get_db()
-    ritual, _ = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, _ = _occurrence(principal, ritual_id, occurrence_key)
     return jsonify(model.set_status(db, principal, ritual, occurrence_key, body.status))
 
 
@@ -166,8 +170,7 @@ def put_status(principal, ritual_id, occurrence_key, body: Status):
     "200": answer("The occurrence", OCCURRENCE), "400": error("A bad time, or the end before the start"),
     "404": NO_OCCURRENCE})
 def put_move(principal, ritual_id, occurrence_key, body: Move):
-    db = get_db()
-    ritual, _ = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, _ = _occurrence(principal, ritual_id, occurrence_key)
     if body.end is not UNSET and body.duration_minutes is not UNSET:
         api_error(400, "invalid_field", "Send either 'end' or 'duration_minutes', not both.")
     try:
@@ -192,8 +195,7 @@ def put_move(principal, ritual_id, occurrence_key, body: Move):
 @declare("Put a moved occurrence back at its original time", tags=TAGS,
          responses={"200": answer("The occurrence", OCCURRENCE), "404": NO_OCCURRENCE})
 def delete_move(principal, ritual_id, occurrence_key):
-    db = get_db()
-    ritual, _ = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, _ = _occurrence(principal, ritual_id, occurrence_key)
     return jsonify(model.move(db, principal, ritual, occurrence_key, None, None))
 
 
@@ -205,8 +207,7 @@ def delete_move(principal, ritual_id, occurrence_key):
 @declare("My answers to a check-in and who is ready (never the others' answers)", tags=TAGS, responses={
     "200": answer("The check-in as I may see it", CHECKIN), "400": error("Not a check-in"), "404": NO_OCCURRENCE})
 def get_checkin(principal, ritual_id, occurrence_key):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     return jsonify(checkin.own_state(db, principal, ritual, occurrence_key))
 
 
@@ -218,8 +219,7 @@ def get_checkin(principal, ritual_id, occurrence_key):
              "400": error("An unknown prompt or a bad answer; nothing was stored"),
              "403": error("Not a participant"), "409": error("Already revealed, or the occurrence was skipped")})
 def put_checkin(principal, ritual_id, occurrence_key, body: CheckinAnswers):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     checkin.require_checkin(ritual)
     answers = checkin.read_answers(ritual, body.answers)
     state = checkin.submit(db, principal, ritual, occurrence_key, answers)
@@ -236,8 +236,7 @@ def put_checkin(principal, ritual_id, occurrence_key, body: CheckinAnswers):
                     "403": error("Not a participant, or the reveal consent is off"),
                     "409": error("Not everyone has submitted yet")})
 def get_reveal(principal, ritual_id, occurrence_key):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     return jsonify(checkin.reveal(db, principal, ritual, occurrence_key))
 
 
@@ -249,8 +248,7 @@ def get_reveal(principal, ritual_id, occurrence_key):
 @declare("Add a homework item to a therapy session", body=HomeworkItem, tags=TAGS, responses={
     "201": answer("The item", HOMEWORK), "400": error("Not a therapy session, or empty text")})
 def add_homework(principal, ritual_id, occurrence_key, body: HomeworkItem):
-    db = get_db()
-    ritual, _ = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, _ = _occurrence(principal, ritual_id, occurrence_key)
     homework.require_therapy(ritual)
     return jsonify(homework.add(db, principal, ritual, occurrence_key, body.text)), 201
 
@@ -260,8 +258,7 @@ def add_homework(principal, ritual_id, occurrence_key, body: HomeworkItem):
 @declare("Tick a homework item off (or reopen it)", body=Tick, tags=TAGS,
          responses={"200": answer("The item", HOMEWORK), "404": error("No such item")})
 def tick_homework(principal, ritual_id, occurrence_key, homework_id, body: Tick):
-    db = get_db()
-    ritual, override = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, override = _occurrence(principal, ritual_id, occurrence_key)
     homework.require_therapy(ritual)
     item = homework.get_item(db, override, homework_id)
     return jsonify(homework.tick(db, principal, ritual, occurrence_key, item, body.done))
@@ -271,8 +268,7 @@ def tick_homework(principal, ritual_id, occurrence_key, homework_id, body: Tick)
 @require()
 @declare("Remove a homework item", tags=TAGS, responses={"204": answer("Removed"), "404": error("No such item")})
 def delete_homework(principal, ritual_id, occurrence_key, homework_id):
-    db = get_db()
-    ritual, override = _occurrence(db, principal, ritual_id, occurrence_key)
+    db, ritual, override = _occurrence(principal, ritual_id, occurrence_key)
     homework.require_therapy(ritual)
     homework.remove(db, principal, ritual, occurrence_key, homework.get_item(db, override, homework_id))
     return "", 204
@@ -285,8 +281,7 @@ def delete_homework(principal, ritual_id, occurrence_key, homework_id):
 @require()
 @declare("My own reminder offsets for a ritual", tags=TAGS, responses={"200": answer("Offsets", REMINDERS)})
 def get_reminders(principal, ritual_id):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     return jsonify({"offsets": reminders.offsets_for(db, ritual.id, principal.member_id, _default_offsets())})
 
 
@@ -295,8 +290,7 @@ def get_reminders(principal, ritual_id):
 @declare("Set my own reminder offsets for a ritual (private to me)", body=Offsets, tags=TAGS, responses={
     "200": answer("Offsets", REMINDERS), "400": error("Bad offsets"), "403": error("Not a participant")})
 def put_reminders(principal, ritual_id, body: Offsets):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     offsets = body.offsets
     if principal.member_id not in ritual.participants:
         api_error(403, "not_a_participant", "Reminders are for the participants of this ritual.")
@@ -310,8 +304,7 @@ def put_reminders(principal, ritual_id, body: Offsets):
 @declare("Check-in ratings over the weeks: mine, and the others' once revealed with consent", tags=TAGS,
          responses={"200": answer("Points", TREND)})
 def get_trend(principal, ritual_id):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     return jsonify(progress.trend(db, ritual, principal.member_id))
 
 
@@ -320,8 +313,7 @@ def get_trend(principal, ritual_id):
 @declare("The same trend as a plain SVG line chart", tags=TAGS,
          responses={"200": answer("An SVG image", {"type": "string"}, media="image/svg+xml")})
 def get_trend_svg(principal, ritual_id):
-    db = get_db()
-    ritual = model.get_ritual(db, principal.couple_id, ritual_id)
+    db, ritual = _ritual(principal, ritual_id)
     svg = progress.trend_svg(progress.trend(db, ritual, principal.member_id))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 

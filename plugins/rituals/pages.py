@@ -37,6 +37,13 @@ def _today(db, couple_id: int) -> date:
     return utc_now().astimezone(model.couple_tz(db, couple_id)).date()
 
 
+def _couple_today(viewer: dict):
+    """The request's database, the viewer's couple and today's date in the couple's time zone: a calendar's start."""
+    db = get_db()
+    couple_id = viewer["couple"]["id"]
+    return db, couple_id, _today(db, couple_id)
+
+
 def _group_by_day(occurrences: list[dict]) -> list[tuple[date, list[dict]]]:
     days: dict[date, list[dict]] = {}
     for view in occurrences:
@@ -61,9 +68,7 @@ def _render(template: str, viewer: dict, **context):
 @pages.get("/rituals")
 @member_page
 def index(viewer):
-    db = get_db()
-    couple_id = viewer["couple"]["id"]
-    today = _today(db, couple_id)
+    db, couple_id, today = _couple_today(viewer)
     rituals = model.rituals_of(db, couple_id, ("active", "paused"))
     now = utc_now()
     summaries = [{"ritual": ritual, "progress": progress.progress(db, ritual, now, _config()["progress_window"])}
@@ -75,22 +80,19 @@ def index(viewer):
 @pages.get("/rituals/week")
 @member_page
 def week(viewer):
-    db = get_db()
-    couple_id = viewer["couple"]["id"]
-    day = _date_arg("date", _today(db, couple_id))
+    db, couple_id, today = _couple_today(viewer)
+    day = _date_arg("date", today)
     monday = day - timedelta(days=day.weekday())
     grouped = dict(_group_by_day(_between(db, couple_id, monday, 7)))
     week_days = [(monday + timedelta(days=n), grouped.get(monday + timedelta(days=n), [])) for n in range(7)]
-    return _render("rituals/week.html", viewer, monday=monday, week_days=week_days, today=_today(db, couple_id),
+    return _render("rituals/week.html", viewer, monday=monday, week_days=week_days, today=today,
                    previous=monday - timedelta(days=7), following=monday + timedelta(days=7))
 
 
 @pages.get("/rituals/month")
 @member_page
 def month(viewer):
-    db = get_db()
-    couple_id = viewer["couple"]["id"]
-    today = _today(db, couple_id)
+    db, couple_id, today = _couple_today(viewer)
     raw = request.args.get("month", today.strftime("%Y-%m"))
     try:
         first = datetime.strptime(raw, "%Y-%m").date()

@@ -45,6 +45,19 @@ def _one(principal, entry_id: int) -> dict:
     return model.records(db, principal.couple_id, ids=[entry_id], limit=1)[0]
 
 
+def _said_now(principal, kind: str, body: Words, refers_to: int | None = None, check=None):
+    """A reply, a question or an answer: the words as a record of the chain, happening now, without tags.
+
+    A reply or an answer refers to its record with ``kind`` as the relation; ``check`` re-reads that
+    record in the write's transaction (model.write).
+    """
+    now = utc_now()
+    row = model.write(get_db(), current_hs(), principal, kind=kind, text=_text(body.text),
+                      occurred_at=validate.iso(now), tags=[], now=now, refers_to=refers_to,
+                      relation=kind if refers_to is not None else None, check=check)
+    return jsonify(_one(principal, row["id"])), 201
+
+
 # -- the log ---------------------------------------------------------------------------
 
 
@@ -132,12 +145,7 @@ def acknowledge(principal, entry_id):
     "403": NOT_SHARING, "404": NOT_FOUND, "409": error("The record was forgotten")})
 def reply(principal, entry_id, body: Words):
     """A reply is a record in the chain too, referring to the entry."""
-    text = _text(body.text)
-    now = utc_now()
-    row = model.write(get_db(), current_hs(), principal, kind="reply", text=text, occurred_at=validate.iso(now),
-                    tags=[], now=now, refers_to=entry_id, relation="reply",
-                    check=model.check_repliable(principal, entry_id))
-    return jsonify(_one(principal, row["id"])), 201
+    return _said_now(principal, "reply", body, entry_id, model.check_repliable(principal, entry_id))
 
 
 # -- questions ---------------------------------------------------------------------------
@@ -168,11 +176,7 @@ def list_questions(principal):
 @declare("Ask my partner a question; it stays open until answered", body=Words, tags=TAGS, responses={
     "201": answer("The question", RECORD), "400": error("Bad text"), "403": NOT_SHARING})
 def ask(principal, body: Words):
-    text = _text(body.text)
-    now = utc_now()
-    row = model.write(get_db(), current_hs(), principal, kind="question", text=text, occurred_at=validate.iso(now),
-                    tags=[], now=now)
-    return jsonify(_one(principal, row["id"])), 201
+    return _said_now(principal, "question", body)
 
 
 @api.post("/questions/<int:question_id>/answers")
@@ -182,12 +186,7 @@ def ask(principal, body: Words):
     "404": error("No such question"), "409": error("The question was forgotten")})
 def answer_question(principal, question_id, body: Words):
     """Answers are entries in the chain; the first one closes the question."""
-    text = _text(body.text)
-    now = utc_now()
-    row = model.write(get_db(), current_hs(), principal, kind="answer", text=text, occurred_at=validate.iso(now),
-                    tags=[], now=now, refers_to=question_id, relation="answer",
-                    check=model.check_answerable(principal, question_id))
-    return jsonify(_one(principal, row["id"])), 201
+    return _said_now(principal, "answer", body, question_id, model.check_answerable(principal, question_id))
 
 
 # -- ground rules ----------------------------------------------------------------------------

@@ -28,6 +28,12 @@ TABS = [
     ("transparency_pages.agreement_page", "Agreement"),
     ("transparency_pages.reviews_page", "Reviews"),
 ]
+TAB_TEMPLATES = {  # each tab's page is a shell its own script fills through the API
+    "transparency_pages.log_page": "transparency/log.html",
+    "transparency_pages.questions_page": "transparency/questions.html",
+    "transparency_pages.agreement_page": "transparency/agreement.html",
+    "transparency_pages.reviews_page": "transparency/reviews.html",
+}
 DEFAULT_PRINT_DAYS = 30
 
 
@@ -37,28 +43,14 @@ def _render(template: str, viewer: dict, **context):
                               page_data={"entry_kinds": list(model.ENTRY_KINDS)}, **context)
 
 
-@pages.get("/transparency")
+@pages.get("/transparency", endpoint="log_page")
+@pages.get("/transparency/questions", endpoint="questions_page")
+@pages.get("/transparency/agreement", endpoint="agreement_page")
+@pages.get("/transparency/reviews", endpoint="reviews_page")
 @member_page
-def log_page(viewer):
-    return _render("transparency/log.html", viewer)
-
-
-@pages.get("/transparency/questions")
-@member_page
-def questions_page(viewer):
-    return _render("transparency/questions.html", viewer)
-
-
-@pages.get("/transparency/agreement")
-@member_page
-def agreement_page(viewer):
-    return _render("transparency/agreement.html", viewer)
-
-
-@pages.get("/transparency/reviews")
-@member_page
-def reviews_page(viewer):
-    return _render("transparency/reviews.html", viewer)
+def tab_page(viewer):
+    """The four tabs (TABS), each its template (TAB_TEMPLATES)."""
+    return _render(TAB_TEMPLATES[request.endpoint], viewer)
 
 
 def _print_period(time_zone: str) -> tuple[date, date, str | None]:

@@ -12,10 +12,26 @@ nobody sets), as code stuck on a dead network folder would.
 import importlib
 import sys
 import threading
+import types
 
 from hearthside import plugin_manager
 from hearthside.cli import main
 from hearthside.hookspecs import hookimpl
+
+
+def raising_builtin(hook_name: str, error: Exception, name: str = "fragile") -> types.ModuleType:
+    """A plugin module under ``hearthside.plugins`` (so: built in) whose one hook raises ``error``.
+
+    For in-process tests: ``make_app(extra_plugins={name: raising_builtin(...)})``.
+    """
+    module = types.ModuleType(f"hearthside.plugins.{name}")
+    module.HEARTHSIDE_API = ">=1.0,<2"
+
+    def broken():
+        raise error
+
+    setattr(module, hook_name, hookimpl(broken, specname=hook_name))
+    return module
 
 
 def broken_hook():

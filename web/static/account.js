@@ -10,47 +10,33 @@
   // -- account ----------------------------------------------------------------------------
 
   HS.page("account", function () {
-    var list = $("[data-tokens]");
     var tokensError = $("[data-tokens-error]");
 
-    function load() {
-      return HS.api("GET", "/api/v1/tokens")
-        .then(function (data) {
-          HS.show($("[data-tokens-loading]"), false);
-          var tokens = data.tokens || [];
-          list.textContent = "";
-          tokens.forEach(function (token) {
-            var row = el("li", "row");
-            var main = el("div", "row__main");
-            var title = token.name + (token.current ? " (this browser)" : "");
-            main.appendChild(el("p", "row__title", title));
-            var kind = token.kind === "session" ? "Browser" : "App or script";
-            var detail = kind + " · since " + HS.formatTime(token.created_at);
-            if (token.last_used_at) detail += " · last used " + HS.formatTime(token.last_used_at);
-            main.appendChild(el("p", "row__detail", detail));
-            row.appendChild(main);
-            if (!token.current) {
-              var revoke = el("button", "button button--quiet button--small", "Sign out");
-              revoke.type = "button";
-              revoke.addEventListener("click", function () {
-                revoke.disabled = true;
-                HS.api("DELETE", "/api/v1/tokens/" + encodeURIComponent(token.id))
-                  .then(load)
-                  .catch(function (failure) {
-                    revoke.disabled = false;
-                    HS.showError(tokensError, failure);
-                  });
-              });
-              row.appendChild(revoke);
-            }
-            list.appendChild(row);
-          });
-          HS.show($("[data-tokens-empty]"), !tokens.length);
-        })
-        .catch(function (failure) {
-          HS.show($("[data-tokens-loading]"), false);
-          HS.showError(tokensError, failure);
+    function renderToken(token) {
+      var row = el("li", "row");
+      var main = el("div", "row__main");
+      var title = token.name + (token.current ? " (this browser)" : "");
+      main.appendChild(el("p", "row__title", title));
+      var kind = token.kind === "session" ? "Browser" : "App or script";
+      var detail = kind + " · since " + HS.formatTime(token.created_at);
+      if (token.last_used_at) detail += " · last used " + HS.formatTime(token.last_used_at);
+      main.appendChild(el("p", "row__detail", detail));
+      row.appendChild(main);
+      if (!token.current) {
+        var revoke = el("button", "button button--quiet button--small", "Sign out");
+        revoke.type = "button";
+        revoke.addEventListener("click", function () {
+          HS.act(revoke, tokensError, HS.api("DELETE", "/api/v1/tokens/" + encodeURIComponent(token.id))).then(load);
         });
+        row.appendChild(revoke);
+      }
+      return row;
+    }
+
+    function load() {
+      return HS.loadList("tokens", "/api/v1/tokens", function (data) {
+        return data.tokens || [];
+      }, renderToken, tokensError);
     }
 
     var form = $("[data-password-form]");

@@ -63,19 +63,9 @@
     }
 
     function load() {
-      return HS.api("GET", "/api/v1/consents")
-        .then(function (data) {
-          HS.show($("[data-scopes-loading]"), false);
-          list.textContent = "";
-          (data.scopes || []).forEach(function (scope) {
-            list.appendChild(renderScope(scope));
-          });
-          HS.show($("[data-scopes-empty]"), !(data.scopes || []).length);
-        })
-        .catch(function (failure) {
-          HS.show($("[data-scopes-loading]"), false);
-          HS.showError(error, failure);
-        });
+      return HS.loadList("scopes", "/api/v1/consents", function (data) {
+        return data.scopes || [];
+      }, renderScope, error);
     }
 
     function loadHistory() {

@@ -11,48 +11,36 @@
   HS.page("devices", function () {
     var form = $("[data-device-form]");
     var error = $("[data-error]");
-    var list = $("[data-devices]");
     var pairing = $("[data-pairing]");
 
+    function renderDevice(device) {
+      var row = el("li", "row");
+      var main = el("div", "row__main");
+      main.appendChild(el("p", "row__title", device.name));
+      var detail = device.claimed_at
+        ? "Paired " + HS.formatTime(device.claimed_at)
+        : "Waiting to be paired";
+      if (device.last_used_at) detail += " · last seen " + HS.formatTime(device.last_used_at);
+      main.appendChild(el("p", "row__detail", detail));
+      row.appendChild(main);
+      var remove = el("button", "button button--quiet button--small", "Remove");
+      remove.type = "button";
+      remove.addEventListener("click", function () {
+        if (!window.confirm("Remove “" + device.name + "”? It stops showing anything at once.")) return;
+        HS.act(remove, error, HS.api("DELETE", "/api/v1/devices/" + encodeURIComponent(device.id))).then(load);
+      });
+      row.appendChild(remove);
+      return row;
+    }
+
+    function unrevoked(data) {
+      return (data.devices || []).filter(function (d) {
+        return !d.revoked;
+      });
+    }
+
     function load() {
-      return HS.api("GET", "/api/v1/devices")
-        .then(function (data) {
-          HS.show($("[data-devices-loading]"), false);
-          var devices = (data.devices || []).filter(function (d) {
-            return !d.revoked;
-          });
-          list.textContent = "";
-          devices.forEach(function (device) {
-            var row = el("li", "row");
-            var main = el("div", "row__main");
-            main.appendChild(el("p", "row__title", device.name));
-            var detail = device.claimed_at
-              ? "Paired " + HS.formatTime(device.claimed_at)
-              : "Waiting to be paired";
-            if (device.last_used_at) detail += " · last seen " + HS.formatTime(device.last_used_at);
-            main.appendChild(el("p", "row__detail", detail));
-            row.appendChild(main);
-            var remove = el("button", "button button--quiet button--small", "Remove");
-            remove.type = "button";
-            remove.addEventListener("click", function () {
-              if (!window.confirm("Remove “" + device.name + "”? It stops showing anything at once.")) return;
-              remove.disabled = true;
-              HS.api("DELETE", "/api/v1/devices/" + encodeURIComponent(device.id))
-                .then(load)
-                .catch(function (failure) {
-                  remove.disabled = false;
-                  HS.showError(error, failure);
-                });
-            });
-            row.appendChild(remove);
-            list.appendChild(row);
-          });
-          HS.show($("[data-devices-empty]"), !devices.length);
-        })
-        .catch(function (failure) {
-          HS.show($("[data-devices-loading]"), false);
-          HS.showError(error, failure);
-        });
+      return HS.loadList("devices", "/api/v1/devices", unrevoked, renderDevice, error);
     }
 
     HS.onValidSubmit(form, error, function () {

@@ -10,6 +10,8 @@
  *  - Hearthside.field(form, name), .busy(node, on), .validate(form),
  *    .onValidSubmit(form, errorNode, fn), .sendForm(form, errorNode, send, done),
  *    .act(button, errorNode, promise): forms and buttons;
+ *  - Hearthside.loadList(name, path, items, render, errorNode): a list_card's list
+ *    (macros/lists.html) from the API;
  *  - Hearthside.formatDay(value, options), .debounce(fn, ms);
  *  - Hearthside.copyText(text), .loadQr(frame, path).
  *
@@ -139,6 +141,33 @@
           HS.busy(form, false);
         });
     });
+  };
+
+  // -- lists -----------------------------------------------------------------------------
+
+  /**
+   * Load the list of the list_card named name (macros/lists.html): GET path, then show
+   * items(answer) one node each from render(item), and its empty line when there are none.
+   * Its loading line ([data-<name>-loading], if the page has one) goes either way; a failure
+   * is shown in errorNode. Resolves when done, a failure included (it is shown already).
+   */
+  HS.loadList = function (name, path, items, render, errorNode) {
+    var list = HS.$("[data-" + name + "]");
+    var loading = HS.$("[data-" + name + "-loading]");
+    return HS.api("GET", path)
+      .then(function (answer) {
+        var shown = items(answer);
+        HS.show(loading, false);
+        list.textContent = "";
+        shown.forEach(function (item) {
+          list.appendChild(render(item));
+        });
+        HS.show(HS.$("[data-" + name + "-empty]"), !shown.length);
+      })
+      .catch(function (failure) {
+        HS.show(loading, false);
+        HS.showError(errorNode, failure);
+      });
   };
 
   // -- time ------------------------------------------------------------------------------

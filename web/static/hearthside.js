@@ -169,9 +169,11 @@
 
   // -- events on the page ----------------------------------------------------------
 
-  /** Listen to live events by type ("pause.started") or "*" for all. */
-  HS.on = function (type, handler) {
-    (HS.listeners[type] = HS.listeners[type] || []).push(handler);
+  /** Listen to live events by type ("pause.started"), by a list of types, or "*" for all. */
+  HS.on = function (types, handler) {
+    [].concat(types).forEach(function (type) {
+      (HS.listeners[type] = HS.listeners[type] || []).push(handler);
+    });
   };
   HS.dispatch = function (event) {
     (HS.listeners[event.type] || []).concat(HS.listeners["*"] || []).forEach(function (handler) {

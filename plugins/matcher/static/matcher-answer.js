@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, M = HS.matcher;
-  var LABELS = M.LABELS, formatDay = M.formatDay, loadList = M.loadList;
+  var LABELS = M.LABELS, formatDay = M.formatDay, loadItems = M.loadItems;
 
   // -- answering ---------------------------------------------------------------------------
 
@@ -228,7 +228,7 @@
     });
 
     function load() {
-      return Promise.all([loadList(), HS.api("GET", "/api/v1/matcher/answers")])
+      return Promise.all([loadItems(), HS.api("GET", "/api/v1/matcher/answers")])
         .then(function (results) {
           state.items = results[0].items || [];
           state.categories = results[0].categories || [];
@@ -244,8 +244,6 @@
 
     load();
     // My own other devices saved something, or the list changed: fetch again.
-    HS.on("matcher.answers.saved", load);
-    HS.on("matcher.items.changed", load);
-    HS.on("live.connected", load);
+    HS.on(["matcher.answers.saved", "matcher.items.changed", "live.connected"], load);
   });
 })();

@@ -16,7 +16,7 @@
   var LABELS = HS.pageData().answers;
   var formatDay = HS.formatDay;
 
-  function loadList() {
+  function loadItems() {
     return HS.api("GET", "/api/v1/matcher/items");
   }
 
@@ -67,7 +67,7 @@
     }
 
     function loadTitles() {
-      return loadList().then(function (data) {
+      return loadItems().then(function (data) {
         titles = {};
         (data.items || []).forEach(function (item) {
           titles[item.id] = item.title;
@@ -166,9 +166,7 @@
 
     HS.on("consent.changed", onConsent);
     HS.on("consent.revoked", onConsent);
-    HS.on("matcher.matches.changed", refresh);
-    HS.on("matcher.items.changed", refresh);
-    HS.on("live.connected", refresh);
+    HS.on(["matcher.matches.changed", "matcher.items.changed", "live.connected"], refresh);
     refresh();
   });
 
@@ -298,7 +296,7 @@
     }
 
     function load() {
-      return Promise.all([loadList(), HS.api("GET", "/api/v1/matcher/hidden")])
+      return Promise.all([loadItems(), HS.api("GET", "/api/v1/matcher/hidden")])
         .then(function (results) {
           render(results[0], results[1]);
         })
@@ -332,14 +330,13 @@
     });
 
     load();
-    HS.on("matcher.items.changed", load);
-    HS.on("live.connected", load);
+    HS.on(["matcher.items.changed", "live.connected"], load);
   });
 
   HS.matcher = {
     SCOPE: SCOPE,
     LABELS: LABELS,
     formatDay: formatDay,
-    loadList: loadList
+    loadItems: loadItems
   };
 })();

@@ -35,6 +35,20 @@ def matches(member):
     return member.get("/api/v1/matcher/matches")
 
 
+def both_say_yes(ann, bob, item: str = X) -> None:
+    """Both say yes to ``item`` and both turn the reveal on: a match either of them may see."""
+    put(ann, {item: "yes"})
+    put(bob, {item: "yes"})
+    reveal(ann, bob)
+
+
+def compare(ann, bob) -> None:
+    """Ann says yes to X, both turn the reveal on and Ann looks: the comparison after which raises wait."""
+    put(ann, {X: "yes"})
+    reveal(ann, bob)
+    matches(ann)
+
+
 def last_event_id(member) -> int:
     """The id of the newest event this member may see (paging forward: the API lists oldest first)."""
     newest = 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hearthside.plugins.matcher import model as matcher_store
 from hearthside.testing import pair_device
-from matcher_testing import IDS, SCOPE, W, X, Y, Z, events_after, last_event_id, matches, own, put, reveal
+from matcher_testing import (IDS, SCOPE, W, X, Y, Z, both_say_yes, events_after, last_event_id, matches, own, put,
+                             reveal)
 
 ROUTES = [
     ("GET", "/api/v1/matcher/items"), ("POST", "/api/v1/matcher/items"), ("GET", "/api/v1/matcher/hidden"),
@@ -218,9 +219,7 @@ def test_another_couple_never_sees_or_answers_our_items(pair, other_pair):
 
 def test_hiding_needs_everyone(pair):
     ann, bob = pair
-    put(ann, {X: "yes"})
-    put(bob, {X: "yes"})
-    reveal(ann, bob)
+    both_say_yes(ann, bob)
     first = ann.post("/api/v1/matcher/proposals", json={"item_id": X, "action": "hide"})
     assert first.status_code == 200 and first.json["done"] is False
     assert first.json["proposal"] == {"action": "hide", "you_agreed": True}
@@ -305,9 +304,7 @@ def test_nobody_gets_401(shared_app, pair):
 def test_the_wall_gets_403_everywhere(shared_app, pair):
     client = shared_app.test_client()
     ann, bob = pair
-    put(ann, {X: "yes"})
-    put(bob, {X: "yes"})
-    reveal(ann, bob)
+    both_say_yes(ann, bob)
     wall = pair_device(ann)
     before = last_event_id(ann)
     for method, path in ROUTES:

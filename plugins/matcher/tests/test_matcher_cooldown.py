@@ -9,7 +9,7 @@ import pytest
 from hearthside.config import ConfigError
 from hearthside.plugins.matcher import answers, jobs
 from hearthside.testing import couple_id_of, onboard_couple
-from matcher_testing import X, Y, Z, events_after, last_event_id, matches, own, put, reveal
+from matcher_testing import X, Y, Z, compare, events_after, last_event_id, matches, own, put, reveal
 
 
 def test_before_the_first_comparison_every_change_counts_at_once(pair, matcher_clock):
@@ -51,9 +51,7 @@ def test_a_raise_after_comparing_waits_and_a_lowering_does_not(pair, matcher_clo
 def test_first_answers_after_comparing_wait_too(pair, matcher_clock):
     """Unanswered counts as no, so answering an item for the first time is a raise."""
     ann, bob = pair
-    put(ann, {X: "yes"})
-    reveal(ann, bob)
-    matches(ann)  # the first look: from now on raises wait
+    compare(ann, bob)  # the first look: from now on raises wait
     assert put(bob, {X: "yes"}).json["waiting"][X]["counts_now"] == "no"
     assert matches(ann).json["both_yes"] == []
     matcher_clock.advance(days=7)
@@ -82,9 +80,7 @@ def test_flipping_back_and_forth_never_shortens_the_wait(pair, matcher_clock):
 
 def test_revoking_does_not_reset_the_cool_down(pair, matcher_clock):
     ann, bob = pair
-    put(ann, {X: "yes"})
-    reveal(ann, bob)
-    matches(ann)
+    compare(ann, bob)
     reveal(bob, granted=False)
     assert put(bob, {X: "yes"}).json["waiting"] != {}
     reveal(bob)
@@ -115,9 +111,7 @@ def test_reading_the_results_is_comparing(pair, matcher_clock):
 
 def test_a_note_alone_changes_no_wait(pair, matcher_clock):
     ann, bob = pair
-    put(ann, {X: "yes"})
-    reveal(ann, bob)
-    matches(ann)
+    compare(ann, bob)
     put(bob, {X: "maybe"})
     waiting = own(bob)["waiting"]
     put(bob, {}, notes={X: "only if we talk first"})
@@ -180,9 +174,7 @@ def test_the_job_settles_matured_raises_and_tells_pages_only_when_the_tiers_move
 def test_the_job_is_silent_while_the_reveal_is_off(lone, matcher_clock):
     app, ann, bob = lone
     hs = app.extensions["hearthside"]
-    put(ann, {X: "yes"})
-    reveal(ann, bob)
-    matches(ann)
+    compare(ann, bob)
     put(bob, {X: "yes"})
     reveal(ann, granted=False)
     matcher_clock.advance(days=8)

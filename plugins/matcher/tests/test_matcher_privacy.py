@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hearthside.testing import listen, onboard_couple, pair_device
-from matcher_testing import IDS, SCOPE, X, Y, Z, events_after, last_event_id, matches, newest_event_id, own, put, reveal
+from matcher_testing import (IDS, SCOPE, X, Y, Z, both_say_yes, events_after, last_event_id, matches, newest_event_id,
+                             own, put, reveal)
 
 RANK = {"no": 0, "maybe": 1, "yes": 2}
 VOLATILE = ("id", "created_at")
@@ -163,9 +164,7 @@ def test_match_changes_are_announced_only_while_revealed_and_only_when_they_move
 def test_revoking_drops_the_results_at_once_on_every_screen(shared_app, pair):
     ann, bob = pair
     wall = pair_device(ann)
-    put(ann, {X: "yes"})
-    put(bob, {X: "yes"})
-    reveal(ann, bob)
+    both_say_yes(ann, bob)
     assert matches(bob).json["both_yes"] == [X]
     sockets = {"bob": listen(shared_app, bob.token), "wall": listen(shared_app, wall.token)}
     reveal(ann, granted=False)
@@ -212,9 +211,7 @@ def test_my_own_answers_do_not_depend_on_the_partner(pair):
 def test_the_wall_shows_nothing_from_the_matcher_ever(shared_app, pair):
     ann, bob = pair
     wall = pair_device(ann)
-    put(ann, {X: "yes"})
-    put(bob, {X: "yes"})
-    reveal(ann, bob)
+    both_say_yes(ann, bob)
     scopes = [s["scope"] for s in ann.get("/api/v1/consents").json["scopes"]]
     assert SCOPE in scopes and "dashboard.matcher" not in scopes
     assert ann.put("/api/v1/consents/dashboard.matcher", json={"granted": True}).status_code == 404
@@ -230,9 +227,7 @@ def test_another_couple_hears_nothing(shared_app, pair, other_pair):
     cat, _dan = other_pair
     cat_socket = listen(shared_app, cat.token)
     marker = last_event_id(cat)
-    put(ann, {X: "yes"})
-    put(bob, {X: "yes"})
-    reveal(ann, bob)
+    both_say_yes(ann, bob)
     put(bob, {X: "maybe"})
     ann.post("/api/v1/matcher/items", json={"title": "A weekend away"})
     assert cat_socket.received() == [] and events_after(cat, marker) == []

@@ -17,18 +17,8 @@
     var base = occurrencePath(ritualId, key);
     var markError = $("[data-error-mark]");
 
-    $$("[data-mark]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        button.disabled = true;
-        HS.api("PUT", base + "/status", { status: button.getAttribute("data-mark") })
-          .then(function () {
-            reloadSoon(true);
-          })
-          .catch(function (failure) {
-            button.disabled = false;
-            HS.showError(markError, failure);
-          });
-      });
+    R.statusButtons("[data-mark]", markError, function (status) {
+      return HS.api("PUT", base + "/status", { status: status });
     });
 
     var moveForm = $("[data-move-form]");

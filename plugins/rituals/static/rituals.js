@@ -48,24 +48,29 @@
     });
   });
 
+  /**
+   * Buttons that each set a status (their selector's attribute holds it) through send(status);
+   * the page reloads once the server took it, and a failure is shown in errorNode.
+   */
+  function statusButtons(selector, errorNode, send) {
+    var attribute = selector.slice(1, -1);
+    $$(selector).forEach(function (button) {
+      button.addEventListener("click", function () {
+        HS.act(button, errorNode, send(button.getAttribute(attribute))).then(function (answer) {
+          if (answer !== undefined) reloadSoon(true);
+        });
+      });
+    });
+  }
+
   // -- one ritual -------------------------------------------------------------------------
 
   HS.page("rituals-ritual", function () {
     var ritualId = body().getAttribute("data-ritual-id");
     var error = $("[data-error]");
 
-    $$("[data-set-status]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        button.disabled = true;
-        HS.api("PATCH", API + "/" + ritualId, { status: button.getAttribute("data-set-status") })
-          .then(function () {
-            reloadSoon(true);
-          })
-          .catch(function (failure) {
-            button.disabled = false;
-            HS.showError(error, failure);
-          });
-      });
+    statusButtons("[data-set-status]", error, function (status) {
+      return HS.api("PATCH", API + "/" + ritualId, { status: status });
     });
 
     var form = $("[data-reminders-form]");
@@ -168,6 +173,7 @@
     body: body,
     occurrencePath: occurrencePath,
     reloadSoon: reloadSoon,
+    statusButtons: statusButtons,
     onRitualEvents: onRitualEvents
   };
 })();

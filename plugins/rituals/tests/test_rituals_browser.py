@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from rituals_testing import create
 
 from hearthside.testing import (LIVE_TIMEOUT_MS, PHONE, SCREENSHOTS, BrowserGuard, HttpClient, onboard_couple,
                                 signed_in_page, wait_until_live)
@@ -111,4 +112,25 @@ def test_wall_refresh_signals_are_not_news_on_the_home_page(chromium, server):
     # The signal came last; the newest item shown is the ritual, and no item is the signal.
     expect(feed.first).to_contain_text("Ann added the ritual “Picnic by the river”.")
     assert not [text for text in feed.all_inner_texts() if "wall refresh" in text.lower()]
+    assert guard.errors == [], f"page errors: {guard.errors}"
+
+
+def test_the_status_buttons_pause_a_ritual_and_mark_an_occurrence_done(chromium, server):
+    """A status button sends its status, and the page shows the new state once the server took it."""
+    from playwright.sync_api import expect
+
+    ann, _bob = sign_up(server.url)
+    ritual = create(ann, template="date", title="Dinner out", start="2030-03-08T19:30")
+    guard = BrowserGuard(server.url)
+    phone = signed_in_page(chromium, guard, "ann", **PHONE)
+
+    phone.goto(f"/rituals/{ritual['id']}")
+    phone.click("[data-set-status='paused']")
+    expect(phone.locator("[data-set-status='active']")).to_have_text("Resume")  # the page came back paused
+    assert ann.get(f"/api/v1/rituals/{ritual['id']}").json["status"] == "paused"
+
+    phone.goto(f"/rituals/{ritual['id']}/occurrences/2030-03-08T19:30")
+    phone.click("[data-mark='done']")
+    expect(phone.locator("[data-mark='upcoming']")).to_be_visible()  # "Plan it again": it is done
+    assert guard.outside == [], f"requests left the server: {guard.outside}"
     assert guard.errors == [], f"page errors: {guard.errors}"

@@ -175,14 +175,23 @@ def bobs_answer_visible_to_ann(shared, rid: int) -> bool:
     return bobs_secret(rid) in seen
 
 
-def test_editing_participants_never_reveals_a_partners_answers(world):
-    """Ann edits the participants down to Bob (so "everyone" has answered) and back: nothing is revealed."""
+@pytest.fixture
+def bob_answered(world):
+    """A fresh check-in with the reveal consent on that Bob answered and Ann did not; the consent goes after."""
     shared, _wall, _cat = world
     ann, bob = shared.ann, shared.bob
     grant(REVEAL, ann, bob)
     rid = fresh_checkin(shared)
     answered = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
     assert answered.status_code == 200
+    yield shared, rid
+    grant(REVEAL, ann, bob, granted=False)
+
+
+def test_editing_participants_never_reveals_a_partners_answers(bob_answered):
+    """Ann edits the participants down to Bob (so "everyone" has answered) and back: nothing is revealed."""
+    shared, rid = bob_answered
+    ann, bob = shared.ann, shared.bob
     for participants in ([bob.id], [ann.id, bob.id]):
         assert ann.patch(f"/api/v1/rituals/{rid}", json={"participants": participants}).status_code == 200
         refused = ann.get(occ(rid, KEY, "/checkin/reveal"))
@@ -192,16 +201,12 @@ def test_editing_participants_never_reveals_a_partners_answers(world):
     assert ann.get(occ(rid, KEY)).json["status"] == "upcoming"  # not silently marked done either
     edited = bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid) + " (edited)"}})
     assert edited.status_code == 200 and not edited.json["revealed"]  # Bob may still change his mind
-    grant(REVEAL, ann, bob, granted=False)
 
 
-def test_the_participants_of_an_answered_checkin_are_frozen(world):
+def test_the_participants_of_an_answered_checkin_are_frozen(bob_answered):
     """Ann drops Bob after he answered: the occurrence still waits for her own answer, then reveals."""
-    shared, _wall, _cat = world
+    shared, rid = bob_answered
     ann, bob = shared.ann, shared.bob
-    grant(REVEAL, ann, bob)
-    rid = fresh_checkin(shared)
-    bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid)}})
     ann.patch(f"/api/v1/rituals/{rid}", json={"participants": [ann.id]})
     state = ann.get(occ(rid, KEY, "/checkin")).json
     assert [(p["id"], p["submitted"]) for p in state["participants"]] == [(ann.id, False), (bob.id, True)]
@@ -214,16 +219,12 @@ def test_the_participants_of_an_answered_checkin_are_frozen(world):
     answered = ann.put(occ(rid, KEY, "/checkin"), json={"answers": {"hard": ANN_SECRET}})
     assert answered.json["revealed"] is True  # both answered: now, and only now
     assert bobs_answer_visible_to_ann(shared, rid)
-    grant(REVEAL, ann, bob, granted=False)
 
 
-def test_a_member_who_did_not_answer_never_reads_the_others(world):
+def test_a_member_who_did_not_answer_never_reads_the_others(bob_answered):
     """A check-in revealed without Ann's answer (as the old participant edit did) stays closed to her."""
-    shared, _wall, _cat = world
+    shared, rid = bob_answered
     ann, bob = shared.ann, shared.bob
-    grant(REVEAL, ann, bob)
-    rid = fresh_checkin(shared)
-    bob.put(occ(rid, KEY, "/checkin"), json={"answers": {"need": bobs_secret(rid), "rating": 4}})
     with shared.app.extensions["hearthside"].storage.connection() as db, db.atomic():
         db.execute("UPDATE rituals_occurrences SET revealed_at = '2024-03-10T20:00:00+00:00' "
                    "WHERE ritual_id = ? AND occurrence_key = ?", [rid, KEY])
@@ -232,4 +233,3 @@ def test_a_member_who_did_not_answer_never_reads_the_others(world):
     assert ann.get(f"/api/v1/rituals/{rid}/trend").json["points"] == []
     assert not bobs_answer_visible_to_ann(shared, rid)
     assert bobs_secret(rid) in bob.get(occ(rid, KEY, "/checkin/reveal")).get_data(as_text=True)  # his own, always
-    grant(REVEAL, ann, bob, granted=False)

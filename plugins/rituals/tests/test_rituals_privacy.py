@@ -14,7 +14,7 @@ import pytest
 from rituals_testing import create, occ
 
 from hearthside.app import create_app
-from hearthside.testing import join_new_couple, onboard_couple, pair_device
+from hearthside.testing import privacy_cast
 
 KEY = "2024-03-10T19:00"
 TITLE = "ZEPHYR-RITUAL-TITLE"
@@ -30,9 +30,7 @@ def world(tmp_path_factory):
     """One world for the module (the walks only read, except the partner's, which runs after the others')."""
     app = create_app(None, env={}, flags={"data_dir": str(tmp_path_factory.mktemp("privacy") / "data")})
     client = app.test_client()
-    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
-    cat, _dan = join_new_couple(client, ann)
-    wall = pair_device(ann)
+    ann, bob, cat, _dan, wall = privacy_cast(client, "Living-room wall")
     checkin = create(ann, template="checkin", title=TITLE, location=PLACE, start="2024-03-03T19:00")["id"]
     therapy = create(ann, template="therapy", title=TITLE + "-T", location=PLACE, start="2024-03-10T19:00",
                      rrule="FREQ=WEEKLY")["id"]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from touch_testing import API, events_after, last_event_id, ok, practise, set_ceiling, snapshot, text_of, unlock_up_to
 
-from hearthside.testing import PASSWORD, join_new_couple, listen, onboard_couple, pair_device
+from hearthside.testing import PASSWORD, listen, onboard_couple, pair_device, privacy_cast
 
 NOTE = "ZEPHYR-NOTE-only-annika-may-read"
 PROPOSAL_NOTE = "annika-suggests-a-softer-start"
@@ -34,9 +34,7 @@ def world(make_app):
     """Couple A (annika, bartholomew) with a wall and private touch data; couple B (cat, dan)."""
     app = make_app()
     client = app.test_client()
-    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
-    cat, dan = join_new_couple(client, ann)
-    wall = pair_device(ann, "Zephyr hallway")
+    ann, bob, cat, dan, wall = privacy_cast(client, "Zephyr hallway")
     set_ceiling(ann, 5)            # annika's private ceiling: "skin"
     practise(ann, 3)
     ok(ann.put(f"{API}/ready"))    # annika's private "ready"

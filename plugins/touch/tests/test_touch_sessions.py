@@ -151,13 +151,10 @@ def test_bad_signals_are_refused(app, couple):
     refused(app, lambda: ann.post(f"{API}/session/signal"), 400, "body_required")
 
 
-def test_yellow_reaches_the_partner_at_once_and_the_session_goes_on(app, couple):
+def test_yellow_reaches_the_partner_at_once_and_the_session_goes_on(couple, sockets):
     ann, bob = couple
-    wall = pair_device(ann)
-    sockets = {"ann": listen(app, ann.token), "bob": listen(app, bob.token), "wall": listen(app, wall.token)}
     ok(ann.post(f"{API}/session", json={}), 201)
-    for sio in sockets.values():
-        sio.received()
+    sockets.clear()
     answer = ok(ann.post(f"{API}/session/signal", json={"signal": "yellow"}))
     assert answer["session"]["status"] == "running" and answer["signals"][str(ann.id)] == "yellow"
     bob_got = sockets["bob"].received()
@@ -170,17 +167,13 @@ def test_yellow_reaches_the_partner_at_once_and_the_session_goes_on(app, couple)
     ok(bob.post(f"{API}/session/signal", json={"signal": "Yellow "}))
     ok(ann.post(f"{API}/session/signal", json={"signal": "green"}))
     assert ok(bob.get(f"{API}/session"))["signals"] == {str(ann.id): "green", str(bob.id): "yellow"}
-    for sio in sockets.values():
-        sio.disconnect()
 
 
-def red_ends_the_session_and_pauses_everyone(app, couple, word):
+def red_ends_the_session_and_pauses_everyone(couple, wall, sockets, word):
+    """Ann started a session and the three screens listen; Bob's ``word`` ends it and pauses everyone."""
     ann, bob = couple
-    wall = pair_device(ann)
-    sockets = {"ann": listen(app, ann.token), "bob": listen(app, bob.token), "wall": listen(app, wall.token)}
     ok(ann.post(f"{API}/session", json={}), 201)
-    for sio in sockets.values():
-        sio.received()
+    sockets.clear()
     answer = ok(bob.post(f"{API}/session/signal", json={"signal": word}))
     assert answer["session"] is None and answer["pause"]["active"] is True
     assert 19 * 60 < answer["pause"]["seconds_left"] <= 20 * 60 + 1
@@ -192,16 +185,14 @@ def red_ends_the_session_and_pauses_everyone(app, couple, word):
     assert ok(wall.get("/api/v1/dashboard"))["pause"]["active"] is True
     past = ok(ann.get(f"{API}/sessions"))["past"]
     assert past[0]["status"] == "ended" and past[0]["end_reason"] == "red"
-    for sio in sockets.values():
-        sio.disconnect()
 
 
-def test_red_ends_the_session_and_starts_the_pause_live_on_the_partner_and_the_wall(app, couple):
-    red_ends_the_session_and_pauses_everyone(app, couple, "red")
+def test_red_ends_the_session_and_starts_the_pause_live_on_the_partner_and_the_wall(couple, wall, sockets):
+    red_ends_the_session_and_pauses_everyone(couple, wall, sockets, "red")
 
 
-def test_the_safeword_pause_is_red(app, couple):
-    red_ends_the_session_and_pauses_everyone(app, couple, "pause")
+def test_the_safeword_pause_is_red(couple, wall, sockets):
+    red_ends_the_session_and_pauses_everyone(couple, wall, sockets, "pause")
 
 
 def test_the_red_pause_length_is_configurable(make_app):

@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, isMe = T.isMe, dayWithYear = T.dayWithYear, lines = T.lines, listOf = T.listOf, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, isMe = T.isMe, dayWithYear = T.dayWithYear, lines = T.lines, listOf = T.listOf, checkChain = T.checkChain;
 
   // -- the agreement -----------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@
       if (state && state.pending) post("/agreements/" + state.pending.id + "/decline", null, $("[data-pending-error]"));
     });
 
-    onEvents(["transparency.agreement_changed", "transparency.agreement_review_due", "live.connected"], load);
+    HS.on(["transparency.agreement_changed", "transparency.agreement_review_due", "live.connected"], load);
     load();
     checkChain();
   });

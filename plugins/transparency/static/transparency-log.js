@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, HINTS = T.HINTS, isMe = T.isMe, partnerIds = T.partnerIds, partnerText = T.partnerText, listOf = T.listOf, showChain = T.showChain, onEvents = T.onEvents;
+  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, HINTS = T.HINTS, isMe = T.isMe, partnerIds = T.partnerIds, partnerText = T.partnerText, listOf = T.listOf, showChain = T.showChain;
 
   // -- the log --------------------------------------------------------------------------
 
@@ -37,6 +37,14 @@
       var node = el("p", "tp-receipt tp-receipt--read", text);
       node.setAttribute("data-receipt", "read");
       return node;
+    }
+
+    /** A button the list's one click handler acts on: data-<action> holds the record's id. */
+    function recordButton(label, style, action, id) {
+      var button = el("button", "button " + style + " button--small", label);
+      button.type = "button";
+      button.setAttribute("data-" + action, String(id));
+      return button;
     }
 
     function renderBody(record) {
@@ -97,10 +105,7 @@
           done.setAttribute("data-acknowledged", "");
           foot.appendChild(done);
         } else {
-          var ack = el("button", "button button--primary button--small", "Mark as read");
-          ack.type = "button";
-          ack.setAttribute("data-ack", String(record.id));
-          foot.appendChild(ack);
+          foot.appendChild(recordButton("Mark as read", "button--primary", "ack", record.id));
         }
       }
       var actions = el("div", "actions");
@@ -109,17 +114,12 @@
         link.href = "/transparency/questions";
         actions.appendChild(link);
       } else {
-        var reply = el("button", "button button--quiet button--small", "Reply");
-        reply.type = "button";
-        reply.setAttribute("data-reply", String(record.id));
-        actions.appendChild(reply);
+        actions.appendChild(recordButton("Reply", "button--quiet", "reply", record.id));
       }
       if (own && ENTRY_KINDS.indexOf(record.kind) >= 0) {
         ["correction", "addendum"].forEach(function (relation) {
-          var button = el("button", "button button--quiet button--small", relation === "correction" ? "Correct" : "Add to");
-          button.type = "button";
-          button.setAttribute("data-" + relation, String(record.id));
-          actions.appendChild(button);
+          var label = relation === "correction" ? "Correct" : "Add to";
+          actions.appendChild(recordButton(label, "button--quiet", relation, record.id));
         });
       }
       foot.appendChild(actions);
@@ -327,16 +327,6 @@
         slot.firstChild.querySelector("textarea").focus();
         return;
       }
-      var reply = el("form", "form tp-reply");
-      reply.setAttribute("novalidate", "");
-      var label = el("label", "visually-hidden", "Your reply");
-      var area = el("textarea");
-      area.rows = 2;
-      area.id = "tp-reply-" + id;
-      label.htmlFor = area.id;
-      var problem = el("p", "error");
-      problem.hidden = true;
-      problem.setAttribute("role", "alert");
       var actions = el("div", "actions");
       var send = el("button", "button button--primary button--small", "Send reply");
       send.type = "submit";
@@ -344,31 +334,21 @@
       cancel.type = "button";
       actions.appendChild(send);
       actions.appendChild(cancel);
-      [label, area, problem, actions].forEach(function (child) {
-        reply.appendChild(child);
-      });
       cancel.addEventListener("click", function () {
         slot.textContent = "";
       });
-      reply.addEventListener("submit", function (event) {
-        event.preventDefault();
-        if (!area.value.trim()) {
-          HS.showError(problem, { message: "Write your reply first." });
-          return;
-        }
-        HS.busy(reply, true);
-        HS.api("POST", API + "/entries/" + id + "/replies", { text: area.value })
-          .then(function (record) {
+      var reply = T.textForm({
+        id: "tp-reply-" + id, label: "Your reply", labelClass: "visually-hidden", rows: 2, what: "reply",
+        buttons: [actions],
+        send: function (text) {
+          return HS.api("POST", API + "/entries/" + id + "/replies", { text: text }).then(function (record) {
             slot.textContent = "";
             return loadOne(record.id);
-          })
-          .catch(function (failure) {
-            HS.busy(reply, false);
-            HS.showError(problem, failure);
           });
+        }
       });
       slot.appendChild(reply);
-      area.focus();
+      reply.querySelector("textarea").focus();
     }
 
     list.addEventListener("click", function (event) {
@@ -416,7 +396,7 @@
 
     // -- live --
 
-    onEvents(["transparency.entry_added", "transparency.sharing_changed"], function (event) {
+    HS.on(["transparency.entry_added", "transparency.sharing_changed"], function (event) {
       var id = event.payload && event.payload.entry_id;
       if (id) loadOne(id);
       refreshStatus();
@@ -425,7 +405,7 @@
       if (event.payload && event.payload.entry_id) loadOne(event.payload.entry_id);
       refreshStatus();
     });
-    onEvents(["transparency.forgotten", "live.connected"], reloadAll);
+    HS.on(["transparency.forgotten", "live.connected"], reloadAll);
     HS.on("consent.changed", function (event) {
       if (event.payload && event.payload.scope === "transparency.share") refreshStatus();
     });

@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, isMe = T.isMe, partnerText = T.partnerText, possessive = T.possessive, age = T.age, lines = T.lines, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, isMe = T.isMe, partnerText = T.partnerText, possessive = T.possessive, age = T.age, lines = T.lines, checkChain = T.checkChain;
 
   // -- questions ----------------------------------------------------------------------------
 
@@ -18,36 +18,14 @@
     var loadedAt = Date.now();
 
     function answerForm(question) {
-      var form = el("form", "form tp-reply");
-      form.setAttribute("novalidate", "");
-      var area = el("textarea");
-      area.rows = 3;
-      area.id = "tp-answer-" + question.id;
-      var label = el("label", "", "Your answer");
-      label.htmlFor = area.id;
-      var problem = el("p", "error");
-      problem.hidden = true;
-      problem.setAttribute("role", "alert");
       var send = el("button", "button button--primary button--small", "Answer");
       send.type = "submit";
-      [label, area, problem, send].forEach(function (child) {
-        form.appendChild(child);
-      });
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        if (!area.value.trim()) {
-          HS.showError(problem, { message: "Write your answer first." });
-          return;
+      return T.textForm({
+        id: "tp-answer-" + question.id, label: "Your answer", rows: 3, what: "answer", buttons: [send],
+        send: function (text) {
+          return HS.api("POST", API + "/questions/" + question.id + "/answers", { text: text }).then(load);
         }
-        HS.busy(form, true);
-        HS.api("POST", API + "/questions/" + question.id + "/answers", { text: area.value })
-          .then(load)
-          .catch(function (failure) {
-            HS.busy(form, false);
-            HS.showError(problem, failure);
-          });
       });
-      return form;
     }
 
     function renderQuestion(question, answers) {
@@ -100,16 +78,11 @@
       openProposal.rules.forEach(function (rule) {
         proposed.appendChild(el("li", "", rule));
       });
-      var approved = openProposal.approved_by.map(function (a) {
-        return String(a.member_id);
-      });
-      var waiting = Object.keys(HS.members).filter(function (id) {
-        return approved.indexOf(id) < 0;
-      });
+      var waiting = T.waitingFor(openProposal.approved_by);
       $("[data-rules-open-status]").textContent =
         "Proposed by " + HS.nameOf(openProposal.proposed_by) + ". " +
         (waiting.length ? "Waiting for " + possessive(waiting) + " approval." : "");
-      $("[data-rules-approve]").hidden = approved.indexOf(HS.memberId) >= 0;
+      $("[data-rules-approve]").hidden = waiting.indexOf(HS.memberId) < 0;
       $("[data-rules-decline]").textContent = isMe(openProposal.proposed_by) ? "Withdraw" : "Decline";
     }
 
@@ -181,7 +154,7 @@
       });
     });
 
-    onEvents(
+    HS.on(
       ["transparency.entry_added", "transparency.rules_changed", "transparency.forgotten", "live.connected"],
       load
     );

@@ -6,7 +6,7 @@
   "use strict";
 
   var HS = window.Hearthside, $ = HS.$, $$ = HS.$$, el = HS.el, T = HS.transparency;
-  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, possessive = T.possessive, checkChain = T.checkChain, onEvents = T.onEvents;
+  var API = T.API, ENTRY_KINDS = T.ENTRY_KINDS, LABELS = T.LABELS, possessive = T.possessive, checkChain = T.checkChain;
 
   // -- reviews -------------------------------------------------------------------------------------
 
@@ -44,16 +44,11 @@
         var summary = $("[data-open-summary]");
         summary.textContent = "";
         summary.appendChild(renderSummary(open.summary));
-        var marked = open.marks.map(function (m) {
-          return String(m.member_id);
-        });
-        var waiting = Object.keys(HS.members).filter(function (id) {
-          return marked.indexOf(id) < 0;
-        });
+        var waiting = T.waitingFor(open.marks);
         $("[data-open-marks]").textContent =
           "Started " + HS.formatTime(open.started_at) + ". " +
           (waiting.length ? "Waiting for " + possessive(waiting) + " mark." : "");
-        HS.show($("[data-mark-form]"), marked.indexOf(HS.memberId) < 0);
+        HS.show($("[data-mark-form]"), waiting.indexOf(HS.memberId) >= 0);
       }
       var past = $("[data-past]");
       past.textContent = "";
@@ -117,7 +112,7 @@
         });
     });
 
-    onEvents(["transparency.review_changed", "transparency.entry_added", "live.connected"], load);
+    HS.on(["transparency.review_changed", "transparency.entry_added", "live.connected"], load);
     load();
     checkChain();
   });

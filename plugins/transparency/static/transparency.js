@@ -60,6 +60,16 @@
       .join(" and ");
   }
 
+  /** Who has not done it yet: the members missing from done (a list of {member_id}, e.g. approved_by). */
+  function waitingFor(done) {
+    var ids = done.map(function (d) {
+      return String(d.member_id);
+    });
+    return Object.keys(HS.members).filter(function (id) {
+      return ids.indexOf(id) < 0;
+    });
+  }
+
   function plural(count, word) {
     return count + " " + word + (count === 1 ? "" : "s");
   }
@@ -74,6 +84,40 @@
       if (seconds >= units[i][1]) return plural(Math.floor(seconds / units[i][1]), units[i][0]);
     }
     return "less than a minute";
+  }
+
+  /**
+   * A reply or an answer: a form of one text field (id, its label, rows) with the given
+   * buttons. Empty text is refused with "Write your <what> first."; else the form is busy
+   * while send(text) runs, and a failure frees it and is shown under the field.
+   */
+  function textForm(options) {
+    var form = HS.el("form", "form tp-reply");
+    form.setAttribute("novalidate", "");
+    var label = HS.el("label", options.labelClass || "", options.label);
+    var area = HS.el("textarea");
+    area.rows = options.rows;
+    area.id = options.id;
+    label.htmlFor = area.id;
+    var problem = HS.el("p", "error");
+    problem.hidden = true;
+    problem.setAttribute("role", "alert");
+    [label, area, problem].concat(options.buttons).forEach(function (child) {
+      form.appendChild(child);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!area.value.trim()) {
+        HS.showError(problem, { message: "Write your " + options.what + " first." });
+        return;
+      }
+      HS.busy(form, true);
+      options.send(area.value).catch(function (failure) {
+        HS.busy(form, false);
+        HS.showError(problem, failure);
+      });
+    });
+    return form;
   }
 
   function dayWithYear(iso) {
@@ -113,12 +157,6 @@
       .catch(function () {});
   }
 
-  function onEvents(types, handler) {
-    types.forEach(function (type) {
-      HS.on(type, handler);
-    });
-  }
-
   HS.page("transparency-print", function () {
     var button = $("[data-print]");
     if (button)
@@ -136,13 +174,14 @@
     partnerIds: partnerIds,
     partnerText: partnerText,
     possessive: possessive,
+    waitingFor: waitingFor,
     plural: plural,
+    textForm: textForm,
     age: age,
     dayWithYear: dayWithYear,
     lines: lines,
     listOf: listOf,
     showChain: showChain,
-    checkChain: checkChain,
-    onEvents: onEvents
+    checkChain: checkChain
   };
 })();

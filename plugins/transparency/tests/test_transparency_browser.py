@@ -14,23 +14,24 @@ from hearthside.testing import LIVE_TIMEOUT_MS, PHONE, BrowserGuard, HttpClient,
 
 API = "/api/v1/transparency"
 TEXT = "Dinner with my brother at Luigi's, home by 22:00."
+REPLY = "Say hello to him from me."
 
 
-def sharing_couple(base: str) -> None:
-    """Ann (onboarding) and Bob (invited) in one couple, both sharing their transparency log."""
-    for member in onboard_couple(HttpClient(base)):
+def sharing_phones(chromium, server):
+    """Ann (onboarding) and Bob (invited) in one couple, both sharing their log, each signed in on a phone.
+
+    Returns the guard that watched both phones and the two pages.
+    """
+    for member in onboard_couple(HttpClient(server.url)):
         member.grant("transparency.share")
+    guard = BrowserGuard(server.url)
+    return guard, signed_in_page(chromium, guard, "ann", **PHONE), signed_in_page(chromium, guard, "bob", **PHONE)
 
 
 def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(chromium, server, data_dir):
     from playwright.sync_api import expect
 
-    base = server.url
-    sharing_couple(base)
-
-    guard = BrowserGuard(base)
-    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
-    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
+    guard, ann_phone, bob_phone = sharing_phones(chromium, server)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency")
         expect(phone.locator("[data-sharing-you]")).to_contain_text("You are sharing")
@@ -57,6 +58,15 @@ def test_an_entry_appears_live_is_acknowledged_and_the_author_sees_the_receipt(c
     expect(bob_phone.locator("[data-unread]")).to_be_hidden()
     expect(mine.locator("[data-receipt]")).to_contain_text("Read by Bob", timeout=LIVE_TIMEOUT_MS)
     bob_phone.screenshot(path=str(data_dir.parent / "transparency-bob.png"), full_page=True)
+
+    # Bob replies: an empty reply is refused on the page, a written one reaches Ann's phone by itself.
+    theirs.get_by_role("button", name="Reply").click()
+    theirs.get_by_role("button", name="Send reply").click()
+    expect(theirs.locator(".tp-reply [role=alert]")).to_have_text("Write your reply first.")
+    theirs.locator(".tp-reply textarea").fill(REPLY)
+    theirs.get_by_role("button", name="Send reply").click()
+    expect(bob_phone.locator(".tp-reply")).to_have_count(0)
+    expect(ann_phone.get_by_text(REPLY)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
 
     # Someone edits the database file behind the server's back: the page warns.
     conn = sqlite3.connect(data_dir / "hearthside.db", isolation_level=None)
@@ -89,11 +99,7 @@ def test_a_question_stays_open_beside_the_ground_rules_until_it_is_answered_live
     with its age, next to the rules; her answer closes it on Bob's phone without a reload."""
     from playwright.sync_api import expect
 
-    base = server.url
-    sharing_couple(base)
-    guard = BrowserGuard(base)
-    ann_phone = signed_in_page(chromium, guard, "ann", **PHONE)
-    bob_phone = signed_in_page(chromium, guard, "bob", **PHONE)
+    guard, ann_phone, bob_phone = sharing_phones(chromium, server)
     for phone in (ann_phone, bob_phone):
         phone.goto("/transparency/questions")
         expect(phone.locator("[data-rules-empty]")).to_be_visible()

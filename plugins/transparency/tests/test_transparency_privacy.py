@@ -13,7 +13,7 @@ import pytest
 import hearthside.plugins.transparency as transparency
 from transparency_testing import API, WALL, events_for, raw, share, written
 
-from hearthside.testing import PASSWORD, couple_id_of, hs_of, listen, onboard_couple, pair_device
+from hearthside.testing import PASSWORD, couple_id_of, hs_of, listen, pair_device, privacy_cast
 from tests.test_privacy_matrix import api_routes, call, check, url_for_rule
 
 ENTRY_TEXT = "Zanzibar-restaurant with Quentin, home by 23:00"
@@ -27,13 +27,10 @@ QUESTION_TEXT = "Quentin-question: did you meet at the Zanzibar?"
 def world(tmp_path_factory):
     """Couple A (Annika, Bartholomew, their wall) with one of every object; couple B (Cat, Dan)."""
     from hearthside.app import create_app
-    from hearthside.testing import join_new_couple
 
     app = create_app(None, env={}, flags={"data_dir": str(tmp_path_factory.mktemp("matrix") / "data")})
     client = app.test_client()
-    ann, bob = onboard_couple(client, "annika", "bartholomew", "Zephyr Household")
-    cat, _dan = join_new_couple(client, ann)
-    wall = pair_device(ann, "Zephyr hallway screen")
+    ann, bob, cat, _dan, wall = privacy_cast(client)
     for member in (ann, bob):
         share(member)
         member.put(f"/api/v1/consents/{WALL}", json={"granted": True})
