@@ -10,7 +10,7 @@ import pytest
 from touch_testing import API, events_after, last_event_id, ok, only_touch, refused, snapshot
 
 from hearthside.plugin_api import hookimpl
-from hearthside.testing import couple_id_of, hs_of, listen, onboard_couple, pair_device
+from hearthside.testing import couple_id_of, hs_of, listen, onboard_couple
 
 
 def tomorrow_evening(zone="Europe/Berlin") -> datetime:
