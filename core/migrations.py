@@ -192,3 +192,33 @@ def backup_runs_table(db):
         copied_to TEXT,
         problem TEXT
     )""")
+
+
+@migrations(name="0011_notifications")
+def notifications_tables(db):
+    # A member's own notification choices, push subscriptions and ntfy topic (core/notify.py). kinds and
+    # channels are the names switched on, comma-separated; quiet hours are HH:MM in the couple's zone.
+    db.execute("""CREATE TABLE notify_choices (
+        member_id INTEGER PRIMARY KEY REFERENCES members(id),
+        kinds TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        detail TEXT NOT NULL CHECK (detail IN ('content_free', 'detailed')),
+        quiet_start TEXT,
+        quiet_end TEXT,
+        updated_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE notify_push (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        endpoint TEXT NOT NULL UNIQUE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""")
+    db["notify_push"].create_index(["member_id"])
+    db.execute("""CREATE TABLE notify_ntfy (
+        member_id INTEGER PRIMARY KEY REFERENCES members(id),
+        topic_url TEXT NOT NULL,
+        token TEXT,
+        created_at TEXT NOT NULL
+    )""")
