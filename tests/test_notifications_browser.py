@@ -20,10 +20,10 @@ import pytest
 import requests
 
 from hearthside import tls
-from hearthside.testing import CHROMIUM, PHONE, BrowserGuard, missing_browser, new_page
-from hearthside.testing.browser import CHROMIUM_ARGS
+from hearthside.testing import PHONE, BrowserGuard, new_page
 from hearthside.testing.push import PushEndpoint
 from tests.conftest import PASSWORD, ServerProcess
+from tests.test_https_browser import launch, playwright  # noqa: F401  (the fixture, and Chromium trusting a CA)
 
 pytestmark = pytest.mark.browser
 
@@ -31,21 +31,6 @@ API = "/api/v1/me/notifications"
 CONTENT_FREE = {"title": "Hearthside", "body": "Something is waiting in Hearthside", "url": "/", "tag": "hearthside"}
 RITUAL = "Zephyr morning walk"
 REMINDER_WAIT_SECONDS = 200  # the reminder job runs every minute; the reminder falls due within the next
-
-
-@pytest.fixture
-def playwright():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as running:
-        yield running
-
-
-def launch(playwright, *extra_args):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 def onboard(url: str, verify) -> dict:
