@@ -33,13 +33,14 @@ from urllib.parse import urlsplit
 from . import notify
 from .accounts import couple_members, get_couple
 from .clock import utc_now
-from .webpush import encrypt, load_or_create_vapid_key, vapid_header
+from .webpush import PADDED_SIZE, encrypt, load_or_create_vapid_key, vapid_header
 
 log = logging.getLogger(__name__)
 
 TITLE = "Hearthside"
 CONTENT_FREE = "Something is waiting in Hearthside"
-MAX_DETAIL = 300  # characters: a lock screen shows two lines, and a payload stays under its padded size
+MAX_DETAIL = 300  # characters: a lock screen shows two lines (push_payload shortens more to fit its size)
+MAX_LINK = 200
 PUSH_TTL = 12 * 3600  # seconds a push service keeps a message for a phone that is off
 GONE = (404, 410)
 
@@ -59,6 +60,16 @@ class Message:
 
     def as_json(self) -> dict:
         return {"title": self.title, "body": self.body, "url": self.url, "tag": self.tag}
+
+    def push_payload(self) -> bytes:
+        """The JSON a push carries, its body shortened (with an ellipsis) until it fits the padded size."""
+        body, url = self.body, self.url if len(self.url) <= MAX_LINK else "/"
+        while True:
+            data = json.dumps({**self.as_json(), "body": body, "url": url}, ensure_ascii=False,
+                              separators=(",", ":")).encode()
+            if len(data) < PADDED_SIZE:
+                return data
+            body = body[:len(body) - max(2, (len(data) - PADDED_SIZE) // 4 + 2)] + "…"
 
 
 @dataclass(frozen=True)
@@ -172,7 +183,7 @@ class Notifier:
 
     def _deliver(self, delivery: Delivery) -> None:
         timeout = self.hs.config["notifications.timeout_seconds"]
-        payload = json.dumps(delivery.message.as_json(), separators=(",", ":")).encode()
+        payload = delivery.message.push_payload()
         for subscription in delivery.push:
             service = urlsplit(subscription["endpoint"]).hostname
             try:

@@ -22,7 +22,8 @@ from hearthside.testing.push import BrowserSubscription, PushEndpoint
 from hearthside.webpush import VAPID_KEY_FILE
 
 API = "/api/v1/me/notifications"
-ENDPOINT = "https://push.example/annika-phone-capability"
+# https on a closed loopback port: should anything be sent, it never leaves this machine.
+ENDPOINT = "https://127.0.0.1:1/annika-phone-capability"
 
 
 def phone(endpoint: str = ENDPOINT) -> dict:
@@ -98,11 +99,11 @@ def test_a_subscription_shows_its_push_service_never_its_endpoint_or_keys(world)
     _app, ann, _bob, _cat, _wall = world
     sent = phone()
     made = ann.post(f"{API}/subscriptions", json=sent)
-    assert made.status_code == 201 and made.json["service"] == "push.example"
+    assert made.status_code == 201 and made.json["service"] == "127.0.0.1"
     again = ann.post(f"{API}/subscriptions", json=phone())  # the same browser again: replaced, not doubled
     assert again.status_code == 201
     listed = ann.get(API)
-    assert [s["service"] for s in listed.json["subscriptions"]] == ["push.example"]
+    assert [s["service"] for s in listed.json["subscriptions"]] == ["127.0.0.1"]
     body = listed.get_data(as_text=True)
     assert "annika-phone-capability" not in body and sent["keys"]["auth"] not in body
     assert ann.delete(f"{API}/subscriptions/{again.json['id']}").status_code == 204
@@ -110,12 +111,12 @@ def test_a_subscription_shows_its_push_service_never_its_endpoint_or_keys(world)
 
 
 @pytest.mark.parametrize("endpoint", [
-    "http://push.example/x",  # plain http
+    "http://push.invalid/x",  # plain http
     "http://192.168.1.1/admin",  # the router, over plain http
     "http://127.0.0.1:8080/x",  # loopback too, unless notifications.loopback_http
-    "https://user:secret@push.example/x",
-    "ftp://push.example/x",
-    "push.example/x",
+    "https://user:secret@push.invalid/x",
+    "ftp://push.invalid/x",
+    "push.invalid/x",
 ])
 def test_an_endpoint_that_is_not_https_is_refused(world, endpoint):
     _app, ann, _bob, _cat, _wall = world
@@ -236,7 +237,7 @@ def test_the_partner_and_another_couple_see_only_their_own(world):
         seen = other.get(API)
         text = seen.get_data(as_text=True)
         assert seen.json["subscriptions"] == [] and seen.json["choices"]["detail"] == "content_free"
-        assert "21:13" not in text and "push.example" not in text
+        assert "21:13" not in text and "annika-phone-capability" not in text
 
 
 # -- export, forget, backup ---------------------------------------------------------------------------
@@ -246,10 +247,10 @@ def test_export_carries_the_choices_and_forget_erases_them(world):
     app, ann, bob, _cat, _wall = world
     ann.put(API, json={"kinds": {"questions": False}})
     ann.post(f"{API}/subscriptions", json=phone())
-    bob.post(f"{API}/subscriptions", json=phone("https://push.example/bob"))
+    bob.post(f"{API}/subscriptions", json=phone("https://127.0.0.1:1/bob"))
     exported = ann.get("/api/v1/me/export").json["core"]["notifications"]
     assert exported["choices"]["kinds"]["questions"] is False
-    assert [s["service"] for s in exported["subscriptions"]] == ["push.example"]
+    assert [s["service"] for s in exported["subscriptions"]] == ["127.0.0.1"]
     assert "annika-phone-capability" not in json.dumps(exported)
     forgot = ann.post("/api/v1/me/forget", json={"password": PASSWORD,
                                                   "confirm": "forget my data"})

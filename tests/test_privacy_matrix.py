@@ -96,7 +96,8 @@ def world(make_app):
 def seed_push_subscription(ann) -> int:
     """Annika's phone receives notifications: its endpoint (a capability) carries the marker, so no answer to
     the partner, the wall or another couple may show it (tests/test_notifications.py: nor her own)."""
-    phone = BrowserSubscription("annika-phone", f"https://push.example/{PRIVATE_MARKER}")
+    # On a closed loopback port: the partner's pause below notifies her, and nothing may leave this machine.
+    phone = BrowserSubscription("annika-phone", f"https://127.0.0.1:1/{PRIVATE_MARKER}")
     made = ann.post("/api/v1/me/notifications/subscriptions", json=phone.as_json())
     assert made.status_code == 201, made.json
     return made.json["id"]

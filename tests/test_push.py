@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from hearthside.notify_send import Message
 from hearthside.plugins.rituals.reminders import JOB_ID
 from hearthside.testing import FakeClock, hs_of, onboard_couple
-from hearthside.testing.push import NtfyStandIn, PushEndpoint
+from hearthside.testing.push import BrowserSubscription, NtfyStandIn, PushEndpoint
+from hearthside.webpush import PADDED_SIZE, encrypt
 
 CONTENT_FREE = {"title": "Hearthside", "body": "Something is waiting in Hearthside", "url": "/", "tag": "hearthside"}
 RITUAL = "Zephyr walk by the canal"
@@ -207,3 +209,15 @@ def test_ntfy_gets_the_same_content_free_text(make_app):
         bob.post("/api/v1/pause", json={"minutes": 5})
         assert hs.notifier.wait() and len(ntfy.published) == 2
         hs.notifier.stop()
+
+
+@pytest.mark.parametrize("detail", ["🌙" * 300, "x" * 1500, "\u00e9" * 700])
+def test_a_long_detail_is_shortened_to_fit_the_one_padded_size(detail):
+    """However the detail is spelt, the payload stays under the padded size and still encrypts."""
+    message = Message("Hearthside", detail, "/" + "r" * 300, "reminders")
+    payload = message.push_payload()
+    decoded = json.loads(payload)
+    assert len(payload) < PADDED_SIZE and decoded["body"].endswith("…") and decoded["url"] == "/"
+    browser = BrowserSubscription("phone", "https://127.0.0.1:1/x")
+    keys = browser.as_json()["keys"]
+    assert browser.decrypt(encrypt(payload, keys["p256dh"], keys["auth"])) == payload

@@ -73,8 +73,8 @@ self.addEventListener("notificationclick", (event) => {
   const target = new URL(event.notification.data && event.notification.data.url || "/", self.location.origin);
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
     const open = windows.find((client) => new URL(client.url).origin === target.origin);
-    if (open) {
-      return open.focus().then((client) => client.navigate(target.href));
+    if (open) {  // navigate() works only on a page this worker controls: else a new window
+      return open.focus().then((client) => client.navigate(target.href)).catch(() => self.clients.openWindow(target.href));
     }
     return self.clients.openWindow(target.href);
   }));
