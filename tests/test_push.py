@@ -9,6 +9,8 @@ would show: content-free unless the member chose detailed notifications.
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -155,14 +157,15 @@ def test_quiet_hours_drop_a_notification_rather_than_hold_it(world):
     assert sent(hs, push)["ann-phone"] == [CONTENT_FREE]
 
 
-def test_a_gone_subscription_is_removed_after_its_410(world):
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_gone_subscription_is_removed_after_its_404_or_410(world, status):
     _app, hs, ann, bob, push = world
-    push.answer("ann-phone", 410)
+    push.answer("ann-phone", status)
     reminder_due(hs, ann)
     sent(hs, push)
     assert ann.get("/api/v1/me/notifications").json["subscriptions"] == []
     reminder_due(hs, ann, title="Second walk", day=5)
-    assert len(sent(hs, push)["ann-phone"]) == 1  # the 410 was the last push it got
+    assert len(sent(hs, push)["ann-phone"]) == 1  # the 404/410 was the last push it got
     assert len(bob.get("/api/v1/me/notifications").json["subscriptions"]) == 1
 
 
@@ -221,3 +224,42 @@ def test_a_long_detail_is_shortened_to_fit_the_one_padded_size(detail):
     browser = BrowserSubscription("phone", "https://127.0.0.1:1/x")
     keys = browser.as_json()["keys"]
     assert browser.decrypt(encrypt(payload, keys["p256dh"], keys["auth"])) == payload
+
+
+class SilentService:
+    """A push service on 127.0.0.1 that takes the connection and never answers (until released)."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}/push/silent"
+        self.holding, self.release = threading.Event(), threading.Event()
+        threading.Thread(target=self._hold, daemon=True).start()
+
+    def _hold(self):
+        connection, _ = self.listener.accept()
+        self.holding.set()
+        self.release.wait()
+        connection.close()
+
+    def close(self):
+        self.release.set()
+        self.listener.close()
+
+
+def test_sending_is_off_the_request_and_a_silent_push_service_times_out(make_app, caplog):
+    app = make_app(flags={"notifications.loopback_http": True, "notifications.timeout_seconds": 5})
+    ann, bob = onboard_couple(app.test_client(), "annika", "bartholomew")
+    hs, silent = hs_of(app), SilentService()
+    try:
+        ann.post("/api/v1/me/notifications/subscriptions", json=BrowserSubscription("a", silent.endpoint).as_json())
+        with caplog.at_level("WARNING"):
+            assert bob.post("/api/v1/pause", json={"minutes": 5}).status_code == 200
+            # Answered while the delivery is still the sender's (it cannot end before the 5 s timeout).
+            assert hs.notifier.queue.unfinished_tasks == 1 and silent.holding.wait(10)
+            assert hs.notifier.wait()  # the sender gives up after notifications.timeout_seconds
+        assert [r.getMessage() for r in caplog.records if r.name == "hearthside.notify_send"] == \
+            ["Push to 127.0.0.1 failed (TimeoutError)"]
+        assert len(ann.get("/api/v1/me/notifications").json["subscriptions"]) == 1  # a timeout is not "gone"
+    finally:
+        silent.close()
+        hs.notifier.stop()
