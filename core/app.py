@@ -25,6 +25,7 @@ from .errors import install_error_handlers
 from .hub import Hub
 from .inputs import RowIdConverter
 from .keys import load_or_create_secret_key
+from .notify_send import Notifier
 from .page_headers import page_headers
 from .static_files import install as install_static_files
 from .ratelimit import LoginLimiter
@@ -62,6 +63,8 @@ class Hearthside:
         self.live: Live | None = None
         # The certificates `hearthside serve` serves HTTPS with (hearthside.tls), or None for plain http.
         self.certificates = None
+        # The queue and thread that send notifications off the request (hearthside.notify_send).
+        self.notifier = Notifier(self)
 
     def _publish(self, events: list) -> None:
         """Committed events queued for the live hub, in id order: called while the write lock is held."""
@@ -94,6 +97,7 @@ class Hearthside:
         if self.scheduler is not None:
             self.scheduler.shutdown()
             self.scheduler = None
+        self.notifier.stop()  # what is queued goes out (up to a few seconds), then the sender ends
         self.plugins.call("hearthside_shutdown", hs=self)
         self.storage.close()
 

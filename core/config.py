@@ -128,6 +128,22 @@ CORE_SETTINGS: dict[str, Setting] = {
     "scheduler.heartbeat_seconds": Setting(
         "int", 60, "How often the scheduler checks the wall clock for jumps (a Pi has no real-time clock).", 5, 3600
     ),
+    "notifications.ntfy_server": Setting(
+        "url", "", "The ntfy server members may send their notifications to (http://pi.local:8080), for phones "
+        "without HTTPS; empty: the ntfy channel is off (docs/notifications.md)."
+    ),
+    "notifications.contact": Setting(
+        "str", "mailto:hearthside@home.arpa", "The contact (mailto: or https:) push services are given with every "
+        "push, as Web Push asks; it never reaches a member's phone."
+    ),
+    "notifications.timeout_seconds": Setting(
+        "int", 10, "Seconds the server waits for a push service or the ntfy server before giving up on one "
+        "notification (sent off the request, never holding a page).", 1, 120
+    ),
+    "notifications.loopback_http": Setting(
+        "bool", False, "Accept push subscriptions to http://127.0.0.1 (tests only); push endpoints are https "
+        "otherwise, so no member can make the server post to an address of the home network."
+    ),
 }
 
 # Settings every plugin has, whether or not it declares a schema.

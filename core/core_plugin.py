@@ -34,8 +34,10 @@ def hearthside_nav_items(hs, member):
 @hookimpl
 def hearthside_backup_files(hs):
     from .keys import KEY_FILE
+    from .webpush import VAPID_KEY_FILE
 
-    return [KEY_FILE]  # restored with the database, browser sessions stay valid
+    # Restored with the database: browser sessions stay valid, phones' push subscriptions keep working.
+    return [KEY_FILE, VAPID_KEY_FILE]
 
 
 @hookimpl
@@ -70,3 +72,31 @@ def hearthside_event_types():
         EventType("privacy_matrix.before_pairing", "dashboard",
                   "Emitted only by the plugin test kit's privacy matrix, to check a wall paired late."),
     ]
+
+
+@hookimpl
+def hearthside_event(hs, db, event):
+    """Queue the notifications the event causes; a failure there is logged and never stops the event."""
+    import logging
+
+    from .errors import log_exception
+    from .notify_send import on_event
+
+    try:
+        on_event(hs, db, event)
+    except Exception as exc:
+        log_exception(logging.getLogger("hearthside.notify_send"), exc, "Queueing notifications failed")
+
+
+@hookimpl
+def hearthside_notifications(hs, db, event):
+    """A pause starting or ending tells the members who did not do it (a pause that ran out: both)."""
+    from .accounts import couple_members
+    from .hook_types import Notification
+
+    if event.type not in ("pause.started", "pause.ended"):
+        return []
+    others = tuple(m["id"] for m in couple_members(db, event.couple_id) if m["id"] != event.actor_id)
+    detail = "A pause has started: take the time you need." if event.type == "pause.started" \
+        else "The pause is over; come back when you are ready."
+    return [Notification("pause", others, detail, "/")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .accounts import get_member
 from .events import emit
+from .notify import forget as forget_notifications
 
 
 def erase(hs, db, member_id: int, at: str) -> None:
@@ -23,6 +24,7 @@ def erase(hs, db, member_id: int, at: str) -> None:
     member = get_member(db, member_id)
     hs.plugins.call("hearthside_forget", strict=True, hs=hs, db=db, member_id=member_id)
     db.execute("DELETE FROM events WHERE visibility = 'private' AND audience_id = ?", [member_id])
+    forget_notifications(db, member_id)  # choices, push subscriptions, ntfy topic and token
     emit(db, "member.forgotten", member["couple_id"], {"at": at}, visibility="private",
          actor_id=member_id, audience_id=member_id)
 

@@ -36,6 +36,7 @@ from .scheduler import ScheduledJob
 Scalar = str | int | float | bool | None
 SCALARS = (str, int, float, bool, type(None))
 CALENDAR_STATUSES = ("planned", "cancelled", "done")
+NOTIFICATION_KINDS = ("reminders", "checkins", "questions", "pause")  # what a member switches on and off
 DICTS_DEPRECATED = ("returns {hook} as dicts, deprecated since plugin API 1.3 and refused from 2.0: "
                     "return {kind}(...) from hearthside.plugin_api instead (docs/hooks.md)")
 
@@ -152,6 +153,25 @@ class CalendarEntry:
 
     def keys(self):
         return self.as_dict().keys()
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something a plugin wants members told on their phones (``hearthside_notifications``).
+
+    ``kind`` is one of the kinds members switch on and off (``reminders``,
+    ``checkins``, ``questions``, ``pause``); ``members`` the ids to tell - the
+    core drops any who may not see the event it came from; ``detail`` the
+    sentence shown only to a member who chose detailed notifications (everyone
+    else reads "Something is waiting in Hearthside"), so it may name what the
+    event is about but nothing the member may not read in the app; ``link``
+    the app path opened by a tap on a detailed notification.
+    """
+
+    kind: str
+    members: tuple[int, ...]
+    detail: str
+    link: str = "/"
 
 
 def _calendar_problem(entry: CalendarEntry) -> str | None:
@@ -308,6 +328,18 @@ def _job(hook: str, job: ScheduledJob) -> ScheduledJob:
     return job
 
 
+def _notification(hook: str, note: Notification) -> Notification:
+    _fields(hook, note, {"kind": (str,), "members": (tuple, list), "detail": (str,), "link": (str,)},
+            ("kind", "detail"))
+    if note.kind not in NOTIFICATION_KINDS:
+        raise BadReturn(f"{hook} returned a Notification whose 'kind' is not one of {', '.join(NOTIFICATION_KINDS)}")
+    if not all(isinstance(member, int) and not isinstance(member, bool) for member in note.members):
+        raise BadReturn(f"{hook} returned a Notification whose 'members' are not member ids")
+    if not note.link.startswith("/") or note.link.startswith("//"):
+        raise BadReturn(f"{hook} returned a Notification whose 'link' is not a path of this server")
+    return note
+
+
 CHECKS: dict[str, Callable[[str, Any], tuple[Any, str | None]]] = {
     "hearthside_config_schema": _schema,
     "hearthside_migrations": _one(Migrations, "a Migrations set"),
@@ -319,4 +351,5 @@ CHECKS: dict[str, Callable[[str, Any], tuple[Any, str | None]]] = {
     "hearthside_consent_scopes": _items(Scope, _scope),
     "hearthside_export": _one(dict, "a dict"),
     "hearthside_calendar_entry": _one(bool, "True or None"),
+    "hearthside_notifications": _items(Notification, _notification),
 }

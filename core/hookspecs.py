@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the types are the contract, for readers and checkers; nothi
     from .consent import Scope
     from .database import Database
     from .events import Event, EventType
-    from .hook_types import CalendarEntry, DashboardCard, NavItem
+    from .hook_types import CalendarEntry, DashboardCard, NavItem, Notification
     from .scheduler import ScheduledJob
 
 PROJECT = "hearthside"
@@ -247,4 +247,20 @@ def hearthside_calendar_entry(hs: Hearthside, db: Database, couple_id: int,
     ``db`` inside ``with db.atomic():`` (a savepoint) and do not commit.
     Return True when this plugin keeps the entry (so the caller can say "it is
     on your calendar"), None (or False) otherwise. Not first-result.
+    """
+
+
+@hookspec
+def hearthside_notifications(hs: Hearthside, db: Database, event: Event) -> list[Notification]:
+    """Say which members a committed event should notify on their phones, and what it is about.
+
+    Called for every committed event, after ``hearthside_event``, with a read
+    connection ``db``; answer for your own event types only, and quickly (an
+    empty list for the rest). Each :class:`hearthside.hook_types.Notification`
+    names a ``kind`` (``reminders``, ``checkins``, ``questions``, ``pause``),
+    the ``members`` to tell, the ``detail`` shown to those who chose detailed
+    notifications and a ``link`` (an app path). The core does the rest: it
+    drops members who may not see the event (a private event reaches its one
+    member at most), applies each member's choices and quiet hours, and sends
+    off the request's thread. Added in 1.5. Not first-result.
     """

@@ -21,6 +21,7 @@ from . import ledger
 from .accounts import get_couple, get_member, public_member
 from .erasure import erase
 from .events import now_iso
+from .notify import export as export_notifications
 from .plugin_manager import PluginError
 from .scrub import scrub_backups
 
@@ -46,6 +47,7 @@ def export(hs, db, member_id: int) -> dict:
                 {**row, "payload": json.loads(row["payload"])} for row in db.query(
                     "SELECT id, type, payload, created_at FROM events WHERE visibility = 'private' "
                     "AND audience_id = ? ORDER BY id", [member_id])],
+            "notifications": export_notifications(db, member_id),
         },
         "plugins": parts,
         "incomplete": missed,

@@ -201,3 +201,33 @@ def scheduler_run_state(db):
     # a job that hangs is seen here, not only in the log.
     db.execute("ALTER TABLE scheduler_runs ADD COLUMN running_since TEXT")
     db.execute("ALTER TABLE scheduler_runs ADD COLUMN overran_at TEXT")
+
+
+@migrations(name="0012_notifications")
+def notifications_tables(db):
+    # A member's own notification choices, push subscriptions and ntfy topic (core/notify.py). kinds and
+    # channels are the names switched on, comma-separated; quiet hours are HH:MM in the couple's zone.
+    db.execute("""CREATE TABLE notify_choices (
+        member_id INTEGER PRIMARY KEY REFERENCES members(id),
+        kinds TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        detail TEXT NOT NULL CHECK (detail IN ('content_free', 'detailed')),
+        quiet_start TEXT,
+        quiet_end TEXT,
+        updated_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE notify_push (
+        id INTEGER PRIMARY KEY,
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        endpoint TEXT NOT NULL UNIQUE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""")
+    db["notify_push"].create_index(["member_id"])
+    db.execute("""CREATE TABLE notify_ntfy (
+        member_id INTEGER PRIMARY KEY REFERENCES members(id),
+        topic_url TEXT NOT NULL,
+        token TEXT,
+        created_at TEXT NOT NULL
+    )""")

@@ -25,6 +25,7 @@ from .hookspecs import hookimpl
 from . import layout  # hearthside_migrations = layout.migrations(package), .blueprints, .export, .forget: the standard hooks of the one plugin layout (1.4)
 from .scheduler import ScheduledJob
 from .hook_types import NavItem, DashboardCard, FeedLine, CalendarEntry  # what hooks hand over (1.3): the menu, the wall's cards and their lines, a plan for the calendar
+from .hook_types import Notification  # Notification(kind, members, detail, link): what hearthside_notifications answers (1.5)
 from .auth import Principal, require  # @require(device=False): members only (the wall too if device=True)
 from .consent import Scope, is_active, require_active  # declare scopes; the one consent check (403 consent_required)
 from .declare import declare, Body, Query  # @declare(summary, body=Model, query=Model, responses={...}): a route's inputs, checked and described
@@ -61,7 +62,7 @@ __all__ = [
     "DomainError", "NotFound", "Conflict", "Forbidden", "Invalid", "ConsentRequired", "Unavailable",
     "row_or_none", "one_row",
     "utc_now",
-    "NavItem", "DashboardCard", "FeedLine", "CalendarEntry",
+    "NavItem", "DashboardCard", "FeedLine", "CalendarEntry", "Notification",
     "declare", "Body", "Query", "Text", "Whole", "Many", "Day", "Moment", "UNSET", "UnsetType",
     "answer", "error", "obj", "ref",
     "layout",

@@ -17,6 +17,7 @@ from hearthside import consent, hookspecs
 from hearthside.config import Setting
 from hearthside.events import Event, EventType, emit
 from hearthside.hookspecs import hookimpl
+from hearthside.hook_types import Notification
 from hearthside.plugin_manager import Candidate, PluginManager
 from hearthside.scheduler import ScheduledJob
 
@@ -116,6 +117,11 @@ class Good:
     def hearthside_backup_files(self, hs):
         self.calls.append("hearthside_backup_files")
         return ["good.key"]
+
+    @hookimpl
+    def hearthside_notifications(self, hs, db, event):
+        self.calls.append("hearthside_notifications")
+        return [Notification("questions", (1,), "Something good happened.")]
 
 
 @pytest.fixture
@@ -235,6 +241,11 @@ def _check_backup_files(hs, client, db, good):
         assert archive.read("good.key") == b"good secret\n"
 
 
+def _check_notifications(hs, client, db, good):
+    results = hs.plugins.answers("hearthside_notifications", hs=hs, db=db, event=SAMPLE_EVENT)
+    assert ("good", [Notification("questions", (1,), "Something good happened.")]) in results
+
+
 def _check_restored(hs, client, db, good):
     from hearthside.restore import tell_plugins
 
@@ -259,6 +270,7 @@ CHECKS = {
     "hearthside_calendar_entry": _check_calendar_entry,
     "hearthside_backup_files": _check_backup_files,
     "hearthside_restored": _check_restored,
+    "hearthside_notifications": _check_notifications,
 }
 
 CALL_AGAIN = {
@@ -279,6 +291,7 @@ CALL_AGAIN = {
     "hearthside_calendar_entry": lambda hs, db: {"hs": hs, "db": db, "couple_id": 1, "entry": SAMPLE_ENTRY},
     "hearthside_backup_files": lambda hs, db: {"hs": hs},
     "hearthside_restored": lambda hs, db: {"hs": hs, "db": db},
+    "hearthside_notifications": lambda hs, db: {"hs": hs, "db": db, "event": SAMPLE_EVENT},
 }
 
 
@@ -302,11 +315,11 @@ def test_a_plugin_raising_in_a_hook_is_isolated(make_app, caplog, hook_name):
         assert boom.calls == 1
         report = state(hs, "boom")
         assert report["state"] == "failed"
-        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:134"
+        assert report["error"] == f"raised in {hook_name}: RuntimeError at tests/test_plugins.py:140"
         assert state(hs, "good")["state"] == "loaded"
         assert state(hs, "core")["state"] == "loaded"
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:134"
+        assert any("'boom'" in message and hook_name in message and "RuntimeError at tests/test_plugins.py:140"
                    in message for message in errors), errors
         # The message can carry what a member wrote: only at debug level, never in what is shown.
         assert not any(f"boom in {hook_name}" in message for message in errors), errors

@@ -33,6 +33,7 @@ from hearthside.events import emit
 from tests.conftest import join_new_couple, onboard_couple
 from tests.support import testcards as card_plugin
 from hearthside.testing import pair_device, privacy_cast
+from hearthside.testing.push import BrowserSubscription
 from tests.support.event_types import PLUGIN as TEST_EVENT_TYPES
 
 PUBLIC = {
@@ -47,7 +48,7 @@ PUBLIC = {
     ("GET", "/api/v1/rituals/feed/<feed_secret>.ics"),  # a calendar feed: the secret URL is the credential
 }
 # URL parameters that name one of couple A's objects, and (for the partner) Annika's own.
-MEMBER_PRIVATE_PARAMS = {"token_id", "note_id"}
+MEMBER_PRIVATE_PARAMS = {"token_id", "note_id", "subscription_id"}
 PRIVATE_MARKER = "PRIVATE-MARKER-only-annika-may-read-this"
 MEMBER_KEYS = {"member_id", "started_by", "ended_by", "actor_id", "audience_id", "created_by", "used_by"}
 
@@ -69,6 +70,7 @@ def world(make_app):
         emit(db, "test.journal_saved", couple_a, {"text": PRIVATE_MARKER}, visibility="private", audience_id=ann.id)
     fill = {"device_id": wall.id, "token_id": extra_token["id"], "member_id": ann.id, "code": invite,
             "scope": "dashboard.testcards", "couple_id": couple_a}
+    fill["subscription_id"] = seed_push_subscription(ann)
     if "rituals" in hs.plugins.loaded():  # a therapy session with homework; an unrevealed check-in answer
         ritual = ann.post("/api/v1/rituals", json={"template": "therapy", "start": "2024-03-05T17:00"}).json
         session = f"/api/v1/rituals/{ritual['id']}/occurrences/2024-03-05T17:00"
@@ -87,6 +89,16 @@ def world(make_app):
         "couple_b": couple_b, "partner_id": bob.id,
         "callers": {"nobody": {}, "wall": wall.headers, "other": cat.headers, "partner": bob.headers},
     }
+
+
+def seed_push_subscription(ann) -> int:
+    """Annika's phone receives notifications: its endpoint (a capability) carries the marker, so no answer to
+    the partner, the wall or another couple may show it (tests/test_notifications.py: nor her own)."""
+    # On a closed loopback port: the partner's pause below notifies her, and nothing may leave this machine.
+    phone = BrowserSubscription("annika-phone", f"https://127.0.0.1:1/{PRIVATE_MARKER}")
+    made = ann.post("/api/v1/me/notifications/subscriptions", json=phone.as_json())
+    assert made.status_code == 201, made.json
+    return made.json["id"]
 
 
 def seed_rituals_feed(ann, fill: dict) -> str:

@@ -60,6 +60,7 @@ def core_nav_items(member: dict) -> list[NavItem]:
     items = [
         NavItem("Home", "pages.home", order=0),
         NavItem("Consent", "pages.consent", order=80),
+        NavItem("Notifications", "pages.notifications", order=82),
         NavItem("Devices", "pages.devices", order=85),
         NavItem("Account", "pages.account", order=90),
     ]
@@ -163,6 +164,13 @@ def consent(viewer):
 @member_page
 def devices(viewer):
     return render_member_page("devices.html", viewer)
+
+
+@pages.get("/notifications")
+@member_page
+def notifications(viewer):
+    """The member's own notification choices; the page reads and changes them through /api/v1/me/notifications."""
+    return render_member_page("notifications.html", viewer)
 
 
 @pages.get("/account")

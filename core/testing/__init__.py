@@ -43,6 +43,10 @@ The package, one module a job (every public name is importable from here):
     :func:`wait_until_live` and the page sizes.
 ``apps``
     :func:`load_plugins` and the migrated databases new apps start from.
+``push`` (imported by name: ``from hearthside.testing.push import ...``)
+    :class:`~hearthside.testing.push.PushEndpoint`, a push service on 127.0.0.1
+    that checks each push's VAPID token and decrypts it with the keys of a
+    subscription made as a browser makes one; :class:`~hearthside.testing.push.NtfyStandIn`.
 
 Passwords in the test's own apps are hashed with argon2id at its lowest cost
 (:data:`QUICK_PASSWORD_HASHING`), because the real cost - ~25 ms a hash, on

@@ -32,7 +32,7 @@ from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setti
 from . import crypto, data, model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.5,<2"  # the plugin API versions this plugin works with (1.5: notifications; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -91,6 +91,11 @@ def hearthside_export(hs, db, member_id):
 @hookimpl
 def hearthside_forget(hs, db, member_id):
     data.forget(hs, db, member_id)
+
+
+@hookimpl
+def hearthside_notifications(hs, db, event):
+    return model.notifications(db, event)
 
 
 @hookimpl

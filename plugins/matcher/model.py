@@ -33,7 +33,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from hearthside.plugin_api import Conflict, Invalid, NotFound, couple_members, emit, is_active, utc_now
+from hearthside.plugin_api import Conflict, Invalid, NotFound, Notification, couple_members, emit, is_active, utc_now
 
 from . import catalog
 # The answers and the key live in their own modules; views, the job and the data hooks reach them through here.
@@ -269,6 +269,15 @@ def items_changed(db, couple_id: int) -> None:
     """Tell every member's open page to reload the list (no actor: nobody is named)."""
     emit(db, "matcher.items.changed", couple_id, {"summary": "The yes / no / maybe list changed."},
          visibility="couple")
+
+
+def notifications(db, event) -> list[Notification]:
+    """The list changed (a new question, one hidden or shown again): tell everyone in the couple, with the
+    list's own fixed sentence - the event names nobody, so neither does the notification."""
+    if event.type != "matcher.items.changed":
+        return []
+    members = tuple(member["id"] for member in couple_members(db, event.couple_id))
+    return [Notification("questions", members, event.payload["summary"], "/matcher/list")]
 
 
 # -- proposals to hide or show an item --------------------------------------------------

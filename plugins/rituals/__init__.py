@@ -36,7 +36,7 @@ from datetime import timedelta
 from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.5,<2"  # the plugin API versions this plugin works with (1.5: notifications; docs/hooks.md, "Versions")
 
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
@@ -114,6 +114,13 @@ def hearthside_calendar_entry(hs, db, couple_id, entry):
     from .entries import keep
 
     return keep(db, couple_id, entry)
+
+
+@hookimpl
+def hearthside_notifications(hs, db, event):
+    from . import notices
+
+    return notices.for_event(db, event)
 
 
 hearthside_export = layout.export(__name__)

@@ -8,5 +8,5 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import accounts, admin, consent, dashboard, devices, events, health, member_data, pause, tokens  # noqa: E402,F401  (modules attach their routes)
+from . import accounts, admin, consent, dashboard, devices, events, health, member_data, notifications, pause, tokens  # noqa: E402,F401  (modules attach their routes)
 from .. import openapi  # noqa: E402,F401  (GET /api/v1/openapi.json, built from the URL map)

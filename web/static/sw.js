@@ -11,6 +11,11 @@
  * - a shell file: the network first (online, a page behaves as if there were
  *   no worker), the cached copy when offline.
  * - anything else: not touched.
+ *
+ * Notifications (docs/notifications.md): a "push" shows the title and body the
+ * server sent (content-free - "Something is waiting in Hearthside" - unless
+ * the member chose detailed ones) and stores nothing; a tap opens or focuses
+ * the app at the message's path, on this server only.
  */
 "use strict";
 
@@ -46,4 +51,33 @@ self.addEventListener("fetch", (event) => {
   if (SHELL.includes(path)) {
     event.respondWith(fetch(request).catch(() => caches.match(path)));
   }
+});
+
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  const title = typeof message.title === "string" ? message.title : "Hearthside";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: typeof message.body === "string" ? message.body : "Something is waiting in Hearthside",
+    tag: typeof message.tag === "string" ? message.tag : "hearthside",
+    icon: "/static/icons/icon-192.png",
+    data: { url: typeof message.url === "string" && message.url.startsWith("/") && !message.url.startsWith("//")
+      ? message.url : "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data && event.notification.data.url || "/", self.location.origin);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    const open = windows.find((client) => new URL(client.url).origin === target.origin);
+    if (open) {  // navigate() works only on a page this worker controls: else a new window
+      return open.focus().then((client) => client.navigate(target.href)).catch(() => self.clients.openWindow(target.href));
+    }
+    return self.clients.openWindow(target.href);
+  }));
 });
