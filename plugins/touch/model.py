@@ -28,8 +28,8 @@ from hearthside.plugin_api import Conflict, Invalid, NotFound, current_hs, emit,
 
 from . import ladder as ladders
 # Where the couple is on the ladder; views, sessions and the data hooks reach it through here.
-from .phases import (ensure_state, full_phase, member_ids, now_iso, public_phase, set_unlocked,
-                     state)
+from .phases import (ensure_state, full_phase, ladder_versions, member_ids, now_iso,  # noqa: F401
+                     public_phase, set_unlocked, state)
 
 PLUGIN = "touch"
 DASHBOARD_SCOPE = "dashboard.touch"
