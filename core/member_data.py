@@ -71,9 +71,15 @@ def forget(hs, db, member_id: int, at: str | None = None, record: bool = True) -
         erase(hs, db, member_id, at)
         if record:  # only once the forget has committed: a rolled-back one must not be re-applied
             db.on_commit(lambda: ledger.record_forget(hs.config.data_dir, member_id, member["created_at"], at))
+        # After the commit too: a forget rolled back with its caller's transaction leaves backups whole.
+        db.on_commit(lambda: _clear_older_copies(hs, member, at))
+    return hs.plugins.implementers("hearthside_forget")
+
+
+def _clear_older_copies(hs, member: dict, at: str) -> None:
+    """Empty the WAL that still holds the old pages, and rewrite every backup without the member."""
     hs.storage.checkpoint()
     scrub_backups(hs, member, at)
-    return hs.plugins.implementers("hearthside_forget")
 
 
 def _refuse_if_a_forgetter_failed(hs) -> None:

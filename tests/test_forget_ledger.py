@@ -118,6 +118,8 @@ def test_a_revocation_or_forget_rolled_back_with_its_transaction_is_not_in_the_l
     hs = app.extensions["hearthside"]
     ann, _bob = onboard_couple(app.test_client())
     ann.grant("transparency.share", True)
+    backup = hs.storage.automatic_backup("before", keep=3)
+    kept = backup.read_bytes()
     with hs.storage.connection() as db:
         couple_id = db.execute("SELECT couple_id FROM members WHERE id = ?", [ann.id]).fetchone()[0]
         principal = type("Principal", (), {"couple_id": couple_id, "member_id": ann.id})()
@@ -127,6 +129,7 @@ def test_a_revocation_or_forget_rolled_back_with_its_transaction_is_not_in_the_l
                 forget(hs, db, ann.id)
                 raise RuntimeError("the request failed after both")
     assert ledger.entries(data_dir) == []  # a restore must not undo what never happened
+    assert backup.read_bytes() == kept  # nor was the backup rewritten without her
     assert ann.get("/api/v1/me").status_code == 200
 
 

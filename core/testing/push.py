@@ -103,7 +103,8 @@ class _LocalServer:
         self.server = _Recorder(("127.0.0.1", 0), handler)
         self.server.owner = self
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # serve_forever looks for shutdown() every poll_interval (0.5 s by default): each test's stop waited that.
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def __enter__(self):
         return self
