@@ -99,6 +99,7 @@ class Hearthside:
             self.scheduler = None
         self.notifier.stop()  # what is queued goes out (up to a few seconds), then the sender ends
         self.plugins.call("hearthside_shutdown", hs=self)
+        self.plugins.timebox.close()
         self.storage.close()
 
 

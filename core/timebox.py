@@ -63,6 +63,7 @@ class TimeBox:
         self._idle: list[queue.SimpleQueue] = []  # one inbox per idle helper
         self._lock = threading.Lock()
         self._pid = os.getpid()  # whose helpers ``_idle`` holds
+        self._closed = False
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)``, or :class:`Overran` once it has taken longer than the box."""
@@ -89,16 +90,34 @@ class TimeBox:
         threading.Thread(target=self._serve, args=(inbox,), name=self.name, daemon=True).start()
         return inbox
 
+    def close(self) -> None:
+        """End the idle helpers, and each busy one once its call returns (the owner is shutting down).
+
+        Without it every helper would wait for work forever, and with it
+        whatever its owner reaches (a whole app, for the plugin manager's box).
+        """
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for inbox in idle:
+            inbox.put(None)
+
     def _serve(self, inbox: queue.SimpleQueue) -> None:
         """A helper's life: run what arrives in its inbox, then wait to be picked again."""
-        while True:
-            context, function, args, outcome = inbox.get()
-            outcome.thread = threading.get_ident()
-            try:
-                outcome.result = context.run(function, *args)
-            except BaseException as exc:  # handed to the caller, who decides
-                outcome.error = exc
-            outcome.finished = True
-            outcome.done.set()
+        while (work := inbox.get()) is not None:
+            self._run(*work)
+            del work  # an idle helper holds nothing of the call it ran
             with self._lock:
+                if self._closed:
+                    return
                 self._idle.append(inbox)
+
+    @staticmethod
+    def _run(context: contextvars.Context, function: Callable[..., Any], args: tuple, outcome: Outcome) -> None:
+        outcome.thread = threading.get_ident()
+        try:
+            outcome.result = context.run(function, *args)
+        except BaseException as exc:  # handed to the caller, who decides
+            outcome.error = exc
+        outcome.finished = True
+        outcome.done.set()

@@ -384,3 +384,39 @@ def test_a_box_used_before_a_fork_still_answers_in_the_child():
         except BaseException:
             os._exit(2)
     assert os.waitpid(child, 0)[1] == 0
+
+
+def test_a_stopped_app_leaves_no_helper_thread_and_nothing_of_itself_behind(hearthside_plugins, _migrated_databases,
+                                                                           tmp_path):
+    """Each app's hook box had helpers waiting forever, holding the last call's app: every stopped app stayed
+    in memory (a test run grew to 380 MB; a server that rebuilds its app would too)."""
+    import gc
+    import weakref
+
+    from hearthside.testing.plugin import build_app
+
+    before = set(threading.enumerate())
+    app = build_app(tmp_path / "data", hearthside_plugins, False, _migrated_databases)
+    ann, _bob = onboard_couple(app.test_client())
+    assert ann.get("/").status_code == 200
+    runtime = weakref.ref(app.extensions["hearthside"])
+    helpers = [t for t in set(threading.enumerate()) - before if t.name == "hearthside-hook"]
+    assert helpers  # the build's hooks ran in the box
+    app.extensions["hearthside"].shutdown()
+    del app, ann, _bob
+    for helper in helpers:
+        helper.join(10)
+    assert not any(helper.is_alive() for helper in helpers)
+    gc.collect()
+    assert runtime() is None
+
+
+def test_a_closed_box_ends_a_busy_helper_once_its_call_returns():
+    box, release = TimeBox(5, "closing-box"), threading.Event()
+    started = box.start(release.wait)
+    box.close()
+    [helper] = [t for t in threading.enumerate() if t.name == "closing-box"]
+    release.set()
+    assert started.done.wait(10)
+    helper.join(10)
+    assert not helper.is_alive()
