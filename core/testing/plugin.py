@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .apps import INI_PLUGINS, MigratedDatabases, load_plugins
+from .apps import INI_PLUGINS, CompiledTemplates, MigratedDatabases, load_plugins
 from .browser import CHROMIUM, CHROMIUM_ARGS, missing_browser
 from .clock import FakeClock, SchedulerDriver
 from .live import Sockets
@@ -24,6 +24,7 @@ from .members import Device, Member, join_new_couple, onboard_couple, pair_devic
 from .privacy import PrivacyMatrix
 
 QUICK_PASSWORD_HASHING = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+_COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def pytest_addoption(parser) -> None:
@@ -114,6 +115,8 @@ def _migrated_databases(tmp_path_factory) -> MigratedDatabases:
 def build_app(data_dir, plugins: dict, installed: bool, migrated: MigratedDatabases, extra_plugins=None,
               flags=None, config_file=None, env=None):
     """An app on ``data_dir``, isolated from the caller's environment and config (see :func:`make_app`)."""
+    from jinja2 import MemcachedBytecodeCache
+
     from hearthside.app import create_app
     from hearthside.plugin_manager import discover
 
@@ -132,6 +135,7 @@ def build_app(data_dir, plugins: dict, installed: bool, migrated: MigratedDataba
         flags = {"backups.schedule": "off", **(flags or {})}
     app = create_app(config_file, env=env or {}, flags={"data_dir": str(data_dir), **(flags or {})},
                      extra_plugins=plugins, discover_installed=installed)
+    app.jinja_env.bytecode_cache = MemcachedBytecodeCache(_COMPILED_TEMPLATES, prefix="hearthside/")
     if fresh and not copied:
         migrated.keep(kind, app)
     return app
