@@ -209,6 +209,7 @@ class Notifier:
 
     def _ntfy(self, topic: dict, message: Message, timeout: float) -> None:
         """ntfy's JSON publishing (UTF-8 safe, unlike its headers): POST to the server's root."""
+        message = over_the_wire(topic["topic_url"], message)
         root, name = topic["topic_url"].rsplit("/", 1)
         body = {"topic": name, "title": message.title, "message": message.body, "tags": ["house"]}
         base = self.hs.config["server.base_url"]
@@ -224,6 +225,12 @@ class Notifier:
             return
         if not 200 <= status < 300:
             log.warning("Sending to ntfy failed (HTTP %d)", status)
+
+
+def over_the_wire(url: str, message: Message) -> Message:
+    """What may go to ``url``: over plain http anyone on the Wi-Fi (the partner too) reads it, so only the
+    content-free text, whatever the member chose; detailed text only over https (a push is always encrypted)."""
+    return message if url.startswith("https://") else Message.content_free()
 
 
 def post(url: str, body: bytes, headers: dict, timeout: float) -> int:

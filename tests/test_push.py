@@ -207,11 +207,20 @@ def test_ntfy_gets_the_same_content_free_text(make_app):
         ann.put("/api/v1/me/notifications", json={"detail": "detailed"})
         bob.delete("/api/v1/pause")
         assert hs.notifier.wait()
-        assert ntfy.published[1]["body"]["message"] == "The pause is over; come back when you are ready."
+        # Plain http crosses the Wi-Fi readable by anyone on it: detailed text goes to an https ntfy only.
+        assert ntfy.published[1]["body"]["message"] == "Something is waiting in Hearthside"
         assert ann.delete("/api/v1/me/notifications/ntfy").status_code == 204
         bob.post("/api/v1/pause", json={"minutes": 5})
         assert hs.notifier.wait() and len(ntfy.published) == 2
         hs.notifier.stop()
+
+
+def test_detailed_text_goes_to_ntfy_only_over_https():
+    from hearthside.notify_send import Message, over_the_wire
+
+    detailed = Message("Hearthside", "Weekly check-in at 19:00", "/rituals/1", "reminders")
+    assert over_the_wire("https://ntfy.hearth.example/annika-7f3k2q", detailed) == detailed
+    assert over_the_wire("http://hearth.local:8080/annika-7f3k2q", detailed) == Message.content_free()
 
 
 @pytest.mark.parametrize("detail", ["🌙" * 300, "x" * 1500, "\u00e9" * 700])
