@@ -93,7 +93,9 @@ class Hearthside:
         return scheduler
 
     def shutdown(self) -> None:
-        """Stop cleanly: scheduler first (no job mid-write), then plugins' teardown."""
+        """Stop cleanly: sockets and scheduler first (no job mid-write), then plugins' teardown."""
+        if self.live is not None:
+            self.live.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
             self.scheduler = None

@@ -113,6 +113,7 @@ class Live:
         self._unsigned: dict[str, Unsigned] = {}  # by Engine.IO session id
         self._lock = threading.Lock()
         self._sweeper: threading.Thread | None = None
+        self._stopped = threading.Event()  # set by stop(): the sweep ends with the app
         self._doorman: threading.Thread | None = None
         self._warned: dict[str, float] = {}  # address -> when its last refusal was logged
         self.handshake_seconds = hs.config["server.handshake_seconds"]
@@ -340,6 +341,11 @@ class Live:
         for sid in sids:
             self._disconnect(sid)
 
+    def stop(self) -> None:
+        """The app is shutting down: close every socket and end the sweep (it would outlive the data folder)."""
+        self._stopped.set()
+        self.close_all()
+
     # -- the sweep --------------------------------------------------------------------
 
     def _start_sweeper(self) -> None:
@@ -356,8 +362,7 @@ class Live:
         Deciding to stop and clearing ``_sweeper`` happen under the lock, so a
         socket connecting at that moment always finds a sweeper or starts one.
         """
-        while True:
-            time.sleep(SWEEP_SECONDS)
+        while not self._stopped.wait(SWEEP_SECONDS):
             with self._lock:
                 if not self._connections:
                     self._sweeper = None
@@ -366,6 +371,8 @@ class Live:
                 self.drop_revoked()
             except Exception as exc:
                 log_exception(log, exc, "The live revocation sweep failed; retrying")
+        with self._lock:
+            self._sweeper = None
 
 
 class RefusalStatus:

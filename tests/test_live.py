@@ -230,6 +230,19 @@ def test_the_sweep_catches_revocations_that_emit_no_event(app, couple):
     assert live_of(app).connection_count() == 0
 
 
+def test_shutting_the_app_down_closes_its_sockets_and_ends_the_sweep(make_app, data_dir):
+    """A stopped app's sweep would go on reading a database that is gone (a test's folder, a restored one)."""
+    app = make_app()
+    ann, _bob = onboard_couple(app.test_client())
+    sio = connect(app, ann.token)
+    sweeper = live_of(app)._sweeper
+    assert sweeper is not None and sweeper.is_alive()
+    app.extensions["hearthside"].shutdown()
+    sweeper.join(timeout=2)
+    assert not sweeper.is_alive()
+    assert not sio.is_connected() and live_of(app).connection_count() == 0
+
+
 # -- a real server over the network ------------------------------------------------------------------
 
 

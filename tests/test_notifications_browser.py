@@ -111,13 +111,18 @@ def test_a_closed_installed_app_receives_a_content_free_reminder_over_https(play
             devtools.send("ServiceWorker.enable")
             fresh.wait_for_function("() => navigator.serviceWorker.controller !== null")
             registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
-            devtools.send("ServiceWorker.deliverPushMessage", {
-                "origin": server.url, "registrationId": registration["registrationId"],
-                "data": json.dumps(push.received("annika-phone")[0])})
-            shown, deadline = [], time.monotonic() + 15
-            while not shown and time.monotonic() < deadline:  # the worker shows it in its own time
-                shown = fresh.evaluate("""async () => (await (await navigator.serviceWorker.ready).getNotifications())
-                    .map((n) => ({title: n.title, body: n.body, tag: n.tag}))""")
+            shown = []
+            for _attempt in range(4):  # a push handed over while the worker starts was lost once in CI: again (the tag replaces)
+                devtools.send("ServiceWorker.deliverPushMessage", {
+                    "origin": server.url, "registrationId": registration["registrationId"],
+                    "data": json.dumps(push.received("annika-phone")[0])})
+                deadline = time.monotonic() + 8
+                while not shown and time.monotonic() < deadline:  # the worker shows it in its own time
+                    shown = fresh.evaluate("""async () => (await (await navigator.serviceWorker.ready)
+                        .getNotifications()).map((n) => ({title: n.title, body: n.body, tag: n.tag}))""")
+                    time.sleep(0.25)
+                if shown:
+                    break
             assert shown == [{"title": "Hearthside", "body": "Something is waiting in Hearthside", "tag": "hearthside"}]
         assert guard.outside == [] and guard.errors == [], (guard.outside, guard.errors)
     finally:

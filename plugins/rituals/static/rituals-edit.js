@@ -144,7 +144,9 @@
     repeat.addEventListener("change", updateRepeat);
     form.elements.date.addEventListener("change", followDate);
     form.elements.date.addEventListener("input", followDate);
-    updateRepeat();
+    // A date typed before this script ran (a slow phone) missed the listeners: follow it now.
+    if (form.elements.date.value !== form.elements.date.defaultValue) followDate();
+    else updateRepeat();
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
