@@ -12,7 +12,8 @@ or changes incompatibly. Plugins declare the range they support
 """
 
 __version__ = "0.1.0"
-PLUGIN_API_VERSION = "1.5"  # 1.1: hearthside_backup_files; 1.2: hearthside_event_types, ScheduledJob(every=, cron=);
+PLUGIN_API_VERSION = "1.6"  # 1.1: hearthside_backup_files; 1.2: hearthside_event_types, ScheduledJob(every=, cron=);
 # 1.3: utc_now, typed hook answers (NavItem, DashboardCard, FeedLine, CalendarEntry), line_chart, page_data
 # and the shared JS kit (hearthside-kit.js, the page_script block); 1.4: hearthside_restored, write_private,
-# layout (the layout's standard hooks); 1.5: hearthside_notifications and Notification
+# layout (the layout's standard hooks); 1.5: hearthside_notifications and Notification;
+# 1.6: layout.event_types (event types declared in event_types.toml)

@@ -4,6 +4,7 @@ It is listed in the ``hearthside.plugins`` entry-point group under the name
 ``core`` and cannot be disabled.
 """
 
+from . import layout
 from .hookspecs import hookimpl
 
 
@@ -48,30 +49,7 @@ def hearthside_scheduled_jobs(hs):
     return scheduled_jobs(hs) + renewal_jobs(hs)
 
 
-@hookimpl
-def hearthside_event_types():
-    from .events import EventType
-
-    return [
-        EventType("member.joined", "couple", "A member joined the couple through an invite."),
-        EventType("member.forgotten", "private", "The member's data was forgotten (\"forget me\")."),
-        EventType("invite.revoked", "couple", "A member revoked an unused invite."),
-        EventType("tokens.revoked", "private", "The member signed out other sessions or devices of theirs."),
-        EventType("device.created", "couple", "A member added a wall screen, waiting to be paired."),
-        EventType("device.paired", "couple", "A wall screen was paired with its code."),
-        EventType("device.revoked", "couple", "A member revoked a wall screen."),
-        EventType("pause.started", "dashboard", "A member started a pause, shown on every device."),
-        EventType("pause.ended", "dashboard", "The pause ended, by hand or when its time was up."),
-        EventType("consent.changed", "couple", "A member granted or withdrew a consent scope, or was asked again."),
-        EventType("consent.activated", ("couple", "dashboard"),
-                  "A scope became active (dashboard for a wall scope, couple otherwise)."),
-        EventType("consent.revoked", ("couple", "dashboard"),
-                  "A scope stopped being active (dashboard for a wall scope, couple otherwise)."),
-        EventType("backup.failed", "private", "The scheduled backup failed; told to the admin."),
-        EventType("backup.downloaded", "couple", "The admin downloaded a backup bundle, with both members' consent."),
-        EventType("privacy_matrix.before_pairing", "dashboard",
-                  "Emitted only by the plugin test kit's privacy matrix, to check a wall paired late."),
-    ]
+hearthside_event_types = layout.event_types(__name__)  # core/event_types.toml
 
 
 @hookimpl

@@ -60,6 +60,15 @@ def api_error(status: int, code: str, message: str, headers: dict | None = None)
     raise APIError(status, code, message, headers)
 
 
+class DeclarationError(Exception):
+    """A plugin's own declaration is malformed (a hook's answer, its event types table).
+
+    Its message names files, hooks, types and fields - what the plugin's author
+    wrote, never what a member did - so, unlike other exceptions', it is shown
+    in ``hearthside plugins`` and the log (:func:`describe`).
+    """
+
+
 class DomainError(Exception):
     """A rule of the domain said no: a stable machine ``code`` and a human ``message``.
 
@@ -230,13 +239,14 @@ def describe(exc: BaseException) -> str:
     """The exception's type and where it was raised: ``ValueError at touch/sessions.py:88``.
 
     The message is left out because a hook's exception can carry what a member
-    wrote; an import error's message names a module, so it is kept.
+    wrote; an import error's message names a module, and a
+    :class:`DeclarationError`'s what the plugin declared, so those are kept.
     """
     text = type(exc).__name__
     frames = traceback.extract_tb(exc.__traceback__)
     if frames:
         text += f" at {_short_path(frames[-1].filename)}:{frames[-1].lineno}"
-    if isinstance(exc, ImportError):
+    if isinstance(exc, (ImportError, DeclarationError)):
         text += f": {exc}"
     return text
 

@@ -31,6 +31,7 @@ from sqlite_utils.migrations import Migrations
 
 from .config_values import Setting
 from .consent import Scope, scope_problem
+from .errors import DeclarationError
 from .scheduler import ScheduledJob
 
 Scalar = str | int | float | bool | None
@@ -41,7 +42,7 @@ DICTS_DEPRECATED = ("returns {hook} as dicts, deprecated since plugin API 1.3 an
                     "return {kind}(...) from hearthside.plugin_api instead (docs/hooks.md)")
 
 
-class BadReturn(Exception):
+class BadReturn(DeclarationError):
     """A hook's answer does not have the declared shape; the message names the hook and the field."""
 
 

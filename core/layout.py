@@ -14,6 +14,7 @@ a hook implementation (a module attribute marked by ``hookimpl``)::
     hearthside_blueprints = layout.blueprints(__name__)
     hearthside_export = layout.export(__name__)
     hearthside_forget = layout.forget(__name__)
+    hearthside_event_types = layout.event_types(__name__)
 
 A plugin whose hook does more (its export needs ``hs``, it registers a third
 blueprint) writes that hook itself instead, with ``@hookimpl``, as before.
@@ -23,9 +24,15 @@ so loading the plugin stays as cheap as loading its ``__init__``.
 
 from __future__ import annotations
 
-from importlib import import_module
+import tomllib
+from importlib import import_module, resources
 
+from .errors import DeclarationError
+from .events import EventType
 from .hookspecs import hookimpl
+
+EVENT_TYPES_FILE = "event_types.toml"
+EVENT_TYPE_FIELDS = {"visibility", "about"}
 
 
 def _named(function, hook: str, package: str):
@@ -65,3 +72,43 @@ def forget(package: str):
         import_module(f"{package}.data").forget(db, member_id)
 
     return _named(hearthside_forget, "hearthside_forget", package)
+
+
+def event_types(package: str):
+    """``hearthside_event_types``: the types declared in ``event_types.toml`` beside the package's modules.
+
+    A table, not code, for the reason Home Assistant keeps services in
+    ``services.yaml``: the declarations are data a reader (and docs/hooks.md)
+    wants at a glance, one line each::
+
+        "gratitude_jar.drawn" = { visibility = "dashboard", about = "The evening's note was drawn." }
+
+    ``visibility`` is one visibility or a list of the ones the type may have.
+    A file that cannot be read, or a line without exactly those two fields,
+    raises a ``DeclarationError`` naming the file and the type: the plugin is
+    marked failed with that sentence, as for any bad hook answer.
+    """
+    def hearthside_event_types():
+        return read_event_types(package)
+
+    return _named(hearthside_event_types, "hearthside_event_types", package)
+
+
+def read_event_types(package: str) -> list[EventType]:
+    """The :class:`EventType` list of ``package``'s ``event_types.toml`` (a module's: its package's file)."""
+    module = import_module(package)
+    anchor = package if hasattr(module, "__path__") else module.__package__
+    source = resources.files(anchor) / EVENT_TYPES_FILE
+    where = f"{anchor.replace('.', '/')}/{EVENT_TYPES_FILE}"
+    try:
+        table = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DeclarationError(f"{where} cannot be read: {exc}") from None
+    declared = []
+    for name, fields in table.items():
+        if not isinstance(fields, dict) or set(fields) != EVENT_TYPE_FIELDS:
+            raise DeclarationError(f"{where}: {name!r} needs exactly visibility and about, "
+                             f'as in {{ visibility = "couple", about = "What happened." }}')
+        visibility = tuple(fields["visibility"]) if isinstance(fields["visibility"], list) else fields["visibility"]
+        declared.append(EventType(name, visibility, fields["about"]))
+    return declared

@@ -36,6 +36,7 @@ FILES = {
     "README.md.tmpl": "README.md",
     "gitignore.tmpl": ".gitignore",
     "package/__init__.py.tmpl": "@@package@@/__init__.py",
+    "package/event_types.toml.tmpl": "@@package@@/event_types.toml",
     "package/migrations.py.tmpl": "@@package@@/migrations.py",
     "package/model.py.tmpl": "@@package@@/model.py",
     "package/data.py.tmpl": "@@package@@/data.py",

@@ -15,6 +15,7 @@ docs/architecture.md ("Plugin layout") describe:
 ``model.py``        the domain, where the other domain modules are reached from; no Flask
 ``data.py``         export and forget (``export(db, member_id)``, ``forget(db, member_id)``)
 ``migrations.py``   the tables
+``event_types.toml``  the event types it emits (``hearthside_event_types = layout.event_types(__name__)``)
 ``static/``         the page's scripts and styles
 ``templates/<name>/``  the page's templates
 ``tests/conftest.py``  the plugin's own fixtures
@@ -125,6 +126,7 @@ def calls_to(tree: ast.AST, module: str) -> set[str]:
 
 def test_the_required_modules_and_folders_are_there(plugin):
     missing = [name for name in REQUIRED_MODULES if not (plugin.package / name).is_file()]
+    missing += [] if (plugin.package / "event_types.toml").is_file() else ["event_types.toml"]
     missing += [f"{folder}/" for folder in ("static", f"templates/{plugin.name}") if not (plugin.package / folder).is_dir()]
     missing += [] if (plugin.tests / "conftest.py").is_file() else ["tests/conftest.py"]
     assert missing == [], f"{plugin.name} lacks {missing}"

@@ -56,6 +56,7 @@ def test_new_plugin_writes_a_complete_package(tmp_path):
     assert written == sorted([
         ".gitignore", "README.md", "pyproject.toml", "tests/conftest.py", "tests/test_kind_words.py",
         "hearthside_kind_words/__init__.py", "hearthside_kind_words/api.py", "hearthside_kind_words/migrations.py",
+        "hearthside_kind_words/event_types.toml",
         "hearthside_kind_words/model.py", "hearthside_kind_words/data.py", "hearthside_kind_words/pages.py",
         "hearthside_kind_words/static/kind_words.js", "hearthside_kind_words/templates/kind_words/index.html"])
     assert len(written) == len(FILES)

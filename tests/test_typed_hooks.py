@@ -111,6 +111,51 @@ def test_a_built_in_declaring_a_foreign_type_stops_the_start():
                       Candidate("rituals", "1", lambda: bad, True)])
 
 
+def plugin_with_table(folder, monkeypatch, name: str, table: str | None) -> types.ModuleType:
+    """A package ``name`` on disk whose event types are ``layout.event_types``' table (None: no file)."""
+    import importlib
+
+    package = folder / name
+    package.mkdir()
+    (package / "__init__.py").write_text("from hearthside.plugin_api import layout\n\n"
+                                         "hearthside_event_types = layout.event_types(__name__)\n")
+    if table is not None:
+        (package / "event_types.toml").write_text(table, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(folder))
+    return importlib.import_module(name)
+
+
+def test_an_event_types_table_declares_each_line_with_its_visibilities(make_app, tmp_path, monkeypatch):
+    table = ('"tablenotes.told" = { visibility = ["private", "couple"], about = "Told." }\n'
+             '"tablenotes.shown" = { visibility = "dashboard", about = "On the wall." }\n')
+    plugin = plugin_with_table(tmp_path, monkeypatch, "tablenotes", table)
+    hs = make_app(extra_plugins={"tablenotes": plugin}).extensions["hearthside"]
+    declared = {t.name: t for owner, t in hs.plugins.event_types if owner == "tablenotes"}
+    assert declared == {"tablenotes.told": EventType("tablenotes.told", ("private", "couple"), "Told."),
+                        "tablenotes.shown": EventType("tablenotes.shown", "dashboard", "On the wall.")}
+    with hs.storage.connection() as db, db.atomic():
+        emit(db, "tablenotes.told", 1, {}, visibility="private", audience_id=1)
+        emit(db, "tablenotes.shown", 1, {}, visibility="dashboard")
+
+
+@pytest.mark.parametrize("name, table, message", [
+    ("tablemissing", '"tablemissing.told" = { visibility = "couple" }\n',
+     "tablemissing/event_types.toml: 'tablemissing.told' needs exactly visibility and about"),
+    ("tableextra", '"tableextra.told" = { visibility = "couple", about = "Told.", audience = "all" }\n',
+     "tableextra/event_types.toml: 'tableextra.told' needs exactly visibility and about"),
+    ("tablebare", '"tablebare.told" = "couple"\n', "tablebare/event_types.toml: 'tablebare.told' needs exactly"),
+    ("tablebroken", '"tablebroken.told" = { visibility = "couple", about = \n', "tablebroken/event_types.toml cannot be read"),
+    ("tableabsent", None, "tableabsent/event_types.toml cannot be read"),
+])
+def test_a_bad_event_types_table_fails_the_plugin_naming_file_and_type(make_app, tmp_path, monkeypatch, name, table,
+                                                                       message):
+    plugin = plugin_with_table(tmp_path, monkeypatch, name, table)
+    hs = make_app(extra_plugins={name: plugin}).extensions["hearthside"]
+    report = state(hs.plugins, name)
+    assert report["state"] == "failed" and message in report["error"], report
+    assert state(hs.plugins, "core")["state"] == "loaded"
+
+
 def test_event_types_refuse_a_second_declaration_of_a_name():
     types_ = EventTypes()
     assert types_.declare("core", EventType("pause.started", "dashboard", "x")) is None

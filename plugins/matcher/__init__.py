@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
+from hearthside.plugin_api import NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
 from . import crypto, data, model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.5,<2"  # the plugin API versions this plugin works with (1.5: notifications; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.6,<2"  # the plugin API versions this plugin works with (1.6: event_types.toml; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -98,10 +98,4 @@ def hearthside_notifications(hs, db, event):
     return model.notifications(db, event)
 
 
-@hookimpl
-def hearthside_event_types():
-    return [
-        EventType("matcher.answers.saved", "private", "The member saved answers to the yes / no / maybe list."),
-        EventType("matcher.matches.changed", "couple", "What the two of you both said yes or maybe to changed."),
-        EventType("matcher.items.changed", "couple", "The yes / no / maybe list itself changed."),
-    ]
+hearthside_event_types = layout.event_types(__name__)

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout, utc_now
+from hearthside.plugin_api import NavItem, ScheduledJob, Scope, Setting, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.5,<2"  # the plugin API versions this plugin works with (1.5: notifications; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.6,<2"  # the plugin API versions this plugin works with (1.6: event_types.toml; docs/hooks.md, "Versions")
 
 # For the privacy matrix (hearthside.testing, docs/plugins/testing.md): a check-in the
 # partner answered stays sealed to a member who did not, whatever else they do to it.
@@ -127,19 +127,4 @@ hearthside_export = layout.export(__name__)
 hearthside_forget = layout.forget(__name__)
 
 
-@hookimpl
-def hearthside_event_types():
-    return [
-        EventType("rituals.ritual_created", "couple", "A member created a ritual."),
-        EventType("rituals.ritual_updated", "couple", "A member changed a ritual."),
-        EventType("rituals.occurrence_updated", "couple", "One occurrence of a ritual was marked, moved or skipped."),
-        EventType("rituals.homework_changed", "couple", "A homework item of a ritual was added, ticked off or removed."),
-        EventType("rituals.settings_changed", "private", "The member changed their own ritual settings."),
-        EventType("rituals.feed_changed", "private", "The member turned their calendar feed on, off or renewed it."),
-        EventType("rituals.wall_refresh", "dashboard", "The rituals card on the wall should be read again."),
-        EventType("rituals.reminder", "private", "A reminder of a coming ritual, for one member."),
-        EventType("rituals.missed_summary", "private", "A summary of the reminders missed while the server was off."),
-        EventType("rituals.reminders_changed", "private", "The member changed when they are reminded."),
-        EventType("rituals.checkin_submitted", "couple", "A member submitted a check-in (its answers stay hidden)."),
-        EventType("rituals.checkin_revealed", "couple", "Both check-ins are in and shown to the two of you."),
-    ]
+hearthside_event_types = layout.event_types(__name__)

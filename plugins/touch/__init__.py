@@ -35,12 +35,12 @@ Consent scopes: ``touch.share_reflections`` (mutual) and ``dashboard.touch``
 
 from __future__ import annotations
 
-from hearthside.plugin_api import EventType, NavItem, Scope, Setting, hookimpl, layout
+from hearthside.plugin_api import NavItem, Scope, Setting, hookimpl, layout
 
 from . import model, sessions, wall
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.6,<2"  # the plugin API versions this plugin works with (1.6: event_types.toml; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -93,24 +93,4 @@ hearthside_export = layout.export(__name__)
 hearthside_forget = layout.forget(__name__)
 
 
-@hookimpl
-def hearthside_event_types():
-    return [
-        EventType("touch.plan_changed", "couple", "The couple's practice plan changed phase."),
-        EventType("touch.session_changed", "couple", "A practice session moved to another phase."),
-        EventType("touch.ceiling_changed", "private", "The member changed their own ceiling."),
-        EventType("touch.ready_changed", "private", "The member said they are ready for the next phase, or no longer."),
-        EventType("touch.unlocked", "couple", "Both were ready: the next phase is unlocked."),
-        EventType("touch.stepped_back", "couple", "The couple stepped back to an earlier phase."),
-        EventType("touch.proposal_opened", "couple", "A member proposed a change to the ladder."),
-        EventType("touch.proposal_accepted", "couple", "A member accepted a proposed change to the ladder."),
-        EventType("touch.proposal_closed", "couple", "A proposed change to the ladder was declined or accepted by both."),
-        EventType("touch.ladder_changed", "couple", "The couple's ladder has a new version."),
-        EventType("touch.wall_refresh", "dashboard", "The touch card on the wall should be read again."),
-        EventType("touch.session_planned", "couple", "A practice session was planned."),
-        EventType("touch.session_cancelled", "couple", "A planned practice session was cancelled."),
-        EventType("touch.session_started", "couple", "A practice session started."),
-        EventType("touch.session_ended", "couple", "A practice session ended (finished, stopped or timed out)."),
-        EventType("touch.signal", "couple", "A member gave a green, yellow or red light during a session."),
-        EventType("touch.reflection_saved", "private", "The member saved their reflection on a session."),
-    ]
+hearthside_event_types = layout.event_types(__name__)

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, layout, utc_now
+from hearthside.plugin_api import NavItem, ScheduledJob, Scope, Setting, get_db, hookimpl, layout, utc_now
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout, hearthside_restored; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.6,<2"  # the plugin API versions this plugin works with (1.4: hearthside_restored; 1.6: event_types.toml; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -132,16 +132,4 @@ def hearthside_restored(hs, db):
     anchor.reset(db)
 
 
-@hookimpl
-def hearthside_event_types():
-    return [
-        EventType("transparency.agreement_changed", "couple", "The couple's transparency agreement changed."),
-        EventType("transparency.agreement_review_due", "couple", "The agreement is due for its review."),
-        EventType("transparency.forgotten", "private", "The member's transparency entries were replaced by tombstones."),
-        EventType("transparency.entry_added", "private", "A log entry was added; told to who may read it."),
-        EventType("transparency.wall_refresh", "dashboard", "The transparency card on the wall should be read again."),
-        EventType("transparency.acknowledged", "private", "A log entry was acknowledged; told to each of the two."),
-        EventType("transparency.sharing_changed", "private", "What the member shares changed."),
-        EventType("transparency.review_changed", "couple", "A review of the log was opened, answered or closed."),
-        EventType("transparency.rules_changed", "couple", "A proposed change of the sharing rules was made or answered."),
-    ]
+hearthside_event_types = layout.event_types(__name__)

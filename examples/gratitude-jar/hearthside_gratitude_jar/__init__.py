@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearthside.plugin_api import EventType, NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
+from hearthside.plugin_api import NavItem, ScheduledJob, Scope, Setting, hookimpl, layout
 
 from . import model
 
 __version__ = "1.0.0"
-HEARTHSIDE_API = ">=1.4,<2"  # the plugin API versions this plugin works with (1.4: layout; docs/hooks.md, "Versions")
+HEARTHSIDE_API = ">=1.6,<2"  # the plugin API versions this plugin works with (1.6: event_types.toml; docs/hooks.md, "Versions")
 
 
 @hookimpl
@@ -67,11 +67,4 @@ hearthside_export = layout.export(__name__)
 hearthside_forget = layout.forget(__name__)
 
 
-@hookimpl
-def hearthside_event_types():
-    return [
-        EventType("gratitude_jar.dropped", "private", "The member dropped a note in the jar; told to its author."),
-        EventType("gratitude_jar.taken_back", "private", "The member took a note of theirs back out."),
-        EventType("gratitude_jar.drawn", "dashboard", "The evening's note was drawn, for the phones and the wall."),
-        EventType("gratitude_jar.draw_removed", "dashboard", "The drawn note is gone from the wall."),
-    ]
+hearthside_event_types = layout.event_types(__name__)
