@@ -48,6 +48,7 @@ from .request_context import get_db
 from .auth import principal_for
 from .errors import log_exception
 from .events import Event
+from .live_refusal import TOO_MANY, RefusalStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,9 @@ SWEEP_SECONDS = 5.0
 REFUSAL_GRACE_SECONDS = 1.0  # a refused client's own goodbye normally takes milliseconds
 DOORMAN_TICK_SECONDS = 0.25
 REFUSAL_LOG_SECONDS = 60.0  # one warning per address a minute: a stranger's retries must not fill the disk
-TOO_MANY = "hearthside.live.too_many"  # WSGI environ key: a flag list, shared by the environ's copies
 TOO_MANY_MESSAGE = "Too many live connections from this address are waiting to sign in; try again in a few seconds."
 FULL_MESSAGE = ("This server already holds as many live screens as it can ({cap}); pages still work. Close a "
                 "screen you no longer use, or raise server.live_connections.")
-FULL_RETRY_SECONDS = 30
 ANSWER_ROOM = 16  # transports past the cap let in to hear FULL_MESSAGE in Socket.IO's words, then closed
 
 
@@ -373,32 +372,6 @@ class Live:
                 log_exception(log, exc, "The live revocation sweep failed; retrying")
         with self._lock:
             self._sweeper = None
-
-
-class RefusalStatus:
-    """WSGI wrapper: a refused handshake answers 429 (its address) or 503 (the server is full), not 401.
-
-    engineio can only refuse a handshake as "401 Unauthorized"; the body is
-    already Hearthside's error JSON, but the status should say "wait", not
-    "wrong password". Every other request passes through untouched.
-    """
-
-    def __init__(self, wsgi_app, retry_after: int):
-        self.wsgi_app = wsgi_app
-        self.retry_after = str(retry_after)  # by then the doorman has closed what held the address
-
-    def __call__(self, environ, start_response):
-        # A list, not a flag: Flask-SocketIO hands engineio a copy of the environ.
-        refused = environ[TOO_MANY] = []
-
-        def respond(status, headers, exc_info=None):
-            if refused:
-                status = refused[0]
-                wait = self.retry_after if status.startswith("429") else str(FULL_RETRY_SECONDS)
-                headers = [*headers, ("Retry-After", wait)]
-            return start_response(status, headers, exc_info)
-
-        return self.wsgi_app(environ, respond)
 
 
 def attach(app, hs) -> Live:

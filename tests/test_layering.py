@@ -105,3 +105,16 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path, contract, path, line):
     code, report = lint(tree, contract)
     assert code != 0, report
     assert verdicts(report) == {contract: "BROKEN"}, report
+
+
+MAX_MODULE_LINES = 400  # docs/architecture.md: a module past this is split by role
+
+
+def test_no_python_module_is_over_400_lines():
+    """Small modules, one concept each: the core, the web shell, the plugins and the example (tests aside)."""
+    modules = [path for folder in ("core", "web", "plugins", "examples") for path in (REPO / folder).rglob("*.py")
+               if "tests" not in path.relative_to(REPO).parts and ".venv" not in path.parts]
+    assert len(modules) > 100  # the walk found the code, not nothing
+    too_long = {str(path.relative_to(REPO)): lines for path in modules
+                if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert too_long == {}, f"split these by role: {too_long}"
