@@ -82,6 +82,18 @@ def test_until_is_stored_in_utc_and_read_back_in_local_time():
     assert [m.day for m in series.between(datetime(2024, 3, 1), datetime(2024, 5, 1))] == [3, 10, 17, 24, 31]
 
 
+def test_the_latest_starts_before_a_moment_come_newest_first_and_never_include_the_moment():
+    series = Series(datetime(2024, 3, 4, 19, 0), "FREQ=WEEKLY;BYDAY=MO,TH", BERLIN)
+    assert series.before(datetime(2024, 3, 21, 19, 0), 3) == [
+        datetime(2024, 3, 18, 19, 0), datetime(2024, 3, 14, 19, 0), datetime(2024, 3, 11, 19, 0)]
+    assert series.before(datetime(2024, 3, 8, 12, 0), 5) == [
+        datetime(2024, 3, 7, 19, 0), datetime(2024, 3, 4, 19, 0)]  # only two since the start
+    assert series.before(datetime(2024, 3, 4, 19, 0), 5) == []
+    single = Series(datetime(2024, 3, 4, 19, 0), None, BERLIN)
+    assert single.before(datetime(2024, 5, 1), 4) == [datetime(2024, 3, 4, 19, 0)]
+    assert single.before(datetime(2024, 3, 4, 19, 0), 4) == []
+
+
 @pytest.mark.parametrize("rule, code", [
     ("FREQ=HOURLY", "invalid_rrule"),
     ("FREQ=WEEKLY;BYHOUR=9", "invalid_rrule"),
