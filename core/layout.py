@@ -25,6 +25,7 @@ so loading the plugin stays as cheap as loading its ``__init__``.
 from __future__ import annotations
 
 import tomllib
+from functools import lru_cache
 from importlib import import_module, resources
 
 from .errors import DeclarationError
@@ -101,8 +102,18 @@ def read_event_types(package: str) -> list[EventType]:
     source = resources.files(anchor) / EVENT_TYPES_FILE
     where = f"{anchor.replace('.', '/')}/{EVENT_TYPES_FILE}"
     try:
-        table = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeclarationError(f"{where} cannot be read: {exc}") from None
+    return list(_parse_event_types(where, text))
+
+
+@lru_cache(maxsize=256)
+def _parse_event_types(where: str, text: str) -> tuple[EventType, ...]:
+    """The table in ``text``, parsed once per text: every app built (each test's too) reads it again."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise DeclarationError(f"{where} cannot be read: {exc}") from None
     declared = []
     for name, fields in table.items():
@@ -111,4 +122,4 @@ def read_event_types(package: str) -> list[EventType]:
                              f'as in {{ visibility = "couple", about = "What happened." }}')
         visibility = tuple(fields["visibility"]) if isinstance(fields["visibility"], list) else fields["visibility"]
         declared.append(EventType(name, visibility, fields["about"]))
-    return declared
+    return tuple(declared)

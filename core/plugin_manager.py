@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import time
+from types import FunctionType, MethodType, ModuleType
 from typing import Any
 
 import pluggy
@@ -82,12 +83,28 @@ class BuiltinPluginFailed(Exception):
         self.plugin = plugin
 
 
+class _HookFinder(pluggy.PluginManager):
+    """pluggy's manager, looking at a plugin module's functions only.
+
+    pluggy inspects every name a plugin holds with ``inspect.getattr_static``,
+    imports and constants included: that was a third of loading the plugins,
+    paid by every start and every test app. A module's hook implementations
+    are functions (or bound methods) in its ``__dict__``, so other names are
+    passed over before pluggy looks.
+    """
+
+    def parse_hookimpl_opts(self, plugin, name):
+        if isinstance(plugin, ModuleType) and not isinstance(vars(plugin).get(name), (FunctionType, MethodType)):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 class PluginManager(PluginLoader):
     """A pluggy manager plus the bookkeeping of which plugin loaded or failed."""
 
     def __init__(self, trace: bool = False, api_version: str = PLUGIN_API_VERSION, strict_builtins: bool = True,
                  hook_seconds: float = 10):
-        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm = _HookFinder(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.refused: list[PluginInfo] = []  # name clashes: never registered, shown as failed
