@@ -281,8 +281,9 @@ class Storage:
             log.info("Backed up the database to %s before applying %d migration(s)", backup, len(pending))
         applied = []
         with self.connection() as db:
-            for migrations, name in pending:
-                later = [m.name for m in migrations.pending(db) if m.name != name]
+            for index, (migrations, name) in enumerate(pending):
+                # The list is in order: the same set's later entries are the ones still to run.
+                later = [other for owner, other in pending[index + 1:] if owner is migrations]
                 started = time.perf_counter()
                 with db.atomic():
                     migrations.apply(db, stop_before=later)
