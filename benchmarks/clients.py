@@ -101,8 +101,8 @@ class ClientGroup:
         self.workers = []
         for share in per_process:
             if share or churn:
-                command = [PYTHON, "-m", "benchmarks.clients", url, str(share), ",".join(tokens), "--types", types]
-                self.workers.append(subprocess.Popen(command + (["--churn"] if churn else []), cwd=ROOT,
+                command = [PYTHON, "-m", "benchmarks.clients", *arguments(url, share, tokens, types, churn)]
+                self.workers.append(subprocess.Popen(command, cwd=ROOT,
                                                      env=clean_env(), stdin=subprocess.PIPE,
                                                      stdout=subprocess.PIPE, text=True))
         for worker in self.workers:
@@ -130,14 +130,23 @@ class ClientGroup:
                 worker.wait()
 
 
+def arguments(url: str, count: int, tokens: list[str], types: str, churn: bool) -> list[str]:
+    """The command line of one client process; "--" first, because a token may begin with "-"."""
+    return ["--types", types, *(["--churn"] if churn else []), "--", url, str(count), ",".join(tokens)]
+
+
+def parser() -> argparse.ArgumentParser:
+    parsing = argparse.ArgumentParser()
+    parsing.add_argument("url")
+    parsing.add_argument("count", type=int)
+    parsing.add_argument("tokens")
+    parsing.add_argument("--types", default="pause.started")
+    parsing.add_argument("--churn", action="store_true")
+    return parsing
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("count", type=int)
-    parser.add_argument("tokens")
-    parser.add_argument("--types", default="pause.started")
-    parser.add_argument("--churn", action="store_true")
-    args = parser.parse_args()
+    args = parser().parse_args()
     tokens = args.tokens.split(",")
     if args.churn:
         result = churn(args.url, tokens)
