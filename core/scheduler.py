@@ -363,7 +363,13 @@ class Scheduler:
                     log.warning("Job %s was still running when the scheduler stopped; it stops with the server",
                                 job_id)
                     run.settled.set()  # its pool thread stops waiting
-            self._aps.shutdown(wait=True)
+            try:
+                self._aps.shutdown(wait=True)
+            except RuntimeError as exc:
+                # A SIGTERM that lands inside APScheduler's start(), between making its thread
+                # and starting it: no job can run, so there is nothing to wait for.
+                if "before it is started" not in str(exc):
+                    raise
             _started_in_pid = None
 
     def next_runs(self) -> dict[str, datetime | None]:

@@ -155,6 +155,27 @@ def test_second_scheduler_in_one_process_refuses_to_start(hs):
     again.shutdown()
 
 
+def test_a_stop_that_lands_while_the_scheduler_starts_shuts_down_quietly(hs, monkeypatch):
+    """Seen in a test run: SIGTERM arrived inside APScheduler's start(), after it made its thread
+    and before it started it, and the worker's shutdown logged a traceback instead of stopping."""
+    started = threading.Thread.start
+
+    def interrupted(thread):
+        if thread.name == "APScheduler":
+            raise SystemExit(0)  # what the worker's SIGTERM handler raises
+        started(thread)
+
+    scheduler = Scheduler(hs, [])
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(SystemExit):
+        scheduler.start()
+    monkeypatch.setattr(threading.Thread, "start", started)
+    scheduler.shutdown()  # no RuntimeError: "cannot join thread before it is started"
+    again = Scheduler(hs, [])  # and the process may start one again
+    again.start()
+    again.shutdown()
+
+
 class Ticker:
     """A plugin with a one-second job."""
 

@@ -11,8 +11,9 @@ def test_serve_answers_health_on_loopback(server):
 
 
 def test_serve_logs_urls_and_stops_cleanly_on_sigterm(server):
-    assert f"http://127.0.0.1:{server.port}/" in server.output()
-    assert server.stop() == 0
+    assert f"http://127.0.0.1:{server.port}/" in server.output(), server.output()
+    returncode = server.stop()
     log = server.output()
-    assert "stopping the scheduler and closing the database" in log
-    assert "Traceback" not in log
+    assert returncode == 0, log
+    assert "stopping the scheduler and closing the database" in log, log
+    assert "Traceback" not in log, log
